@@ -1,0 +1,145 @@
+# hpcap - top-level Makefile.
+#
+#   make               libraries, tools, and the module if kernel headers exist
+#   make check         every test (unit, tools, fuzz smoke, VM tests of the module)
+#   make check-unit    unit and tool tests, with ASan/UBSan
+#   make check-vm      the module's tests inside QEMU guests, every kernel
+#   make bench         benchmarks, results in bench/RESULTS.md
+#   make demo          the main job end to end
+#   make install       PREFIX=/usr/local DESTDIR= honoured
+#
+# Objects go to $(BUILD) (default build/), so sanitizer builds
+# (BUILD=build-san SAN=1) sit beside the normal one.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCDIR     ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+BUILD      ?= build
+KVER       ?= $(shell uname -r)
+KDIR       ?= /lib/modules/$(KVER)/build
+
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARNINGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+              -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
+              -Wno-format-truncation
+CPPFLAGS   += -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64 \
+              -DHPCAP_VERSION=\"$(VERSION)\"
+ifeq ($(SAN),1)
+CFLAGS     += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=address,undefined
+endif
+ALL_CFLAGS  = $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP
+
+PCAP_LIBS  := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+
+LIB_SRCS   := $(wildcard srclib/*.c)
+CLI_SRCS   := $(wildcard srclib/cli/*.c)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+SOVER      := 1
+LIBA       := $(BUILD)/lib/libhpcap.a
+LIBSO      := $(BUILD)/lib/libhpcap.so.$(SOVER)
+CLIA       := $(BUILD)/lib/libhpcapcli.a
+
+# Each tool: samples/<tool>/<tool>.c (+ <tool>.1 man page, tests/).
+TOOLS      := raw2pcap pcap2raw checkraw
+TOOL_BINS  := $(TOOLS:%=$(BUILD)/bin/%)
+LIBS_pcap2raw := $(PCAP_LIBS)
+
+all: libs tools module
+
+libs: $(LIBA) $(LIBSO) $(BUILD)/lib/hpcap.pc
+tools: $(TOOL_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSO): $(LIB_OBJS) srclib/libhpcap.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libhpcap.so.$(SOVER) \
+	  -Wl,--version-script=srclib/libhpcap.map $(LDFLAGS) -o $@ $(LIB_OBJS)
+	ln -sf libhpcap.so.$(SOVER) $(BUILD)/lib/libhpcap.so
+
+$(CLIA): $(CLI_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lib/hpcap.pc: srclib/hpcap.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $$(BUILD)/samples/$$*/$$*.o $(CLIA) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(LIBS_$*)
+
+# The module is built only where kernel headers exist (not needed for the
+# userspace tools; CI builds it for every kernel in tests/vm).
+module:
+	@if [ -d driver ] && [ -f driver/Kbuild ] && [ -d "$(KDIR)" ]; then \
+	  $(MAKE) -C "$(KDIR)" M="$(CURDIR)/driver" modules; \
+	else echo "hpcap: no kernel headers at $(KDIR) (or no driver yet): module not built"; fi
+
+check: check-unit check-fuzz check-vm
+
+check-unit:
+	tests/run-unit.bash
+
+check-fuzz:
+	tests/fuzz/run-fuzz.bash
+
+check-vm:
+	@if [ -x tests/vm/run-module-tests.bash ]; then tests/vm/run-module-tests.bash; \
+	else echo "check-vm: no module tests yet"; fi
+
+bench: all
+	bench/run-bench.bash
+
+demo: all
+	scripts/demo.bash
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	  $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libhpcap.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libhpcap.so
+	install -m 644 $(BUILD)/lib/hpcap.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 include/hpcap.h include/hpcap_framing.h \
+	  include/libhpcap.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(foreach t,$(TOOLS),samples/$(t)/$(t).1) \
+	  $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
+	  $(DESTDIR)$(LIBDIR)/libhpcap.* $(DESTDIR)$(LIBDIR)/pkgconfig/hpcap.pc \
+	  $(DESTDIR)$(INCDIR)/hpcap.h $(DESTDIR)$(INCDIR)/hpcap_framing.h \
+	  $(DESTDIR)$(INCDIR)/libhpcap.h \
+	  $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+
+doxydoc:
+	doxygen doc/Doxyfile
+
+clean:
+	rm -rf build build-san build-fuzz doc/api
+	@if [ -d "$(KDIR)" ] && [ -f driver/Kbuild ]; then \
+	  $(MAKE) -C "$(KDIR)" M="$(CURDIR)/driver" clean >/dev/null; fi
+
+.PHONY: all libs tools module check check-unit check-fuzz check-vm bench \
+	demo install uninstall doxydoc clean
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) \
+	 $(TOOLS:%=$(BUILD)/samples/%/%.d)

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * outfile.h - buffered output to a file or stdout in large blocks, with
+ * O_DIRECT for regular files: on these machines buffered writes to disk
+ * reach ~0.3 GB/s while aligned O_DIRECT writes reach ~1.3 GB/s.
+ * Private to libhpcap.
+ */
+#ifndef HPCAP_OUTFILE_H
+#define HPCAP_OUTFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "libhpcap.h"
+
+#define OUTFILE_ALIGN 4096u
+#define OUTFILE_BUF_SIZE (4u << 20)
+
+struct outfile {
+	int fd;
+	int direct;		/* O_DIRECT currently set on fd */
+	int own_fd;		/* fd was opened here (not stdout) */
+	uint8_t *buf;		/* OUTFILE_ALIGN-aligned */
+	size_t fill;
+	uint64_t written;	/* bytes handed to the kernel */
+	int failed;		/* a write failed: refuse further output */
+	char path[512];
+	char err[HPCAP_ERRBUF_SIZE];
+};
+
+/* Create (truncate) path, or use stdout for "-". 0 or negative errno. */
+int outfile_open(struct outfile *o, const char *path);
+
+/* Write out whatever can be written while keeping alignment. */
+int outfile_drain(struct outfile *o);
+
+/*
+ * Room for n (<= OUTFILE_BUF_SIZE) contiguous bytes; returns where to put
+ * them, or NULL after a write error (message in o->err).
+ */
+static inline uint8_t *outfile_reserve(struct outfile *o, size_t n)
+{
+	if (o->fill + n > OUTFILE_BUF_SIZE && outfile_drain(o) < 0)
+		return NULL;
+	return o->buf + o->fill;
+}
+
+static inline void outfile_commit(struct outfile *o, size_t n)
+{
+	o->fill += n;
+}
+
+/* Copy n bytes (any size) into the output. */
+int outfile_put(struct outfile *o, const void *p, size_t n);
+
+/* Total bytes accepted so far (written + buffered). */
+static inline uint64_t outfile_size(const struct outfile *o)
+{
+	return o->written + o->fill;
+}
+
+/* Write everything, close. 0 or negative errno (message in o->err). */
+int outfile_close(struct outfile *o);
+
+/* Close without caring about errors (cleanup after a failure). */
+void outfile_abort(struct outfile *o);
+
+#endif /* HPCAP_OUTFILE_H */

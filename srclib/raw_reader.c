@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * raw_reader.c - sequential RAW reader in constant memory.
+ *
+ * The file is read in 1 MiB chunks into one buffer; a record is handed out
+ * as a pointer into it.  When fewer bytes than the next record remain in the
+ * buffer, the remainder moves to the front and the buffer is refilled, so
+ * the buffer needs room for one chunk plus one largest record.
+ */
+#define _GNU_SOURCE
+#include "libhpcap.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK (1u << 20)
+#define MAX_RECORD (HPCAP_RAW_HDR_LEN + 65535u)
+#define BUF_SIZE (CHUNK + MAX_RECORD)
+
+struct hpcap_raw_reader {
+	int fd;
+	int own_fd;
+	unsigned flags;
+	int done;		/* sticky return value once finished */
+	int eof;		/* read() returned 0 */
+	uint8_t *buf;
+	size_t pos;		/* next unread byte in buf */
+	size_t fill;		/* valid bytes in buf */
+	uint64_t buf_off;	/* file offset of buf[0] */
+	uint64_t size;
+	uint32_t lead_pad;
+	char path[256];
+	char err[HPCAP_ERRBUF_SIZE];
+};
+
+static int set_err(struct hpcap_raw_reader *r, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int set_err(struct hpcap_raw_reader *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(r->err, sizeof(r->err), "%s: ", r->path);
+
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(r->err))
+		vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	r->done = code;
+	return code;
+}
+
+int hpcap_raw_open(struct hpcap_raw_reader **out, const char *path,
+		   unsigned flags, char *errbuf)
+{
+	struct hpcap_raw_reader *r = calloc(1, sizeof(*r));
+	struct stat st;
+	int err;
+
+	*out = NULL;
+	if (!r || !(r->buf = malloc(BUF_SIZE))) {
+		free(r);
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->flags = flags;
+	r->done = 1;
+	if (!strcmp(path, "-")) {
+		r->fd = STDIN_FILENO;
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		r->own_fd = 1;
+	}
+	if (r->fd < 0 || fstat(r->fd, &st) < 0) {
+		err = errno;
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot open %s: %s", path,
+			 strerror(err));
+		hpcap_raw_close(r);
+		return -err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+			 "%s is a directory, not a RAW file", path);
+		hpcap_raw_close(r);
+		return -EISDIR;
+	}
+	if (S_ISREG(st.st_mode)) {
+		r->size = (uint64_t)st.st_size;
+		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	}
+	*out = r;
+	return 0;
+}
+
+/* Make at least `need` bytes available at r->pos unless end of file. */
+static int refill(struct hpcap_raw_reader *r, size_t need)
+{
+	size_t have = r->fill - r->pos;
+
+	memmove(r->buf, r->buf + r->pos, have);
+	r->buf_off += r->pos;
+	r->pos = 0;
+	r->fill = have;
+	while (r->fill < need && !r->eof) {
+		size_t want = BUF_SIZE - r->fill;
+		ssize_t n;
+
+		if (want > CHUNK)
+			want = CHUNK;
+		n = read(r->fd, r->buf + r->fill, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return set_err(r, -errno, "read error at offset %llu: %s",
+				       (unsigned long long)(r->buf_off + r->fill),
+				       strerror(errno));
+		if (n == 0)
+			r->eof = 1;
+		r->fill += (size_t)n;
+	}
+	return 0;
+}
+
+int hpcap_raw_next(struct hpcap_raw_reader *r, struct hpcap_raw_record *rec)
+{
+	for (;;) {
+		const struct hpcap_raw_hdr *h;
+		uint64_t off;
+		size_t avail;
+		int err;
+
+		if (r->done <= 0)
+			return r->done;
+		avail = r->fill - r->pos;
+		if (avail < HPCAP_RAW_HDR_LEN) {
+			err = refill(r, HPCAP_RAW_HDR_LEN);
+			if (err)
+				return err;
+			avail = r->fill;
+			if (avail == 0)
+				return set_err(r, HPCAP_ERR_NOPAD,
+					       "ends at offset %llu without a closing padding record",
+					       (unsigned long long)r->buf_off);
+			if (avail < HPCAP_RAW_HDR_LEN)
+				return set_err(r, HPCAP_ERR_TRUNCATED,
+					       "record header at offset %llu cut by end of file",
+					       (unsigned long long)r->buf_off);
+		}
+		h = (const void *)(r->buf + r->pos);
+		off = r->buf_off + r->pos;
+		rec->sec = le32toh(h->sec);
+		rec->nsec = le32toh(h->nsec);
+		rec->caplen = le16toh(h->caplen);
+		rec->len = le16toh(h->len);
+		rec->offset = off;
+		if (avail < HPCAP_RAW_HDR_LEN + rec->caplen) {
+			err = refill(r, HPCAP_RAW_HDR_LEN + rec->caplen);
+			if (err)
+				return err;
+			if (r->fill < HPCAP_RAW_HDR_LEN + rec->caplen)
+				return set_err(r, HPCAP_ERR_TRUNCATED,
+					       "record at offset %llu (caplen %u) cut by end of file",
+					       (unsigned long long)off, rec->caplen);
+		}
+		rec->data = r->buf + r->pos + HPCAP_RAW_HDR_LEN;
+		r->pos += HPCAP_RAW_HDR_LEN + rec->caplen;
+
+		if (rec->sec != 0 || rec->nsec != 0)
+			return HPCAP_RAW_FRAME;
+		if (r->flags & HPCAP_RAW_SHOW_PADDING)
+			return HPCAP_RAW_PADDING;
+		if (off == 0) {
+			/* A padding record at offset 0 opens the file. */
+			r->lead_pad = HPCAP_RAW_HDR_LEN + rec->caplen;
+			continue;
+		}
+		r->done = HPCAP_RAW_END;
+		return HPCAP_RAW_END;
+	}
+}
+
+uint64_t hpcap_raw_file_size(const struct hpcap_raw_reader *r)
+{
+	return r->size;
+}
+
+uint64_t hpcap_raw_offset(const struct hpcap_raw_reader *r)
+{
+	return r->buf_off + r->pos;
+}
+
+uint32_t hpcap_raw_lead_padding(const struct hpcap_raw_reader *r)
+{
+	return r->lead_pad;
+}
+
+const char *hpcap_raw_geterr(const struct hpcap_raw_reader *r)
+{
+	return r->err;
+}
+
+void hpcap_raw_close(struct hpcap_raw_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_fd && r->fd >= 0)
+		close(r->fd);
+	free(r->buf);
+	free(r);
+}
