@@ -81,6 +81,13 @@ int hpcap_raw_open(struct hpcap_raw_reader **out, const char *path,
 		   unsigned flags, char *errbuf);
 
 /**
+ * Like hpcap_raw_open() on an already open descriptor, which stays open
+ * after hpcap_raw_close(); name is used in messages.
+ */
+int hpcap_raw_fdopen(struct hpcap_raw_reader **out, int fd, const char *name,
+		     unsigned flags, char *errbuf);
+
+/**
  * Read the next record.
  * @return HPCAP_RAW_FRAME (or HPCAP_RAW_PADDING) with *rec filled;
  *   HPCAP_RAW_END after the closing padding; HPCAP_ERR_NOPAD when the file
@@ -126,7 +133,6 @@ struct hpcap_raw_writer;
 /** Options of hpcap_raw_writer_open(). */
 struct hpcap_raw_writer_opts {
 	uint64_t file_size;  /**< framing; 0 = HPCAP_DEFAULT_FILE_SIZE */
-	int pad_last_file;   /**< close the last file at full file_size */
 };
 
 /**
@@ -150,8 +156,9 @@ uint64_t hpcap_raw_writer_cut_frames(const struct hpcap_raw_writer *w);
 /** Number of files written so far (including the open one). */
 unsigned hpcap_raw_writer_files(const struct hpcap_raw_writer *w);
 
-/** Close the last file with its padding, flush, close and free the
- * writer.  0 or a negative code, with the message in errbuf (may be NULL). */
+/** Close the last file with a padding record of its own (so the last
+ * file is shorter than the file size: a padding record cannot span more
+ * than 65535 bytes), flush, close and free the writer.  0 or a negative code, with the message in errbuf (may be NULL). */
 int hpcap_raw_writer_close(struct hpcap_raw_writer *w, char *errbuf);
 
 const char *hpcap_raw_writer_geterr(const struct hpcap_raw_writer *w);

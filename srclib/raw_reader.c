@@ -56,47 +56,74 @@ static int set_err(struct hpcap_raw_reader *r, int code, const char *fmt, ...)
 	return code;
 }
 
-int hpcap_raw_open(struct hpcap_raw_reader **out, const char *path,
-		   unsigned flags, char *errbuf)
+static int reader_new(struct hpcap_raw_reader **out, int fd, int own_fd,
+		      const char *name, unsigned flags, char *errbuf)
 {
-	struct hpcap_raw_reader *r = calloc(1, sizeof(*r));
+	struct hpcap_raw_reader *r;
 	struct stat st;
 	int err;
 
 	*out = NULL;
-	if (!r || !(r->buf = malloc(BUF_SIZE))) {
-		free(r);
-		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	snprintf(r->path, sizeof(r->path), "%s", path);
-	r->flags = flags;
-	r->done = 1;
-	if (!strcmp(path, "-")) {
-		r->fd = STDIN_FILENO;
-	} else {
-		r->fd = open(path, O_RDONLY | O_CLOEXEC);
-		r->own_fd = 1;
-	}
-	if (r->fd < 0 || fstat(r->fd, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		err = errno;
-		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot open %s: %s", path,
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot read %s: %s", name,
 			 strerror(err));
-		hpcap_raw_close(r);
+		if (own_fd)
+			close(fd);
 		return -err;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
-			 "%s is a directory, not a RAW file", path);
-		hpcap_raw_close(r);
+			 "%s is a directory, not a RAW file", name);
+		if (own_fd)
+			close(fd);
 		return -EISDIR;
 	}
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->buf = malloc(BUF_SIZE))) {
+		free(r);
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s: out of memory", name);
+		if (own_fd)
+			close(fd);
+		return -ENOMEM;
+	}
+	snprintf(r->path, sizeof(r->path), "%s", name);
+	r->fd = fd;
+	r->own_fd = own_fd;
+	r->flags = flags;
+	r->done = 1;
 	if (S_ISREG(st.st_mode)) {
 		r->size = (uint64_t)st.st_size;
-		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
 	*out = r;
 	return 0;
+}
+
+int hpcap_raw_open(struct hpcap_raw_reader **out, const char *path,
+		   unsigned flags, char *errbuf)
+{
+	int fd;
+
+	if (!strcmp(path, "-"))
+		return reader_new(out, STDIN_FILENO, 0, "standard input", flags,
+				  errbuf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		*out = NULL;
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot open %s: %s", path,
+			 strerror(err));
+		return -err;
+	}
+	return reader_new(out, fd, 1, path, flags, errbuf);
+}
+
+int hpcap_raw_fdopen(struct hpcap_raw_reader **out, int fd, const char *name,
+		     unsigned flags, char *errbuf)
+{
+	return reader_new(out, fd, 0, name, flags, errbuf);
 }
 
 /* Make at least `need` bytes available at r->pos unless end of file. */
@@ -144,6 +171,12 @@ int hpcap_raw_next(struct hpcap_raw_reader *r, struct hpcap_raw_record *rec)
 			if (err)
 				return err;
 			avail = r->fill;
+			/* A file that is only a padding record is complete. */
+			if (avail == 0 && r->lead_pad &&
+			    r->buf_off == r->lead_pad) {
+				r->done = HPCAP_RAW_END;
+				return HPCAP_RAW_END;
+			}
 			if (avail == 0)
 				return set_err(r, HPCAP_ERR_NOPAD,
 					       "ends at offset %llu without a closing padding record",
@@ -174,13 +207,12 @@ int hpcap_raw_next(struct hpcap_raw_reader *r, struct hpcap_raw_record *rec)
 
 		if (rec->sec != 0 || rec->nsec != 0)
 			return HPCAP_RAW_FRAME;
+		if (off == 0)	/* a padding record at offset 0 opens the file */
+			r->lead_pad = HPCAP_RAW_HDR_LEN + rec->caplen;
 		if (r->flags & HPCAP_RAW_SHOW_PADDING)
 			return HPCAP_RAW_PADDING;
-		if (off == 0) {
-			/* A padding record at offset 0 opens the file. */
-			r->lead_pad = HPCAP_RAW_HDR_LEN + rec->caplen;
+		if (off == 0)
 			continue;
-		}
 		r->done = HPCAP_RAW_END;
 		return HPCAP_RAW_END;
 	}

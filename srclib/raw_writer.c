@@ -20,7 +20,6 @@ struct hpcap_raw_writer {
 	int open;		/* out holds an open file */
 	int dir_mode;
 	uint64_t file_size;
-	int pad_last;
 	uint64_t pos;		/* stream position */
 	unsigned files;
 	uint64_t cut;
@@ -103,7 +102,6 @@ int hpcap_raw_writer_open(struct hpcap_raw_writer **wp, const char *out,
 	}
 	w->file_size = opts && opts->file_size ? opts->file_size
 					       : HPCAP_DEFAULT_FILE_SIZE;
-	w->pad_last = opts && opts->pad_last_file;
 	if (w->file_size % HPCAP_FILE_SIZE_ALIGN) {
 		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
 			 "file size %llu is not a multiple of %u bytes",
@@ -199,9 +197,7 @@ int hpcap_raw_writer_close(struct hpcap_raw_writer *w, char *errbuf)
 	if (!w->open && w->files == 0)
 		err = open_next(w); /* no frames: still one valid, empty file */
 	if (!err && w->open) {
-		uint64_t room = hpcap_file_room(w->pos, w->file_size);
-
-		err = put_padding(w, w->pad_last ? room : HPCAP_RAW_HDR_LEN);
+		err = put_padding(w, HPCAP_RAW_HDR_LEN);
 		if (!err)
 			err = close_file(w);
 	}

@@ -134,22 +134,43 @@ static void check_frame(struct scan *s, const struct hpcap_raw_record *r,
 	s->good_end = r->offset + HPCAP_RAW_HDR_LEN + r->caplen;
 }
 
-/* Read the header at the cut, to salvage what is left of that frame. */
+/*
+ * Remember where the file was cut, and read the header found there to
+ * salvage what is left of that frame.  A crash leaves a real header (or a
+ * piece of one, or zeros) at the cut; a header that is not plausible means
+ * the record chain broke earlier (corruption, not truncation), and cutting
+ * the file there could throw captured frames away, so it is refused.
+ */
 static void note_cut(struct scan *s, uint64_t size)
 {
 	int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	struct hpcap_raw_hdr *h = &s->cut_hdr;
+	uint64_t sec, last = s->last_ts / HPCAP_NSEC_PER_SEC;
+	int plausible = 1;
 
 	s->truncated = 1;
 	s->cut_off = s->good_end;
 	s->cut_avail = 0;
-	memset(&s->cut_hdr, 0, sizeof(s->cut_hdr));
+	memset(h, 0, sizeof(*h));
 	if (fd < 0)
 		return;
 	if (size >= s->cut_off + HPCAP_RAW_HDR_LEN &&
-	    pread(fd, &s->cut_hdr, sizeof(s->cut_hdr), (off_t)s->cut_off) ==
-		    (ssize_t)sizeof(s->cut_hdr))
+	    pread(fd, h, sizeof(*h), (off_t)s->cut_off) == (ssize_t)sizeof(*h)) {
 		s->cut_avail = size - s->cut_off - HPCAP_RAW_HDR_LEN;
+		sec = le32toh(h->sec);
+		if (!h->sec && !h->nsec)	/* a padding record, cut */
+			plausible = h->caplen == h->len;
+		else
+			plausible = le32toh(h->nsec) < HPCAP_NSEC_PER_SEC &&
+				    le16toh(h->caplen) <= le16toh(h->len) &&
+				    (!s->frames || (sec + 86400 >= last &&
+						    sec <= last + 86400));
+	}
 	close(fd);
+	if (!plausible) {
+		report(s, s->cut_off, "the bytes here do not look like a record header, so the file is corrupt rather than cut short; not repairable with -f");
+		s->structural = 1;
+	}
 }
 
 static void scan_file(struct scan *s, uint64_t *prev_ts)

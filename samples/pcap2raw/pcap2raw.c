@@ -26,13 +26,12 @@ static void usage(void)
 	       "\n"
 	       "If the output is an existing directory, files 000000.raw, 000001.raw,\n"
 	       "... are created in it; otherwise the output is one file, and a capture\n"
-	       "that needs more than one file is an error.\n"
+	       "that needs more than one file is an error.  Every file but the last is\n"
+	       "exactly the file size; the last ends right after its closing padding.\n"
 	       "\n"
 	       "Options:\n"
 	       "  -s, --file-size SIZE  size of each RAW file (default 2G); a multiple\n"
 	       "                        of 4K; suffixes K, M, G\n"
-	       "  -F, --full            pad the last file to the full file size too\n"
-	       "                        (default: it ends right after its last frame)\n"
 	       "      --any-linktype    accept captures whose link type is not Ethernet\n"
 	       "  -q, --quiet           no summary on stderr\n"
 	       "  -h, --help            show this help\n"
@@ -53,7 +52,6 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "file-size", required_argument, NULL, 's' },
-		{ "full", no_argument, NULL, 'F' },
 		{ "any-linktype", no_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -64,14 +62,15 @@ int main(int argc, char **argv)
 	char errbuf[PCAP_ERRBUF_SIZE > HPCAP_ERRBUF_SIZE ? PCAP_ERRBUF_SIZE
 							   : HPCAP_ERRBUF_SIZE];
 	int quiet = 0, any_link = 0, c, st, ret = 0;
-	uint64_t frames = 0, zero_ts = 0;
+	uint64_t frames = 0, zero_ts = 0, cut;
+	unsigned files;
 	struct hpcap_raw_writer *w;
 	struct pcap_pkthdr *ph;
 	const u_char *data;
 	pcap_t *p;
 
 	cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:FqhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			wo.file_size = cli_parse_size("--file-size", optarg);
@@ -79,7 +78,6 @@ int main(int argc, char **argv)
 				cli_usage_error("--file-size: %s is not a positive multiple of 4K",
 						optarg);
 			break;
-		case 'F': wo.pad_last_file = 1; break;
 		case 'L': any_link = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return 0;
@@ -133,19 +131,19 @@ int main(int argc, char **argv)
 			argv[optind], pcap_geterr(p), (unsigned long long)frames);
 		ret = 1;
 	}
-	if (!quiet)
-		fprintf(stderr,
-			"%s: %llu frames into %u file%s at %s (%llu cut to %u bytes, %llu with time 0 moved by 1 ns)\n",
-			cli_prog, (unsigned long long)frames,
-			hpcap_raw_writer_files(w),
-			hpcap_raw_writer_files(w) == 1 ? "" : "s",
-			argv[optind + 1],
-			(unsigned long long)hpcap_raw_writer_cut_frames(w),
-			HPCAP_MAX_CAPLEN, (unsigned long long)zero_ts);
+	files = hpcap_raw_writer_files(w);
+	cut = hpcap_raw_writer_cut_frames(w);
 	if (hpcap_raw_writer_close(w, errbuf) < 0) {
 		cli_err("%s", errbuf);
 		ret = 1;
 	}
+	if (!quiet)
+		fprintf(stderr,
+			"%s: %llu frames into %u file%s at %s (%llu cut to %u bytes, %llu with time 0 moved by 1 ns)\n",
+			cli_prog, (unsigned long long)frames, files ? files : 1,
+			files > 1 ? "s" : "", argv[optind + 1],
+			(unsigned long long)cut, HPCAP_MAX_CAPLEN,
+			(unsigned long long)zero_ts);
 	pcap_close(p);
 	return ret;
 }

@@ -17,8 +17,8 @@ def frame(i, size, rng):
     dst = bytes([0x02, 0, 0, 0, 0, 0x01])
     src = bytes([0x02, 0, 0, 0, 0, 0x02])
     body = struct.pack(">HI", 0x88B5, i)  # local experimental ethertype
-    fill = bytes(rng.getrandbits(8) for _ in range(min(size - 20, 64)))
-    pat = (fill * (size // max(len(fill), 1) + 1))[: size - 20] if fill else b""
+    fill = bytes(rng.getrandbits(8) for _ in range(min(size - 18, 64)))
+    pat = (fill * (size // max(len(fill), 1) + 1))[: size - 18] if fill else b""
     return (dst + src + body + pat)[:size]
 
 

@@ -16,7 +16,14 @@ fi
 # shellcheck source=/dev/null
 . /run/vm/env || { echo "run-vm: guest: cannot read /run/vm/env" >&2; exit 1; }
 
-export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${VM_PATH_EXTRA:+:$VM_PATH_EXTRA}"
+# System directories first, then the caller's PATH, without repeats.
+path=""
+IFS=: read -r -a dirs <<<"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${VM_PATH_EXTRA:-}"
+for d in "${dirs[@]}"; do
+	case ":$path:" in *":$d:"*) ;; *) [ -z "$d" ] || path="${path:+$path:}$d" ;; esac
+done
+export PATH=$path
+unset path dirs d
 export HOME=/root TERM=dumb LANG=C.UTF-8 RESULTS=/results
 export VM_KVER VM_NICS VM_NIC_MACS
 unset VM_PATH_EXTRA

@@ -12,12 +12,21 @@
 PATH=/bin
 export PATH
 
+power_off() {
+	sync
+	# Console log level 0 (below KERN_EMERG) keeps the kernel's "reboot: Power down"
+	# off the console; until here oopses and panics (levels 0-2) are shown.
+	for p in /proc /newroot/proc; do
+		[ -w "$p/sys/kernel/printk" ] && echo 0 >"$p/sys/kernel/printk"
+	done
+	poweroff -f
+	sleep 10
+}
+
 die() {
 	echo "run-vm: guest init: $*"
 	echo "run-vm: guest init: powering off without running the command"
-	sync
-	poweroff -f
-	sleep 10
+	power_off
 }
 
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
@@ -98,6 +107,4 @@ fi
 chroot /newroot /bin/bash /run/vm/guest-run.bash
 rc=$?
 [ "$rc" = 0 ] || echo "run-vm: guest init: guest-run.bash ended with status $rc"
-sync
-poweroff -f
-sleep 10
+power_off

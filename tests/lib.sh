@@ -1,0 +1,62 @@
+# shellcheck shell=bash
+# tests/lib.sh - helpers for hpcap's shell tests, in the spirit of the kernel
+# net selftests: one aligned "ok"/"fail - expected X found Y" line per check,
+# exit 0 pass, 1 fail, 4 skip.  Source it, then call t_init "<suite>".
+
+T_PASS=0
+T_FAIL=0
+T_SUITE=""
+T_TMP=""
+
+t_init() {
+	T_SUITE=$1
+	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hpcap-test.XXXXXX")
+	trap t_cleanup EXIT
+}
+
+t_cleanup() {
+	[ -n "$T_TMP" ] && rm -rf "$T_TMP"
+}
+
+t_ok() { T_PASS=$((T_PASS + 1)); printf 'ok   %-14s %s\n' "$T_SUITE" "$1"; }
+
+t_fail() {
+	T_FAIL=$((T_FAIL + 1))
+	printf 'fail %-14s %s - %s\n' "$T_SUITE" "$1" "$2"
+}
+
+# t_eq <what> <expected> <found>
+t_eq() {
+	if [ "$2" == "$3" ]; then t_ok "$1"; else t_fail "$1" "expected '$2' found '$3'"; fi
+}
+
+# t_run <what> <expected-exit-status> <command...>: runs it, output in $T_OUT
+t_run() {
+	local what=$1 want=$2 got=0
+	shift 2
+	T_OUT=$("$@" 2>&1) || got=$?
+	t_eq "$what (exit status)" "$want" "$got"
+}
+
+# t_grep <what> <pattern> <text>
+t_grep() {
+	if grep -qE -- "$2" <<<"$3"; then t_ok "$1"; else
+		t_fail "$1" "no match for /$2/ in: $(head -c 300 <<<"$3")"
+	fi
+}
+
+t_same_file() {
+	if cmp -s "$2" "$3"; then t_ok "$1"; else
+		t_fail "$1" "$2 and $3 differ: $(cmp "$2" "$3" 2>&1 | head -1)"
+	fi
+}
+
+t_done() {
+	printf '%s: %d passed, %d failed\n' "$T_SUITE" "$T_PASS" "$T_FAIL"
+	[ "$T_FAIL" -eq 0 ]
+}
+
+t_skip() {
+	printf 'skip %-14s %s\n' "$T_SUITE" "$1"
+	exit 4
+}

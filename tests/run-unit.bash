@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# run-unit.bash - build with ASan/UBSan and run every unit and tool test.
+#
+#   tests/run-unit.bash [--no-san]
+#
+# C unit tests (tests/unit/test_*.c), each tool's tests (samples/*/tests/*.bash),
+# and the man-page/--help checks.  Exit 0 only if every suite passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=build-san
+san=1
+if [ "${1:-}" = "--no-san" ]; then build=build; san=0; fi
+if [ "${1:-}" = "--help" ]; then sed -n '2,8p' "$0"; exit 0; fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+make -s -j"$jobs" BUILD="$build" SAN="$san" libs tools
+
+cflags=(-std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -g -Iinclude -Isrclib -Itests/unit
+	-D_FILE_OFFSET_BITS=64)
+if [ "$san" = 1 ]; then
+	cflags+=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+fi
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1
+
+failed=()
+mkdir -p "$build/tests"
+for src in tests/unit/test_*.c; do
+	name=$(basename "$src" .c)
+	bin="$build/tests/$name"
+	libs=()
+	grep -q 'pcap/pcap.h' "$src" && libs+=(-lpcap)
+	if ! cc "${cflags[@]}" -o "$bin" "$src" "$build/lib/libhpcap.a" "${libs[@]}"; then
+		failed+=("$name (build)")
+		continue
+	fi
+	"$bin" || failed+=("$name")
+done
+
+for t in samples/*/tests/*.bash tests/man/test-man.bash; do
+	[ -f "$t" ] || continue
+	st=0
+	bash "$t" "$PWD/$build/bin" || st=$?
+	if [ "$st" -ne 0 ] && [ "$st" -ne 4 ]; then failed+=("$t"); fi
+done
+
+if [ "${#failed[@]}" -ne 0 ]; then
+	printf 'FAILED: %s\n' "${failed[@]}"
+	exit 1
+fi
+echo "check-unit: all passed"
