@@ -29,17 +29,20 @@ static inline __u64 hpcap_file_room(__u64 pos, __u64 file_size)
 }
 
 /*
- * Bytes of padding (header included) to write at pos before a record of
- * rec_len bytes: 0 when the record fits in the current file, otherwise all
+ * Bytes of padding (header included) to write before a record of rec_len
+ * bytes, at stream position pos or with room bytes left in the file: 0 when the record fits in the current file, otherwise all
  * that is left of the file (always >= HPCAP_RAW_HDR_LEN, because no record
  * is ever placed without leaving room for a padding header).
  */
+static inline __u64 hpcap_pad_for_room(__u64 room, __u32 rec_len)
+{
+	return (__u64)rec_len + HPCAP_RAW_HDR_LEN <= room ? 0 : room;
+}
+
 static inline __u64 hpcap_pad_before(__u64 pos, __u64 file_size,
 				     __u32 rec_len)
 {
-	__u64 room = hpcap_file_room(pos, file_size);
-
-	return (__u64)rec_len + HPCAP_RAW_HDR_LEN <= room ? 0 : room;
+	return hpcap_pad_for_room(hpcap_file_room(pos, file_size), rec_len);
 }
 
 /* Whether a record of rec_len bytes fits in a file at all. */

@@ -98,8 +98,9 @@ int hpcap_raw_list(const char *const *args, int nargs, char ***paths,
 			int first = l.n;
 
 			err = walk(&l, args[i], errbuf, 0);
-			qsort(l.v + first, (size_t)(l.n - first), sizeof(*l.v),
-			      by_version);
+			if (l.n > first)
+				qsort(l.v + first, (size_t)(l.n - first),
+				      sizeof(*l.v), by_version);
 		} else {
 			/* Files (missing ones too: the opener reports them). */
 			err = push(&l, args[i]);

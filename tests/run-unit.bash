@@ -31,12 +31,28 @@ for src in tests/unit/test_*.c; do
 	bin="$build/tests/$name"
 	libs=()
 	grep -q 'pcap/pcap.h' "$src" && libs+=(-lpcap)
+	grep -q "hpcap_ring.h" "$src" && libs+=(driver/hpcap_ring.c -Idriver -lpthread)
 	if ! cc "${cflags[@]}" -o "$bin" "$src" "$build/lib/libhpcap.a" "${libs[@]}"; then
 		failed+=("$name (build)")
 		continue
 	fi
 	"$bin" || failed+=("$name")
 done
+
+# Threaded tests once more under ThreadSanitizer (the ring handoff).
+if [ "$san" = 1 ]; then
+	for src in tests/unit/test_*.c; do
+		grep -q pthread "$src" || continue
+		name=$(basename "$src" .c)-tsan
+		if ! cc -std=c11 -Wall -Wextra -Werror -Wno-tsan -Wno-format-truncation -O1 -g -fsanitize=thread -Iinclude -Isrclib \
+			-Itests/unit -Idriver -D_FILE_OFFSET_BITS=64 -o "$build/tests/$name" "$src" \
+			driver/hpcap_ring.c srclib/*.c -lpthread -lpcap; then
+			failed+=("$name (build)")
+			continue
+		fi
+		TSAN_OPTIONS=halt_on_error=1 "$build/tests/$name" | sed 's/$/ (TSan)/' || failed+=("$name")
+	done
+fi
 
 for t in samples/*/tests/*.bash tests/man/test-man.bash; do
 	[ -f "$t" ] || continue

@@ -42,6 +42,7 @@ vm_nics=0
 vm_nicdrv=igb
 vm_msize=262144
 vm_rootcache=loose
+vm_rescache=none
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case "$arg" in
@@ -50,6 +51,7 @@ for arg in $cmdline; do
 	vm.nicdrv=*) vm_nicdrv=${arg#vm.nicdrv=} ;;
 	vm.msize=*) vm_msize=${arg#vm.msize=} ;;
 	vm.rootcache=*) vm_rootcache=${arg#vm.rootcache=} ;;
+	vm.rescache=*) vm_rescache=${arg#vm.rescache=} ;;
 	esac
 done
 [ -n "$vm_ctl" ] || die "no vm.ctl= on the kernel command line"
@@ -89,7 +91,7 @@ mount -t tmpfs -o mode=0755 tmpfs /newroot/run || die "cannot mount /run"
 [ -d /newroot/sys/kernel/debug ] && mount -t debugfs debugfs /newroot/sys/kernel/debug 2>/dev/null
 [ -d /newroot/sys/kernel/tracing ] && mount -t tracefs tracefs /newroot/sys/kernel/tracing 2>/dev/null
 mkdir -p /newroot/results
-mount -t 9p -o "trans=virtio,version=9p2000.L,msize=$vm_msize" results /newroot/results ||
+mount -t 9p -o "trans=virtio,version=9p2000.L,msize=$vm_msize,cache=$vm_rescache" results /newroot/results ||
 	die "cannot mount the results share"
 
 # The control directory is read through the raw host share (/host), which is not

@@ -286,6 +286,9 @@ else
 fi
 kcmd="$kcmd panic=-1 mitigations=off vm.ctl=$ctl vm.nics=$nics vm.nicdrv=$nicdrv$append"
 
+# Paths inside QEMU's comma-separated option strings need their commas doubled.
+qesc() { printf '%s' "${1//,/,,}"; }
+
 qemu=(
 	qemu-system-x86_64
 	-nodefaults -no-user-config -display none -no-reboot
@@ -296,7 +299,7 @@ qemu=(
 	# and the slots those reserve for their virtual functions (0x14-0x15, 0x18-0x19).
 	-fsdev "local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot,addr=0x2"
-	-fsdev "local,id=fsres,path=$results,security_model=none,multidevs=remap"
+	-fsdev "local,id=fsres,path=$(qesc "$results"),security_model=none,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=fsres,mount_tag=results,addr=0x3"
 )
 nic_slots=(0x4 0x8)
@@ -306,7 +309,7 @@ for ((i = 0; i < nics; i++)); do
 		-device "igb,netdev=p$i,mac=${macs[i]},addr=${nic_slots[i]}"
 	)
 done
-[ -z "$dump" ] || qemu+=(-object "filter-dump,id=dump0,netdev=p0,file=$dump")
+[ -z "$dump" ] || qemu+=(-object "filter-dump,id=dump0,netdev=p0,file=$(qesc "$dump")")
 qemu+=("${qemu_extra[@]}")
 
 [ "$debug" = 0 ] || { printf '%q ' "${qemu[@]}"; echo; } >&2

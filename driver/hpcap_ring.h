@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * hpcap_ring.h - one capture buffer: the producer routine every capture
+ * source writes through, and the listener cursors that consume it.
+ *
+ * This file and hpcap_ring.c are plain C with no kernel dependencies beyond
+ * hpcap_ring_compat.h, so the very same code runs in the module, in the
+ * userspace replay producer, in the unit tests (under ThreadSanitizer) and
+ * in the benchmark harness.
+ *
+ * Locking: every function here except the hpcap_ring_put() fast path's
+ * callers' copy runs under the ring's lock, held by the glue (a spinlock in
+ * the module, a mutex in userspace).  A producer takes the lock for a batch
+ * of frames and publishes before dropping it, so whenever the lock is free
+ * r->pos == info->write_pos.  Consumers read frame bytes without the lock;
+ * what they may read is ordered by the store-release of write_pos.
+ *
+ * The buffer is mapped twice back to back (data[i] and data[i + size] are
+ * the same byte), so a record that wraps the end of the buffer is still
+ * written and read with one contiguous access.
+ */
+#ifndef HPCAP_RING_H
+#define HPCAP_RING_H
+
+#include "hpcap_ring_compat.h"
+#include "hpcap.h"
+#include "hpcap_framing.h"
+
+struct hpcap_listener {
+	u64 read_pos;		/* stream position of the cursor */
+	u64 acked_bytes;
+	u64 lost_frames;	/* lossy: frames overwritten before read */
+	u64 lost_bytes;		/* lossy: bytes skipped at resync */
+	u64 told_frames;	/* part of lost_* already returned by ack */
+	u64 told_bytes;
+	u32 mode;		/* HPCAP_MODE_* */
+	u32 id;			/* increases with every open, never reused */
+	bool active;
+};
+
+struct hpcap_ring {
+	/* Read-mostly. */
+	u8 *data;		/* 2 * size addressable bytes (double map) */
+	u64 size;
+	u64 file_size;
+	struct hpcap_ring_info *info;	/* the page userspace maps at 0 */
+	u32 nactive, nlossless, nlossy;
+	u32 next_id;
+	struct hpcap_listener lst[HPCAP_MAX_LISTENERS];
+
+	/* Producer state. */
+	u64 pos;		/* end of the last record written */
+	u64 off;		/* pos % size */
+	u64 froom;		/* bytes left in the current file */
+	u64 limit;		/* lossless listeners let us write below this */
+	u64 tail_rec;		/* lossy: oldest record not yet overwritten */
+	u64 frames;		/* frames written (paddings excluded) */
+	struct hpcap_queue_stats stats;
+};
+
+/*
+ * Set up a ring over data (2 * size addressable bytes), size a multiple of
+ * HPCAP_BLOCK_SIZE, file_size a multiple of HPCAP_BLOCK_SIZE too.
+ */
+int hpcap_ring_init(struct hpcap_ring *r, u8 *data, u64 size, u64 file_size,
+		    struct hpcap_ring_info *info, u32 adapter, u32 queue);
+
+/*
+ * Reserve room for one frame and write its record header (and the padding
+ * that closes the current file, if the frame does not fit in it).  Returns
+ * where the caller copies caplen bytes, or NULL when the frame is dropped
+ * (no listener, or a lossless listener is too far behind), counted.  The
+ * bytes become visible to listeners at the next hpcap_ring_publish().
+ * caplen must be <= HPCAP_MAX_CAPLEN (callers cut first, and count it).
+ */
+u8 *hpcap_ring_put(struct hpcap_ring *r, u32 sec, u32 nsec, u32 caplen,
+		   u32 len);
+
+/* Make every record put so far visible to listeners. */
+static inline void hpcap_ring_publish(struct hpcap_ring *r)
+{
+	WRITE_ONCE(r->info->frames, r->frames);
+	/* Pairs with the acquire in readers: the records' bytes (written
+	 * before) are visible to whoever sees the new write_pos. */
+	smp_store_release(&r->info->write_pos, r->pos);
+}
+
+/* A new listener starts at the current write position (a record start). */
+int hpcap_ring_listener_add(struct hpcap_ring *r, u32 mode);
+void hpcap_ring_listener_del(struct hpcap_ring *r, int idx);
+int hpcap_ring_listener_set_mode(struct hpcap_ring *r, int idx, u32 mode);
+
+/*
+ * Acknowledge ack bytes consumed by listener idx; a lossy listener that
+ * was overrun is first moved to the oldest intact record.  Fills in
+ * read_pos, avail and the losses not reported yet.  -EINVAL if ack is more
+ * than was readable.
+ */
+int hpcap_ring_ack(struct hpcap_ring *r, int idx, u64 ack,
+		   struct hpcap_ack_wait *out);
+
+/* Bytes readable by listener idx right now. */
+static inline u64 hpcap_ring_avail(const struct hpcap_ring *r, int idx)
+{
+	u64 w = r->pos, p = r->lst[idx].read_pos;
+
+	return w > p ? w - p : 0;
+}
+
+void hpcap_ring_listener_stats(const struct hpcap_ring *r, int idx,
+			       struct hpcap_listener_stats *out);
+void hpcap_ring_queue_stats(const struct hpcap_ring *r,
+			    struct hpcap_queue_stats *out);
+
+#endif /* HPCAP_RING_H */
