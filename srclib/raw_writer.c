@@ -116,6 +116,20 @@ int hpcap_raw_writer_open(struct hpcap_raw_writer **wp, const char *out,
 	}
 	memcpy(w->target, out, n + 1);
 	w->dir_mode = stat(out, &st) == 0 && S_ISDIR(st.st_mode);
+	if (w->dir_mode) {
+		char first[4200];
+
+		/* Never overwrite (or leave behind, to be read as part of this
+		 * capture) the files of an earlier run. */
+		snprintf(first, sizeof(first), "%s/%06u.raw", out, 0);
+		if (stat(first, &st) == 0) {
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+				 "%s already holds RAW files (%s); use an empty directory",
+				 out, first);
+			free(w);
+			return -EEXIST;
+		}
+	}
 	*wp = w;
 	return 0;
 }

@@ -261,6 +261,7 @@ static int repair(struct scan *s)
 	    ftruncate(fd, (off_t)(at + sizeof(pad))) < 0 || fsync(fd) < 0)
 		goto fail;
 	close(fd);
+	s->frames += salvage != 0;
 	fprintf(stderr, "%s: %s: repaired: closing padding written at offset %llu%s\n",
 		cli_prog, s->path, (unsigned long long)at,
 		salvage ? " (the cut frame kept with its surviving bytes)" : "");
@@ -369,6 +370,7 @@ int main(int argc, char **argv)
 	int c, a;
 
 	cli_init(argv[0]);
+	opterr = 0;
 	o = &opts;
 	while ((c = getopt_long(argc, argv, "t:fT:Sm:qhV", lopts, NULL)) != -1) {
 		switch (c) {
@@ -382,11 +384,14 @@ int main(int argc, char **argv)
 		case 'q': opts.quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option(argc, argv, optopt);
 		}
 	}
 	if (optind >= argc)
 		cli_usage_error("no RAW file or directory given");
+	for (a = optind; a < argc && opts.fix; a++)
+		if (!strcmp(argv[a], "-"))
+			cli_usage_error("--fix needs files: standard input can not be repaired");
 
 	for (a = optind; a < argc; a++) {
 		const char *arg = argv[a];
@@ -415,7 +420,7 @@ int main(int argc, char **argv)
 			    repair(&s) == 0) {
 				fixed++;
 				s.errors--;	/* the truncation, now mended */
-			} else if (s.truncated && !opts.fix) {
+			} else if (s.truncated && !s.structural && !opts.fix) {
 				cli_err("%s: run '%s -f %s' to close it and keep its frames",
 					s.path, cli_prog, s.path);
 			}

@@ -70,6 +70,7 @@ int main(int argc, char **argv)
 	pcap_t *p;
 
 	cli_init(argv[0]);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "s:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option(argc, argv, optopt);
 		}
 	}
 	if (argc - optind != 2)

@@ -32,7 +32,8 @@ static void usage(void)
 	       "                        magic a1b23c4d)\n"
 	       "  -u, --usec            pcap with microsecond timestamps (magic a1b2c3d4)\n"
 	       "  -n, --pcapng          pcapng with if_tsresol=9 (nanoseconds)\n"
-	       "  -s, --snaplen N       snapshot length written in the header (65535)\n"
+	       "  -s, --snaplen N       cut frames to N bytes, and write N in the file\n"
+	       "                        header (default 65535; wire lengths are kept)\n"
 	       "\n"
 	       "Other options:\n"
 	       "  -c, --count N         stop after N frames\n"
@@ -51,6 +52,8 @@ static void usage(void)
 
 struct totals {
 	uint64_t frames, bytes;
+	uint32_t snaplen;	/* frames are cut to this */
+	int files;		/* files read (opened) */
 	int damaged;
 };
 
@@ -78,9 +81,13 @@ static int convert(const char *path, struct hpcap_pcap_writer *w,
 		t->damaged = 1;
 		return 0;
 	}
+	t->files++;
 	while (t->frames + frames < limit &&
 	       (st = hpcap_raw_next(r, &rec)) == HPCAP_RAW_FRAME) {
-		if (hpcap_pcap_write(w, rec.sec, rec.nsec, rec.caplen, rec.len,
+		uint32_t caplen = rec.caplen < t->snaplen ? rec.caplen
+							  : t->snaplen;
+
+		if (hpcap_pcap_write(w, rec.sec, rec.nsec, caplen, rec.len,
 				     rec.data) < 0) {
 			cli_err("%s", hpcap_pcap_geterr(w));
 			hpcap_raw_close(r);
@@ -140,6 +147,7 @@ int main(int argc, char **argv)
 	char **files;
 
 	cli_init(argv[0]);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "uns:c:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'N': format = HPCAP_PCAP_NSEC; break;
@@ -153,7 +161,7 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option(argc, argv, optopt);
 		}
 	}
 	if (argc - optind < 2)
@@ -177,7 +185,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (hpcap_pcap_open(&w, out, format, snaplen, errbuf) < 0) {
+	t.snaplen = snaplen ? snaplen : 65535;
+	if (hpcap_pcap_open(&w, out, format, t.snaplen, errbuf) < 0) {
 		cli_err("%s", errbuf);
 		hpcap_raw_list_free(files, nfiles);
 		return 1;
@@ -191,8 +200,8 @@ int main(int argc, char **argv)
 	if (!quiet && !failed)
 		fprintf(stderr, "%s: %llu frames (%s) from %d file%s written to %s\n",
 			cli_prog, (unsigned long long)t.frames,
-			cli_fmt_bytes(b, sizeof(b), t.bytes), i,
-			i == 1 ? "" : "s", strcmp(out, "-") ? out : "standard output");
+			cli_fmt_bytes(b, sizeof(b), t.bytes), t.files,
+			t.files == 1 ? "" : "s", strcmp(out, "-") ? out : "standard output");
 	hpcap_raw_list_free(files, nfiles);
 	return failed || t.damaged ? 1 : 0;
 }

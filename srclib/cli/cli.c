@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,13 @@ static uint64_t parse(const char *what, const char *s, uint64_t max,
 	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
 		cli_usage_error("%s: '%s' is not a number", what, s ? s : "");
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal, or hexadecimal with 0x; never octal (010 is ten). */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = strtoull(s + 2, &end, 16);
+	else
+		v = strtoull(s, &end, 10);
+	if (end == s + 2 && s[1] != '\0' && (s[1] == 'x' || s[1] == 'X'))
+		end = (char *)s;
 	if (errno == ERANGE)
 		cli_usage_error("%s: '%s' is too large", what, s);
 	if (end == s)
@@ -80,6 +87,15 @@ static uint64_t parse(const char *what, const char *s, uint64_t max,
 		cli_usage_error("%s: '%s' is too large (at most %llu)", what, s,
 				(unsigned long long)max);
 	return v * mult;
+}
+
+void cli_bad_option(int argc, char **argv, int optopt_val)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+
+	if (optopt_val && arg[0] == '-' && arg[1] != '-')
+		cli_usage_error("unknown option or missing value: -%c", optopt_val);
+	cli_usage_error("unknown option or missing value: %s", arg);
 }
 
 uint64_t cli_parse_u64(const char *what, const char *s, uint64_t max)

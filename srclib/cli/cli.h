@@ -23,6 +23,12 @@ _Noreturn void cli_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 /*
+ * Report the option getopt_long() just refused (call with opterr = 0, from
+ * the '?' case, passing optopt) and exit(2).
+ */
+_Noreturn void cli_bad_option(int argc, char **argv, int optopt_val);
+
+/*
  * Parse an unsigned decimal (or 0x hex) number into *out; "what" names the
  * option in the error message.  With sizes, the suffixes K, M, G, T (powers
  * of 1024, optional "iB"/"B") are accepted.  Exit(2) with a clear message

@@ -128,6 +128,7 @@ t_eq "nopad: all 40 frames" 40 "$("$bin/raw2pcap" -q fix-nopad.raw - | tshark -r
 python3 corrupt.py hugecap good.raw hugecap.raw > /dev/null
 t_run "hugecap: detected" 1 "$bin/checkraw" hugecap.raw
 t_grep "hugecap: not taken for a truncation" "do not look like a record header" "$T_OUT"
+t_eq "hugecap: no advice to run -f" 0 "$(grep -c "run 'checkraw -f" <<<"$T_OUT" || true)"
 for kind in nsec after padlen hugecap; do
 	cp "$kind.raw" "fix-$kind.raw"
 	before=$(sha256sum < "fix-$kind.raw")
@@ -148,5 +149,9 @@ st=0; "$bin/checkraw" random.raw > /dev/null 2>&1 || st=$?
 t_eq "random bytes: error, no crash" 1 "$st"
 mkdir nothing
 t_run "directory without RAW files" 0 "$bin/checkraw" nothing
+t_run "-f refuses standard input" 2 "$bin/checkraw" -f - < good.raw
+t_run "standard input checked" 0 "$bin/checkraw" - < good.raw
 t_run "no arguments" 2 "$bin/checkraw"
+t_run "unknown option named" 2 "$bin/checkraw" --frobnicate good.raw
+t_grep "unknown option message" "unknown option or missing value: --frobnicate" "$T_OUT"
 t_done

@@ -76,6 +76,9 @@ t_grep "link type error says what to do" "any-linktype" "$T_OUT"
 t_run "--any-linktype accepts it" 0 "$bin/pcap2raw" --any-linktype raw-ip.pcap x.raw
 echo "not a capture file at all" > junk.pcap
 t_run "not a pcap" 1 "$bin/pcap2raw" junk.pcap x.raw
+t_run "directory with an earlier run refused" 1 "$bin/pcap2raw" -s 16K "$fx/small.pcap" d
+t_grep "refusal says why" "already holds RAW files" "$T_OUT"
+t_same_file "earlier files untouched" "$fx/small-16k/000000.raw" d/000000.raw
 t_run "file size not a multiple of 4K" 2 "$bin/pcap2raw" -s 5000 tiny.pcap x.raw
 t_grep "file size error names the option" "--file-size" "$T_OUT"
 t_run "file size garbage" 2 "$bin/pcap2raw" -s 1Q tiny.pcap x.raw

@@ -42,6 +42,9 @@ n=$(tshark -r two.pcap 2>/dev/null | wc -l)
 n0=$(tshark -r <("$bin/raw2pcap" -q "$fx/small-16k/000000.raw" -) 2>/dev/null | wc -l)
 n1=$(tshark -r <("$bin/raw2pcap" -q "$fx/small-16k/000001.raw" -) 2>/dev/null | wc -l)
 t_eq "several inputs concatenated" "$((n0 + n1))" "$n"
+t_run "--snaplen cuts frames" 0 "$bin/raw2pcap" -q --snaplen 100 small.raw snap.pcap
+t_eq "--snaplen: caplen <= 100, len kept" "100 9000" \
+	"$(tshark -r snap.pcap -T fields -e frame.cap_len -e frame.len 2>/dev/null | sort -n -k2 | tail -1 | xargs)"
 t_run "--count" 0 "$bin/raw2pcap" -q -c 7 small.raw seven.pcap
 t_eq "--count stops after N frames" 7 "$(tshark -r seven.pcap 2>/dev/null | wc -l)"
 
