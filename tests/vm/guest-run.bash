@@ -54,7 +54,11 @@ bash -c "$VM_CMD" </dev/null
 rc=$?
 
 dmesg >/results/dmesg.txt 2>&1 || true
-# Written last, through a rename, so run-vm.bash never sees a partial file.
-echo "$rc" >/results/.exit-status.tmp && mv -f /results/.exit-status.tmp /results/exit-status
+# Everything written to /results reaches the host before the status does (the
+# share is mounted cache=mmap, so writes are cached in the guest until synced);
+# the status itself is written last, through a rename, never seen partial.
+sync
+echo "$rc" >/results/.exit-status.tmp && sync /results/.exit-status.tmp &&
+	mv -f /results/.exit-status.tmp /results/exit-status
 sync
 exit 0

@@ -40,9 +40,9 @@ mount -t sysfs sysfs /sys || die "cannot mount /sys"
 vm_ctl=""
 vm_nics=0
 vm_nicdrv=igb
-vm_msize=262144
+vm_msize=512000
 vm_rootcache=loose
-vm_rescache=none
+vm_rescache=mmap
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case "$arg" in
