@@ -63,6 +63,7 @@ struct hpcap_queue *hpcap_queue_create(struct hpcap_adapter *ad, u32 index,
 			      page_address(q->info_page), ad->id, index);
 	if (err)
 		goto fail;
+	q->ring.info->info_size = PAGE_SIZE;	/* the buffer's mmap offset */
 	q->dev = device_create_with_groups(&hpcap_class, NULL,
 					   MKDEV(MAJOR(hpcap_devt), minor), q,
 					   hpcap_queue_groups, "hpcap_%u_%u",

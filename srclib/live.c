@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * live.c - libhpcap's consumer side of a capture queue; see
+ * libhpcap_live.h.  The cursor lives in the module: one ioctl acknowledges
+ * and waits; frames are read straight from the read-only mapping.
+ */
+#define _GNU_SOURCE
+#include "libhpcap_live.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Release consumed bytes to the producer at least this often. */
+#define ACK_BATCH (4u << 20)
+
+struct hpcap_handle {
+	int fd;
+	unsigned flags;
+	const struct hpcap_ring_info *info;	/* mapped page 0 */
+	const uint8_t *data;			/* buffer, mapped twice */
+	void *map;
+	size_t map_len;
+	uint64_t size;
+	uint64_t win_pos, win_end;	/* window from the last ack/wait */
+	uint64_t pos;			/* next record (frame reading) */
+	uint64_t last_rec;		/* frame last returned */
+	int frame_mode;
+	uint64_t lost_frames, lost_bytes;
+	char path[128];
+	char err[HPCAP_ERRBUF_SIZE];
+};
+
+static int set_err(struct hpcap_handle *h, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int set_err(struct hpcap_handle *h, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->err, sizeof(h->err), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static const char *open_hint(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return ": no such device (is the hpcap module loaded and the interface attached? see install_hpcap.bash and /sys/class/hpcap/adapters)";
+	case EACCES:
+	case EPERM:
+		return ": permission denied (the device's group, set by the hpcap udev rule, must include you)";
+	case EBUSY:
+		return ": every listener slot of this queue is taken";
+	case ENODEV:
+		return ": the queue is going away";
+	default:
+		return "";
+	}
+}
+
+int hpcap_open_path(struct hpcap_handle **out, const char *path,
+		    unsigned flags, char *errbuf)
+{
+	struct hpcap_ring_info info;
+	struct hpcap_handle *h;
+	int err;
+
+	*out = NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "out of memory");
+		return -ENOMEM;
+	}
+	h->flags = flags;
+	snprintf(h->path, sizeof(h->path), "%s", path);
+	h->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (h->fd < 0) {
+		err = errno;
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot open %s: %s%s", path,
+			 strerror(err), open_hint(err));
+		free(h);
+		return -err;
+	}
+	if (ioctl(h->fd, HPCAP_IOC_INFO, &info) < 0) {
+		err = errno;
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+			 "%s is not an hpcap queue device: %s", path,
+			 strerror(err));
+		goto fail;
+	}
+	if (info.magic != HPCAP_ABI_MAGIC || info.version != HPCAP_ABI_VERSION) {
+		err = EPROTO;
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+			 "%s speaks ABI version %u, this library %u: rebuild and reload the module and the tools together",
+			 path, info.version, HPCAP_ABI_VERSION);
+		goto fail;
+	}
+	if ((flags & HPCAP_OPEN_LOSSY)) {
+		uint32_t mode = HPCAP_MODE_LOSSY;
+
+		if (ioctl(h->fd, HPCAP_IOC_SET_MODE, &mode) < 0) {
+			err = errno;
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+				 "%s: cannot switch to lossy mode: %s", path,
+				 strerror(err));
+			goto fail;
+		}
+	}
+	if (info.info_size < sizeof(info) || info.info_size % 4096 ||
+	    !info.buf_size || info.buf_size % HPCAP_BLOCK_SIZE ||
+	    !info.file_size || info.file_size % HPCAP_BLOCK_SIZE) {
+		err = EPROTO;
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+			 "%s reports an impossible layout (info %u, buffer %llu, file %llu bytes)",
+			 path, info.info_size, (unsigned long long)info.buf_size,
+			 (unsigned long long)info.file_size);
+		goto fail;
+	}
+	h->size = info.buf_size;
+	h->map_len = info.info_size + 2 * info.buf_size;
+	h->map = mmap(NULL, h->map_len, PROT_READ, MAP_SHARED, h->fd, 0);
+	if (h->map == MAP_FAILED) {
+		err = errno;
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot map %s (%llu bytes): %s",
+			 path, (unsigned long long)h->map_len, strerror(err));
+		goto fail;
+	}
+	h->info = h->map;
+	h->data = (const uint8_t *)h->map + info.info_size;
+	*out = h;
+	return 0;
+fail:
+	close(h->fd);
+	free(h);
+	return -err;
+}
+
+int hpcap_open(struct hpcap_handle **h, unsigned adapter, unsigned queue,
+	       unsigned flags, char *errbuf)
+{
+	const char *dir = getenv("HPCAP_DEV_DIR");
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s%u_%u", dir && *dir ? dir : "/dev",
+		 HPCAP_DEV_PREFIX, adapter, queue);
+	return hpcap_open_path(h, path, flags, errbuf);
+}
+
+const struct hpcap_ring_info *hpcap_info(const struct hpcap_handle *h)
+{
+	return h->info;
+}
+
+static int ack_wait(struct hpcap_handle *h, uint64_t consumed, uint64_t min,
+		    int timeout_ms)
+{
+	struct hpcap_ack_wait aw = {
+		.ack_bytes = consumed,
+		.min_bytes = min,
+		.timeout_ns = timeout_ms < 0 ? UINT64_MAX
+					     : (uint64_t)timeout_ms * 1000000u,
+	};
+
+	if (ioctl(h->fd, HPCAP_IOC_ACK_WAIT, &aw) < 0) {
+		int err = errno;
+
+		if (err == ENODEV)
+			return set_err(h, -err, "%s: the queue is gone (interface detached) and everything in it was read",
+				       h->path);
+		return set_err(h, -err, "%s: acknowledge/wait failed: %s",
+			       h->path, strerror(err));
+	}
+	h->win_pos = aw.read_pos;
+	h->win_end = aw.read_pos + aw.avail;
+	h->pos = aw.read_pos;
+	h->lost_frames += aw.lost_frames;
+	h->lost_bytes += aw.lost_bytes;
+	return 0;
+}
+
+int hpcap_wait(struct hpcap_handle *h, uint64_t consumed, uint64_t min_bytes,
+	       int timeout_ms, struct hpcap_window *win)
+{
+	uint64_t lf = h->lost_frames, lb = h->lost_bytes;
+	int err = ack_wait(h, consumed, min_bytes, timeout_ms);
+
+	if (err)
+		return err;
+	win->pos = h->win_pos;
+	win->len = h->win_end - h->win_pos;
+	win->data = h->data + h->win_pos % h->size;
+	win->lost_frames = h->lost_frames - lf;
+	win->lost_bytes = h->lost_bytes - lb;
+	return 0;
+}
+
+/* Lossy readers: were the bytes from pos on overwritten while we read? */
+static int overrun(const struct hpcap_handle *h, uint64_t pos)
+{
+	if (!(h->flags & HPCAP_OPEN_LOSSY))
+		return 0;
+	/* Order our reads of the record before the read of tail_pos; the
+	 * producer raises tail_pos before it overwrites (hpcap_ring.c). */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&h->info->tail_pos, __ATOMIC_RELAXED) > pos;
+}
+
+int hpcap_next(struct hpcap_handle *h, struct hpcap_raw_record *rec,
+	       int timeout_ms)
+{
+	int err;
+
+	h->frame_mode = 1;
+	/* The frame returned last time is released now; give room back
+	 * to the producer every ACK_BATCH bytes without waiting. */
+	if (h->pos - h->win_pos >= ACK_BATCH) {
+		err = ack_wait(h, h->pos - h->win_pos, 0, 0);
+		if (err)
+			return err;
+	}
+	for (;;) {
+		struct hpcap_raw_hdr hdr;
+		uint64_t at = h->pos, n;
+
+		if (at >= h->win_end) {
+			err = ack_wait(h, h->pos - h->win_pos, 1, timeout_ms);
+			if (err)
+				return err;
+			if (h->win_end == h->win_pos)
+				return 0;
+			continue;
+		}
+		memcpy(&hdr, h->data + at % h->size, sizeof(hdr));
+		n = HPCAP_RAW_HDR_LEN + le16toh(hdr.caplen);
+		if (overrun(h, at)) {
+			/* Lapped: the module moves us to the oldest intact
+			 * record and counts what we lost. */
+			err = ack_wait(h, 0, 0, 0);
+			if (err)
+				return err;
+			continue;
+		}
+		if (at + n > h->win_end)
+			return set_err(h, -EIO, "%s: record at stream position %llu runs past the published data (module and library disagree?)",
+				       h->path, (unsigned long long)at);
+		h->pos = at + n;
+		if (!hdr.sec && !hdr.nsec)
+			continue;	/* padding */
+		rec->sec = le32toh(hdr.sec);
+		rec->nsec = le32toh(hdr.nsec);
+		rec->caplen = le16toh(hdr.caplen);
+		rec->len = le16toh(hdr.len);
+		rec->data = h->data + (at + HPCAP_RAW_HDR_LEN) % h->size;
+		rec->offset = at;
+		h->last_rec = at;
+		return 1;
+	}
+}
+
+int hpcap_frame_valid(const struct hpcap_handle *h)
+{
+	return !overrun(h, h->last_rec);
+}
+
+uint64_t hpcap_lost_frames(const struct hpcap_handle *h)
+{
+	return h->lost_frames;
+}
+
+uint64_t hpcap_lost_bytes(const struct hpcap_handle *h)
+{
+	return h->lost_bytes;
+}
+
+int hpcap_queue_stats(struct hpcap_handle *h, struct hpcap_queue_stats *s)
+{
+	if (ioctl(h->fd, HPCAP_IOC_QUEUE_STATS, s) < 0)
+		return set_err(h, -errno, "%s: cannot read queue counters: %s",
+			       h->path, strerror(errno));
+	return 0;
+}
+
+int hpcap_listener_stats(struct hpcap_handle *h,
+			 struct hpcap_listener_stats *s)
+{
+	if (ioctl(h->fd, HPCAP_IOC_LISTENER_STATS, s) < 0)
+		return set_err(h, -errno, "%s: cannot read listener counters: %s",
+			       h->path, strerror(errno));
+	return 0;
+}
+
+int hpcap_fd(const struct hpcap_handle *h)
+{
+	return h->fd;
+}
+
+const char *hpcap_geterr(const struct hpcap_handle *h)
+{
+	return h->err;
+}
+
+void hpcap_close(struct hpcap_handle *h)
+{
+	if (!h)
+		return;
+	if (h->map && h->map != MAP_FAILED)
+		munmap(h->map, h->map_len);
+	close(h->fd);
+	free(h);
+}
