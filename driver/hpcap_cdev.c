@@ -84,7 +84,7 @@ static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 	if (copy_from_user(&aw, arg, sizeof(aw)))
 		return -EFAULT;
 	/* A wait for more than the buffer holds could never end. */
-	if (aw.reserved || aw.min_bytes > q->ring.size)
+	if (aw.flags || aw.min_bytes > q->ring.size)
 		return -EINVAL;
 	spin_lock_bh(&q->lock);
 	err = hpcap_ring_ack(&q->ring, f->idx, aw.ack_bytes, &aw);
@@ -112,8 +112,11 @@ static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 		aw.lost_frames += now.lost_frames;
 		aw.lost_bytes += now.lost_bytes;
 	}
-	if (!aw.avail && READ_ONCE(q->dead))
-		return -ENODEV;
+	if (READ_ONCE(q->dead)) {
+		if (!aw.avail)
+			return -ENODEV;
+		aw.flags = HPCAP_ACK_QUEUE_GONE;	/* drain what is left */
+	}
 	return copy_to_user(arg, &aw, sizeof(aw)) ? -EFAULT : 0;
 }
 

@@ -128,8 +128,11 @@ struct hpcap_ack_wait {
 	__u64 avail;		/* out: bytes readable from read_pos */
 	__u64 lost_frames;	/* out */
 	__u64 lost_bytes;	/* out */
-	__u64 reserved;		/* must be 0 */
+	__u64 flags;		/* in: 0; out: HPCAP_ACK_* */
 };
+
+/* The source is gone (interface detached): nothing more will come. */
+#define HPCAP_ACK_QUEUE_GONE	1ull
 
 /* Per-queue counters (HPCAP_IOC_QUEUE_STATS and sysfs). */
 struct hpcap_queue_stats {

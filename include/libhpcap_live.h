@@ -41,6 +41,8 @@ struct hpcap_window {
 	const uint8_t *data;	/**< contiguous, read-only */
 	uint64_t lost_frames;	/**< lossy: frames missed since last call */
 	uint64_t lost_bytes;	/**< lossy: bytes skipped since last call */
+	int gone;		/**< the queue's source is gone: this window
+				     is the last data there will be */
 };
 
 /**

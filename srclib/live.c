@@ -32,8 +32,8 @@ struct hpcap_handle {
 	uint64_t win_pos, win_end;	/* window from the last ack/wait */
 	uint64_t pos;			/* next record (frame reading) */
 	uint64_t last_rec;		/* frame last returned */
-	int frame_mode;
 	uint64_t lost_frames, lost_bytes;
+	int gone;
 	char path[128];
 	char err[HPCAP_ERRBUF_SIZE];
 };
@@ -185,6 +185,7 @@ static int ack_wait(struct hpcap_handle *h, uint64_t consumed, uint64_t min,
 	h->pos = aw.read_pos;
 	h->lost_frames += aw.lost_frames;
 	h->lost_bytes += aw.lost_bytes;
+	h->gone = !!(aw.flags & HPCAP_ACK_QUEUE_GONE);
 	return 0;
 }
 
@@ -201,6 +202,7 @@ int hpcap_wait(struct hpcap_handle *h, uint64_t consumed, uint64_t min_bytes,
 	win->data = h->data + h->win_pos % h->size;
 	win->lost_frames = h->lost_frames - lf;
 	win->lost_bytes = h->lost_bytes - lb;
+	win->gone = h->gone;
 	return 0;
 }
 
@@ -220,7 +222,6 @@ int hpcap_next(struct hpcap_handle *h, struct hpcap_raw_record *rec,
 {
 	int err;
 
-	h->frame_mode = 1;
 	/* The frame returned last time is released now; give room back
 	 * to the producer every ACK_BATCH bytes without waiting. */
 	if (h->pos - h->win_pos >= ACK_BATCH) {

@@ -430,6 +430,10 @@ int main(int argc, char **argv)
 			break;
 		}
 		consumed = d.pos - win.pos;
+		if (win.gone) {
+			cli_err("the interface went away; writing what is left");
+			break;
+		}
 		t = now_s();
 		if (!quiet && interval && t - tlast >= (double)interval) {
 			report(&d, &s0, 0, t - tlast, d.frames - last_frames,

@@ -9,6 +9,15 @@
 # Whatever happens, the guest ends with `poweroff -f`: run-vm.bash decides success
 # from the exit-status file that guest-run.bash writes into /results.
 
+case "${1:-}" in
+-h | --help)
+	echo "Usage: /init (the initramfs init of tests/vm/run-vm.bash; not run by hand)."
+	echo "Kernel parameters: vm.ctl=DIR (required) vm.nics=N vm.nicdrv=igb|none"
+	echo "  vm.msize=BYTES vm.rootcache=MODE vm.rescache=MODE (9p tuning)"
+	exit 0
+	;;
+esac
+
 PATH=/bin
 export PATH
 

@@ -41,8 +41,9 @@ Options:
   --debug            show kernel messages on the console, print the QEMU command
   -h, --help         this help
 
-Guest environment: RESULTS=/results, VM_KVER, VM_NICS, VM_NIC_MACS (space-separated,
-in NIC order), VM_NIC_IFACES (their interface names, when a driver bound them),
+Guest environment: RESULTS=/results, VM_KVER, VM_NICS, and space-separated in NIC
+order: VM_NIC_MACS, VM_NIC_PCI (0000:00:04.0 0000:00:08.0), VM_NIC_IFACES
+(interface names, when a driver bound the NICs: eth0 eth1 with igb);
 PATH = system directories followed by the caller's PATH.  /tmp is a tmpfs (50% of
 the guest memory); /sys/kernel/debug is mounted; lo is up; hostname hpcap-vm.
 `modprobe` works inside the guest (the host's /lib/modules/KVER is visible).
@@ -258,8 +259,11 @@ else
 fi
 
 macs=()
-for ((i = 1; i <= nics; i++)); do
-	macs+=("52:54:00:00:00:0$i")
+pci=()
+nic_slots=(0x4 0x8)
+for ((i = 0; i < nics; i++)); do
+	macs+=("52:54:00:00:00:0$((i + 1))")
+	pci+=("$(printf '0000:00:%02x.0' "${nic_slots[i]}")")
 done
 
 {
@@ -268,6 +272,7 @@ done
 	printf 'VM_KVER=%q\n' "$kver"
 	printf 'VM_NICS=%q\n' "$nics"
 	printf 'VM_NIC_MACS=%q\n' "${macs[*]}"
+	printf 'VM_NIC_PCI=%q\n' "${pci[*]}"
 	printf 'VM_PATH_EXTRA=%q\n' "$PATH"
 	printf 'VM_ENV=('
 	for kv in "${guest_env[@]}"; do printf '%q ' "$kv"; done
@@ -302,7 +307,6 @@ qemu=(
 	-fsdev "local,id=fsres,path=$(qesc "$results"),security_model=none,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=fsres,mount_tag=results,addr=0x3"
 )
-nic_slots=(0x4 0x8)
 for ((i = 0; i < nics; i++)); do
 	qemu+=(
 		-netdev "hubport,id=p$i,hubid=0"

@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# guest-tests.bash [TEST...] - the module's tests, run inside a QEMU guest by
+# tests/vm/run-module-tests.bash (the host's userland is visible through
+# 9p, the working directory is the repository).  Each check prints one
+# "ok"/"fail - expected X found Y" line; exit 1 if any failed.
+#
+# Traffic comes from send_frames.py on the peer end of a veth pair (in its
+# own namespace), which also writes what it sent: the reference every
+# capture is compared with, frame by frame and byte by byte.
+set -uo pipefail
+top=$PWD
+. "$top/tests/lib.sh"
+t_init module
+KO=$top/build/kmod/$(uname -r)/driver/hpcap.ko
+BIN=$top/build/bin
+TB=$top/build/tests-vm
+M=$top/tests/vm/module
+W=$T_TMP
+export PATH=$BIN:$PATH
+
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+modprobe veth
+
+load() {
+	rmmod hpcap 2>/dev/null
+	insmod "$KO" "$@" || { t_fail "insmod $*" "failed"; return 1; }
+}
+
+# veth pair: va here (captured), vb in namespace "peer" (sender).
+mkveth() {
+	ip netns del peer 2>/dev/null
+	ip link del va 2>/dev/null
+	ip netns add peer
+	# No IPv6 autoconfiguration chatter on the wire, on either side.
+	ip netns exec peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip link add va type veth peer name vb
+	ip link set vb netns peer
+	ip link set va mtu 9000 up
+	ip netns exec peer ip link set vb mtu 9000 up
+	ip netns exec peer ip link set lo up
+}
+
+send() { ip netns exec peer python3 "$M/send_frames.py" vb "$@" >/dev/null; }
+attach() { echo "$*" > /sys/class/hpcap/attach; }
+# Send one UDP datagram from the peer to 10.9.0.1:9999; print what a
+# socket there received ("nothing" if the stack never delivered it).
+udp_probe() {
+	rm -f "$W/ready"
+	python3 "$M/udp_recv.py" 10.9.0.1 9999 3 "$W/ready" > "$W/udp.out" & local p=$!
+	for _ in $(seq 100); do [ -f "$W/ready" ] && break; sleep 0.1; done
+	ip netns exec peer bash -c 'echo hello > /dev/udp/10.9.0.1/9999'
+	wait $p
+	cat "$W/udp.out"
+}
+
+stat_of() { awk -v k="$2" '$1 == k { print $2 }' "/sys/class/hpcap/hpcap_$1/stats"; }
+
+# capture DIR -- starts hpcapdd on 0 0 in the background (pid in $DD)
+start_dd() { mkdir -p "$1"; hpcapdd -q "${@:2}" 0 0 "$1" 2> "$1.log" & DD=$!; sleep 0.5; }
+stop_dd() { kill -INT "$DD"; wait "$DD"; DD_STATUS=$?; }
+
+check_capture() { # name dir sent.pcap [compare options]
+	local name=$1 dir=$2 sent=$3
+	shift 3
+	t_run "$name: checkraw" 0 checkraw -q "$dir"
+	raw2pcap -q "$dir" "$dir.pcap" 2>/dev/null
+	local line
+	line=$(python3 "$M/compare.py" "$sent" "$dir.pcap" --name "$name: capture = sent" "$@")
+	case "$line" in ok*) t_ok "${line#ok   }" ;; *) t_fail "${line#fail }" "see above" ;; esac
+}
+
+test_mirror() {
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va mirror || return
+	start_dd "$W/mirror"
+	send --count 3000 --sizes 60-9000 --pcap "$W/mirror-sent.pcap"
+	sleep 0.5
+	stop_dd
+	t_eq "mirror: hpcapdd exit status" 0 "$DD_STATUS"
+	check_capture mirror "$W/mirror" "$W/mirror-sent.pcap"
+	t_eq "mirror: no frame lost in the module" 0 "$(stat_of 0_0 client_lost_frames)"
+	# Mirror: frames still go up the stack (a UDP socket gets one).
+	ip addr add 10.9.0.1/24 dev va
+	ip netns exec peer ip addr add 10.9.0.2/24 dev vb
+	ip netns exec peer ip neigh replace 10.9.0.1 lladdr "$(cat /sys/class/net/va/address)" dev vb
+	got=$(udp_probe)
+	t_eq "mirror: the stack still receives" hello "$got"
+}
+
+test_drop() {
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va drop || return
+	ip addr add 10.9.0.1/24 dev va
+	ip netns exec peer ip addr add 10.9.0.2/24 dev vb
+	ip netns exec peer ip neigh replace 10.9.0.1 lladdr "$(cat /sys/class/net/va/address)" dev vb
+	start_dd "$W/drop"
+	send --count 2000 --sizes imix --pcap "$W/drop-sent.pcap" --seed 2
+	got=$(udp_probe)
+	sleep 0.3
+	stop_dd
+	t_eq "drop: the stack receives nothing" nothing "$got"
+	check_capture drop "$W/drop" "$W/drop-sent.pcap"
+	t_eq "drop: the UDP frame was captured" 1 "$(tshark -r "$W/drop.pcap" -Y 'udp.port == 9999' 2>/dev/null | wc -l)"
+}
+
+test_wrap() {
+	load buf_size=2097152 file_size=1048576 && mkveth && attach va || return
+	start_dd "$W/wrap"
+	send --count 12000 --sizes 1000-1514 --pcap "$W/wrap-sent.pcap" --seed 3
+	sleep 0.5
+	stop_dd
+	local wpos
+	wpos=$(cat /sys/class/hpcap/hpcap_0_0/write_pos)
+	t_run "wrap: buffer wrapped more than 5 times ($wpos bytes through 2 MiB)" 0 test "$wpos" -gt $((5 * 2097152))
+	check_capture wrap "$W/wrap" "$W/wrap-sent.pcap"
+	t_eq "wrap: no frame lost" 0 "$(stat_of 0_0 client_lost_frames)"
+}
+
+test_caplen() {
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va caplen=100 || return
+	start_dd "$W/cap100"
+	send --count 500 --sizes 60-1514 --pcap "$W/cap100-sent.pcap" --seed 4
+	sleep 0.3
+	stop_dd
+	check_capture "caplen 100" "$W/cap100" "$W/cap100-sent.pcap" --caplen 100
+	echo 64 > /sys/class/hpcap/hpcap_0_0/caplen
+	t_eq "caplen: changed at runtime" 64 "$(cat /sys/class/hpcap/hpcap_0_0/caplen)"
+	start_dd "$W/cap64"
+	send --count 500 --sizes 60-1514 --pcap "$W/cap64-sent.pcap" --seed 5
+	sleep 0.3
+	stop_dd
+	check_capture "caplen 64 (runtime)" "$W/cap64" "$W/cap64-sent.pcap" --caplen 64
+}
+
+test_vlan() {
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va || return
+	start_dd "$W/vlan"
+	send --count 300 --sizes 64-1518 --vlan 42 --pcap "$W/vlan-sent.pcap" --seed 6
+	sleep 0.3
+	stop_dd
+	check_capture "VLAN tag kept" "$W/vlan" "$W/vlan-sent.pcap"
+}
+
+test_listeners() {
+	load buf_size=1048576 file_size=1048576 && mkveth && attach va || return
+	# A slow lossless listener alone: the producer drops and counts,
+	# the listener never sees a damaged frame.
+	"$TB/listener" --slow 3000 --out "$W/slow.pcap" 0 0 > "$W/slow.out" & L=$!
+	sleep 0.5
+	send --count 3000 --sizes 500-1514 --pcap "$W/slow-sent.pcap" --seed 7
+	sleep 1; kill -TERM $L; wait $L
+	read -r _ frames _ bad _ gaps _ < "$W/slow.out"
+	lost=$(stat_of 0_0 client_lost_frames)
+	t_run "slow lossless listener: the producer dropped frames" 0 test "$lost" -gt 0
+	t_eq "slow lossless listener: no damaged frame" 0 "$bad"
+	local line
+	line=$(python3 "$M/compare.py" "$W/slow-sent.pcap" "$W/slow.pcap" --allow-missing $((3000 - frames)) --name "slow listener: every frame it got is a sent frame, in order")
+	case "$line" in ok*) t_ok "${line#ok   }" ;; *) t_fail "${line#fail }" "see above" ;; esac
+	t_run "slow listener: got + dropped + unread = sent" 0 test $((frames + lost)) -le 3000
+
+	# A lossy listener beside a lossless one costs the lossless one nothing.
+	load buf_size=1048576 file_size=1048576 && mkveth && attach va || return
+	start_dd "$W/lossless"
+	"$TB/listener" --lossy --slow 3000 0 0 > "$W/lossy.out" & L=$!
+	sleep 0.5
+	send --count 5000 --sizes 500-1514 --pcap "$W/ll-sent.pcap" --seed 8
+	sleep 1; kill -TERM $L; wait $L
+	stop_dd
+	read -r _ frames _ bad _ gaps _ lossy_lost < "$W/lossy.out"
+	check_capture "lossless beside a slow lossy listener" "$W/lossless" "$W/ll-sent.pcap"
+	t_eq "lossy beside lossless: producer dropped nothing" 0 "$(stat_of 0_0 client_lost_frames)"
+	t_run "lossy listener counted its own losses ($lossy_lost)" 0 test "$lossy_lost" -gt 0
+	t_eq "lossy listener: no damaged frame" 0 "$bad"
+
+	# Two listeners receive identical data.
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va || return
+	mkdir -p "$W/two-a" "$W/two-b"
+	hpcapdd -q 0 0 "$W/two-a" 2>/dev/null & A=$!
+	hpcapdd -q 0 0 "$W/two-b" 2>/dev/null & B=$!
+	sleep 0.5
+	send --count 3000 --sizes 60-1514 --pcap "$W/two-sent.pcap" --seed 9
+	sleep 0.5; kill -INT $A $B; wait $A $B
+	raw2pcap -q "$W/two-a" "$W/two-a.pcap"; raw2pcap -q "$W/two-b" "$W/two-b.pcap"
+	t_same_file "two listeners: identical captures" "$W/two-a.pcap" "$W/two-b.pcap"
+	check_capture "two listeners" "$W/two-a" "$W/two-sent.pcap"
+	t_eq "listener slots released" 0 "$(stat_of 0_0 listeners)"
+}
+
+test_restart() {
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va || return
+	mkdir -p "$W/r1" "$W/r2"
+	send --count 6000 --sizes 60-1514 --pps 3000 --pcap "$W/restart-sent.pcap" --seed 10 & S=$!
+	hpcapdd -q 0 0 "$W/r1" 2>/dev/null & A=$!
+	sleep 1; kill -KILL $A; wait $A 2>/dev/null
+	hpcapdd -q 0 0 "$W/r2" 2>/dev/null & B=$!
+	wait $S; sleep 0.5; kill -INT $B; wait $B
+	t_run "restart: the new listener's files are valid" 0 checkraw -q "$W/r2"
+	checkraw -q -f "$W/r1" >/dev/null 2>&1
+	t_run "restart: the killed listener's files are valid (after -f on the last)" 0 checkraw -q "$W/r1"
+	raw2pcap -q "$W/r1" "$W/r2" "$W/restart.pcap" 2>/dev/null
+	local line
+	line=$(python3 "$M/compare.py" "$W/restart-sent.pcap" "$W/restart.pcap" --allow-missing 6000 --allow-cut 1 --name "restart: every captured frame intact and in order")
+	case "$line" in ok*) t_ok "${line#ok   }" ;; *) t_fail "${line#fail }" "see above" ;; esac
+	t_run "restart: second capture got frames" 0 test "$(tshark -r "$W/restart.pcap" 2>/dev/null | wc -l)" -gt 1000
+}
+
+test_boundary() {
+	# 1023 records of 1024 bytes + one of 1012 leave exactly 12 bytes:
+	# a closing padding of length 0 (HPCAP lost every frame after one).
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va || return
+	{ for _ in $(seq 1023); do echo 1012; done; echo 1000; for _ in $(seq 200); do echo 300; done; } > "$W/sizes"
+	start_dd "$W/edge"
+	send --count 1224 --sizes "@$W/sizes" --pcap "$W/edge-sent.pcap"
+	sleep 0.5
+	stop_dd
+	check_capture "file boundary (padding of 0)" "$W/edge" "$W/edge-sent.pcap"
+	first=$(find "$W/edge" -name '*.raw' | sort | head -1)
+	t_eq "first file is exactly the file size" 1048576 "$(stat -c %s "$first")"
+	t_eq "it ends with a padding record of length 0" "000000000000000000000000" \
+		"$(tail -c 12 "$first" | xxd -p)"
+}
+
+test_synth() {
+	load && attach synth syn0 sizes=64,1500,300 bufsize=8M filesize=4M || return
+	mkdir -p "$W/synth"
+	hpcapdd -q --duration 3 0 0 "$W/synth" 2>"$W/synth.log"
+	t_run "synthetic: files valid" 0 checkraw -q "$W/synth"
+	t_grep "synthetic: frames received" "[1-9][0-9]* frames received" "$(cat "$W/synth.log")"
+	"$TB/listener" --frames 30000 0 0 > "$W/synth.out"
+	read -r _ frames _ bad _ gaps _ < "$W/synth.out"
+	t_eq "synthetic: 30000 frames checked, none damaged" "30000 0" "$frames $bad"
+	echo syn0 > /sys/class/hpcap/detach
+	t_eq "synthetic: detached" "" "$(cat /sys/class/hpcap/adapters)"
+}
+
+test_control() {
+	load buf_size=1048576 && mkveth || return
+	t_run "attach: unknown interface refused" 1 sh -c 'echo nosuchif > /sys/class/hpcap/attach'
+	t_run "attach: unknown option refused" 1 sh -c 'echo "va bogus=1" > /sys/class/hpcap/attach'
+	t_run "attach: bad buffer size refused" 1 sh -c 'echo "va bufsize=1000" > /sys/class/hpcap/attach'
+	t_run "attach: va" 0 sh -c 'echo "va adapter=3" > /sys/class/hpcap/attach'
+	t_run "attach: twice refused" 1 sh -c 'echo va > /sys/class/hpcap/attach'
+	t_eq "adapters list" "3 va generic-mirror 1 65523" "$(cat /sys/class/hpcap/adapters)"
+	t_eq "device node named after adapter 3" "/dev/hpcap_3_0" "$(ls /dev/hpcap_3_*)"
+	t_eq "node mode 0660" "660" "$(stat -c %a /dev/hpcap_3_0)"
+	t_run "detach: unknown refused" 1 sh -c 'echo nosuch > /sys/class/hpcap/detach'
+	ip link set va name capture0
+	t_eq "rename followed" "capture0" "$(cat /sys/class/hpcap/hpcap_3_0/ifname)"
+	t_run "detach by new name" 0 sh -c 'echo capture0 > /sys/class/hpcap/detach'
+	t_eq "node removed" "" "$(ls /dev/hpcap_3_* 2>/dev/null)"
+	ip link set capture0 name va
+}
+
+test_bad_callers() {
+	load buf_size=1048576 && mkveth && attach va || return
+	"$TB/ioctl_abuse" /dev/hpcap_0_0 20000 | while read -r line; do
+		case "$line" in ok*) t_ok "${line#ok   }" ;; fail*) t_fail "${line#fail }" "" ;; *) echo "$line" ;; esac
+	done
+	# (subshell counts do not propagate: re-run for the verdict)
+	t_run "ioctl abuse: no failure" 0 "$TB/ioctl_abuse" /dev/hpcap_0_0 2000
+	t_run "a user outside the group can not open the queue" 1 \
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- hpcapdd -q --duration 1 0 0 null
+	t_grep "the refusal says what to do" "group" "$T_OUT"
+	chgrp 65534 /dev/hpcap_0_0
+	t_run "a user in the group can" 0 \
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- hpcapdd -q --duration 1 0 0 null
+	t_run "a user can not attach" 1 setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		bash -c 'echo lo > /sys/class/hpcap/attach || exit 1'
+	# Every listener slot taken: the next open says so.
+	for i in $(seq 16); do sleep 5 < /dev/hpcap_0_0 & done
+	sleep 0.3
+	t_run "17th listener refused" 1 hpcapdd -q --duration 1 0 0 null
+	t_grep "17th listener: message" "listener slot" "$T_OUT"
+	kill $(jobs -p) 2>/dev/null; wait 2>/dev/null
+}
+
+test_lifecycle() {
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va || return
+	start_dd "$W/life"
+	send --count 3000 --sizes 60-1514 --pps 2000 2>/dev/null & S=$!
+	for _ in $(seq 100); do [ "$(stat_of 0_0 captured_frames)" -gt 100 ] && break; sleep 0.1; done
+	t_run "rmmod with a listener open is refused" 1 rmmod hpcap
+	t_run "capture still running after the refused rmmod" 0 kill -0 "$DD"
+	# The interface goes away under the listener: it drains and exits.
+	ip link del va
+	wait "$DD"; DD_STATUS=$?
+	t_eq "interface removed: hpcapdd ends cleanly" 0 "$DD_STATUS"
+	t_run "interface removed: files valid" 0 checkraw -q "$W/life"
+	t_grep "interface removed: frames were being captured" "[1-9][0-9]+ frames received" "$(cat "$W/life.log")"
+	t_eq "interface removed: node gone" "" "$(ls /dev/hpcap_0_* 2>/dev/null)"
+	wait $S 2>/dev/null
+	# rmmod under traffic with no listener.
+	mkveth && attach va
+	send --count 4000 --pps 4000 & S=$!
+	sleep 0.5
+	t_run "rmmod under traffic" 0 rmmod hpcap
+	wait $S
+	t_eq "module gone" "" "$(lsmod | grep '^hpcap ')"
+	t_eq "no kernel warning or bug" 0 "$(dmesg | grep -cE 'WARNING|BUG|Oops|general protection')"
+}
+
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(mirror drop wrap caplen vlan listeners restart boundary synth control bad_callers lifecycle)
+for t in "${tests[@]}"; do
+	echo "--- $t ($(uname -r))"
+	"test_$t"
+done
+rmmod hpcap 2>/dev/null
+t_done

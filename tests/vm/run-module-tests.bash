@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# run-module-tests.bash [--kernel KVER]... [TEST...] - build hpcap.ko for
+# every kernel with headers (W=1, sparse when available), then boot each
+# kernel in QEMU and run tests/vm/module/guest-tests.bash inside.
+# Exit 0 only if every kernel passed every test.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "${1:-}" = "--help" ]; then sed -n '2,5p' "$0"; exit 0; fi
+kvers=()
+while [ "${1:-}" = "--kernel" ]; do kvers+=("$2"); shift 2; done
+[ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(tests/vm/kernels.bash)
+[ ${#kvers[@]} -gt 0 ] || { echo "check-vm: no kernels with headers (scripts/install-deps.bash)"; exit 1; }
+
+jobs=$(nproc 2>/dev/null || echo 2)
+make -s -j"$jobs" libs tools
+sparse_opt=()
+command -v sparse >/dev/null && sparse_opt=(--sparse)
+scripts/build-module.bash "${sparse_opt[@]}" "${kvers[@]}" 2>&1 | tee build/kmod/build.log
+if grep -qE 'warning|error' build/kmod/build.log; then
+	echo "fail module build: compiler or sparse warnings (see build/kmod/build.log)"
+	exit 1
+fi
+mkdir -p build/tests-vm
+for src in tests/vm/module/*.c; do
+	cc -std=c11 -Wall -Wextra -Werror -O2 -g -Iinclude -Isrclib -o "build/tests-vm/$(basename "$src" .c)" \
+		"$src" build/lib/libhpcap.a
+done
+
+status=0
+for k in "${kvers[@]}"; do
+	res=build/vm-results/$k
+	rm -rf "$res"; mkdir -p "$res"
+	echo "=== module tests on $k"
+	st=0
+	tests/vm/run-vm.bash --kernel "$k" --timeout 900 --mem 1536 --results "$res" -- \
+		tests/vm/module/guest-tests.bash "$@" | tee "$res/output.txt" || st=$?
+	if [ "$st" -ne 0 ] || grep -q '^fail' "$res/output.txt"; then
+		echo "FAIL on $k (exit $st; guest dmesg in $res/dmesg.txt)"
+		status=1
+	fi
+done
+exit $status
