@@ -48,7 +48,7 @@ LIBSO      := $(BUILD)/lib/libhpcap.so.$(SOVER)
 CLIA       := $(BUILD)/lib/libhpcapcli.a
 
 # Each tool: samples/<tool>/<tool>.c (+ <tool>.1 man page, tests/).
-TOOLS      := raw2pcap pcap2raw checkraw hpcapdd
+TOOLS      := raw2pcap pcap2raw checkraw hpcapdd hpcapdd_p hpcap-hwtstamp
 TOOL_BINS  := $(TOOLS:%=$(BUILD)/bin/%)
 LIBS_pcap2raw := $(PCAP_LIBS)
 

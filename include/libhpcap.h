@@ -133,6 +133,10 @@ struct hpcap_raw_writer;
 /** Options of hpcap_raw_writer_open(). */
 struct hpcap_raw_writer_opts {
 	uint64_t file_size;  /**< framing; 0 = HPCAP_DEFAULT_FILE_SIZE */
+	/** Optional: create file number `index` and return its descriptor
+	 * (name in path), or -1; replaces the 000000.raw naming. */
+	int (*create)(char *path, size_t n, unsigned index, void *arg);
+	void *create_arg;
 };
 
 /**

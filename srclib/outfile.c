@@ -20,6 +20,27 @@ static int fail(struct outfile *o, int err, const char *what)
 	return -err;
 }
 
+int outfile_fdopen(struct outfile *o, int fd, const char *name)
+{
+	struct stat st;
+	void *buf;
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->path, sizeof(o->path), "%s", name);
+	err = posix_memalign(&buf, OUTFILE_ALIGN, OUTFILE_BUF_SIZE);
+	if (err) {
+		close(fd);
+		return fail(o, err, "cannot allocate a buffer for");
+	}
+	o->buf = buf;
+	o->fd = fd;
+	o->own_fd = 1;
+	o->direct = (fcntl(fd, F_GETFL) & O_DIRECT) && !fstat(fd, &st) &&
+		    S_ISREG(st.st_mode);
+	return 0;
+}
+
 int outfile_open(struct outfile *o, const char *path)
 {
 	void *buf;

@@ -32,6 +32,9 @@ struct outfile {
 /* Create (truncate) path, or use stdout for "-". 0 or negative errno. */
 int outfile_open(struct outfile *o, const char *path);
 
+/* Use an open descriptor (closed by outfile_close); name for messages. */
+int outfile_fdopen(struct outfile *o, int fd, const char *name);
+
 /* Write out whatever can be written while keeping alignment. */
 int outfile_drain(struct outfile *o);
 

@@ -23,6 +23,8 @@ struct hpcap_raw_writer {
 	uint64_t pos;		/* stream position */
 	unsigned files;
 	uint64_t cut;
+	int (*create)(char *path, size_t n, unsigned index, void *arg);
+	void *create_arg;
 	char target[4096];
 	char err[HPCAP_ERRBUF_SIZE];
 };
@@ -38,11 +40,23 @@ static int open_next(struct hpcap_raw_writer *w)
 			 w->target, (unsigned long long)w->file_size);
 		return HPCAP_ERR_TOOBIG;
 	}
-	if (w->dir_mode)
-		snprintf(path, sizeof(path), "%s/%06u.raw", w->target, w->files);
-	else
-		snprintf(path, sizeof(path), "%s", w->target);
-	err = outfile_open(&w->out, path);
+	if (w->create) {
+		int fd = w->create(path, sizeof(path), w->files, w->create_arg);
+
+		if (fd < 0) {
+			snprintf(w->err, sizeof(w->err), "cannot create file %u",
+				 w->files);
+			return -EIO;
+		}
+		err = outfile_fdopen(&w->out, fd, path);
+	} else {
+		if (w->dir_mode)
+			snprintf(path, sizeof(path), "%s/%06u.raw", w->target,
+				 w->files);
+		else
+			snprintf(path, sizeof(path), "%s", w->target);
+		err = outfile_open(&w->out, path);
+	}
 	if (err) {
 		snprintf(w->err, sizeof(w->err), "%s", w->out.err);
 		return err;
@@ -115,8 +129,12 @@ int hpcap_raw_writer_open(struct hpcap_raw_writer **wp, const char *out,
 		return -ENAMETOOLONG;
 	}
 	memcpy(w->target, out, n + 1);
+	w->create = opts ? opts->create : NULL;
+	w->create_arg = opts ? opts->create_arg : NULL;
 	w->dir_mode = stat(out, &st) == 0 && S_ISDIR(st.st_mode);
-	if (w->dir_mode) {
+	if (w->create)
+		w->dir_mode = 1;	/* any number of files */
+	else if (w->dir_mode) {
 		char first[4200];
 
 		/* Never overwrite (or leave behind, to be read as part of this

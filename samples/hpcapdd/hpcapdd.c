@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
 #include "hpcap_framing.h"
+#include "cli/capfile.h"
 #include "cli/cli.h"
 
 #include <endian.h>
@@ -112,42 +113,19 @@ static int write_all(struct dd *d, const uint8_t *p, size_t n)
 
 static int open_file(struct dd *d)
 {
-	time_t t = time(NULL);
-	char sub[4096];
-
 	d->file_end = (d->pos / d->file_size + 1) * d->file_size;
 	d->file_len = 0;
 	d->open = 1;
 	if (!d->dir)
 		return 0;
-	if (t <= d->last_name)
-		t = d->last_name + 1;
-	for (;; t++) {
-		snprintf(sub, sizeof(sub), "%s/%lld", d->dir,
-			 (long long)(t - t % 1800));
-		if (mkdir(sub, 0755) < 0 && errno != EEXIST) {
-			cli_err("cannot create directory %s: %s", sub,
-				strerror(errno));
-			return -1;
-		}
-		snprintf(d->path, sizeof(d->path), "%s/%lld_hpcap%u_%u.raw", sub,
-			 (long long)t, d->adapter, d->queue);
-		d->direct = d->direct_ok;
-		d->fd = open(d->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-			     (d->direct ? O_DIRECT : 0), 0644);
-		if (d->fd < 0 && errno == EINVAL && d->direct) {
-			d->direct = 0;	/* tmpfs and friends */
-			d->fd = open(d->path, O_WRONLY | O_CREAT | O_EXCL |
-				     O_CLOEXEC, 0644);
-		}
-		if (d->fd >= 0)
-			break;
-		if (errno != EEXIST) {
-			cli_err("cannot create %s: %s", d->path, strerror(errno));
-			return -1;
-		}
+	d->fd = capfile_create(d->path, sizeof(d->path), d->dir, d->adapter,
+			       d->queue, &d->last_name,
+			       d->direct_ok ? O_DIRECT : 0);
+	if (d->fd < 0) {
+		d->open = 0;
+		return -1;
 	}
-	d->last_name = t;
+	d->direct = d->direct_ok && (fcntl(d->fd, F_GETFL) & O_DIRECT);
 	return 0;
 }
 

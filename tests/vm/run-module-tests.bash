@@ -11,8 +11,11 @@ while [ "${1:-}" = "--kernel" ]; do kvers+=("$2"); shift 2; done
 [ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(tests/vm/kernels.bash)
 [ ${#kvers[@]} -gt 0 ] || { echo "check-vm: no kernels with headers (scripts/install-deps.bash)"; exit 1; }
 
+# A build of its own: the guest runs these binaries through 9p while the
+# tests run, so a rebuild of build/ at the same time can not disturb them.
+export BUILD=build-vm
 jobs=$(nproc 2>/dev/null || echo 2)
-make -s -j"$jobs" libs tools
+make -s -j"$jobs" BUILD=$BUILD libs tools
 sparse_opt=()
 command -v sparse >/dev/null && sparse_opt=(--sparse)
 scripts/build-module.bash "${sparse_opt[@]}" "${kvers[@]}" 2>&1 | tee build/kmod/build.log
@@ -20,10 +23,10 @@ if grep -qE 'warning|error' build/kmod/build.log; then
 	echo "fail module build: compiler or sparse warnings (see build/kmod/build.log)"
 	exit 1
 fi
-mkdir -p build/tests-vm
+mkdir -p $BUILD/tests-vm
 for src in tests/vm/module/*.c; do
-	cc -std=c11 -Wall -Wextra -Werror -O2 -g -Iinclude -Isrclib -o "build/tests-vm/$(basename "$src" .c)" \
-		"$src" build/lib/libhpcap.a
+	cc -std=c11 -Wall -Wextra -Werror -O2 -g -Iinclude -Isrclib -o "$BUILD/tests-vm/$(basename "$src" .c)" \
+		"$src" $BUILD/lib/libhpcap.a
 done
 
 status=0
@@ -32,7 +35,7 @@ for k in "${kvers[@]}"; do
 	rm -rf "$res"; mkdir -p "$res"
 	echo "=== module tests on $k"
 	st=0
-	tests/vm/run-vm.bash --kernel "$k" --timeout 900 --mem 1536 --results "$res" -- \
+	tests/vm/run-vm.bash --kernel "$k" --timeout 900 --mem 1536 --results "$res" --env BUILD=$BUILD -- \
 		tests/vm/module/guest-tests.bash "$@" | tee "$res/output.txt" || st=$?
 	if [ "$st" -ne 0 ] || grep -q '^fail' "$res/output.txt"; then
 		echo "FAIL on $k (exit $st; guest dmesg in $res/dmesg.txt)"

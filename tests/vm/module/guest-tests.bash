@@ -12,8 +12,8 @@ top=$PWD
 . "$top/tests/lib.sh"
 t_init module
 KO=$top/build/kmod/$(uname -r)/driver/hpcap.ko
-BIN=$top/build/bin
-TB=$top/build/tests-vm
+BIN=$top/${BUILD:-build}/bin
+TB=$top/${BUILD:-build}/tests-vm
 M=$top/tests/vm/module
 W=$T_TMP
 export PATH=$BIN:$PATH
@@ -99,6 +99,21 @@ test_drop() {
 	t_eq "drop: the stack receives nothing" nothing "$got"
 	check_capture drop "$W/drop" "$W/drop-sent.pcap"
 	t_eq "drop: the UDP frame was captured" 1 "$(tshark -r "$W/drop.pcap" -Y 'udp.port == 9999' 2>/dev/null | wc -l)"
+}
+
+test_per_packet() {
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va || return
+	mkdir -p "$W/pp"
+	hpcapdd_p --print 0 0 "$W/pp" > "$W/pp.txt" 2>"$W/pp.log" & P=$!
+	sleep 0.5
+	send --count 2000 --sizes 60-1514 --pcap "$W/pp-sent.pcap" --seed 11
+	sleep 0.5; kill -INT $P; wait $P
+	t_eq "hpcapdd_p: exit status" 0 $?
+	check_capture hpcapdd_p "$W/pp" "$W/pp-sent.pcap"
+	t_eq "hpcapdd_p --print: a line per frame" 2000 "$(grep -cE '^[0-9]+\.[0-9]{9} [0-9]+ [0-9]+$' "$W/pp.txt")"
+	t_run "hpcap-hwtstamp on a NIC without hardware stamps fails cleanly" 1 hpcap-hwtstamp va on
+	t_grep "hpcap-hwtstamp says why" "no hardware RX timestamping|not supported" "$T_OUT"
+	t_run "hpcap-hwtstamp: unknown interface" 1 hpcap-hwtstamp nosuchif show
 }
 
 test_wrap() {
@@ -298,7 +313,7 @@ test_lifecycle() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(mirror drop wrap caplen vlan listeners restart boundary synth control bad_callers lifecycle)
+[ ${#tests[@]} -gt 0 ] || tests=(mirror drop per_packet wrap caplen vlan listeners restart boundary synth control bad_callers lifecycle)
 for t in "${tests[@]}"; do
 	echo "--- $t ($(uname -r))"
 	"test_$t"
