@@ -106,6 +106,7 @@ check-vm:
 
 bench: all
 	bench/run-bench.bash
+	bench/run-capture-bench.bash
 
 demo: all
 	scripts/demo.bash

@@ -257,11 +257,16 @@ test_control() {
 	t_eq "device node named after adapter 3" "/dev/hpcap_3_0" "$(ls /dev/hpcap_3_*)"
 	t_eq "node mode 0660" "660" "$(stat -c %a /dev/hpcap_3_0)"
 	t_run "detach: unknown refused" 1 sh -c 'echo nosuch > /sys/class/hpcap/detach'
+	# (6.1 refuses to rename an interface that is up)
+	ip link set va down
 	ip link set va name capture0
+	ip link set capture0 up
 	t_eq "rename followed" "capture0" "$(cat /sys/class/hpcap/hpcap_3_0/ifname)"
 	t_run "detach by new name" 0 sh -c 'echo capture0 > /sys/class/hpcap/detach'
 	t_eq "node removed" "" "$(ls /dev/hpcap_3_* 2>/dev/null)"
+	ip link set capture0 down
 	ip link set capture0 name va
+	ip link set va up
 }
 
 test_bad_callers() {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# run-capture-bench.bash - the capture path's benchmarks (part of
+# `make bench`):
+#  1. the module's producer routine, compiled in userspace unchanged:
+#     ns per frame and Mpps at 64 and 1500 bytes, next to a plain memcpy of
+#     the same bytes in the same run (bench/ring-bench.c);
+#  2. in a QEMU guest (when available): synthetic source -> hpcapdd ->
+#     ext4 on a virtio disk vs dd oflag=direct of the same volume, and the
+#     generic source vs tcpdump on the same veth traffic (frames lost).
+# Appends a dated section to bench/RESULTS.md (--no-append: print only).
+#
+#   bench/run-capture-bench.bash [--no-vm] [--no-append] [--frames N] [--pps N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+vm=1; append=1; frames=20000; pps=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-vm) vm=0; shift ;;
+	--no-append) append=0; shift ;;
+	--frames) frames=$2; shift 2 ;;
+	--pps) pps=$2; shift 2 ;;
+	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+	*) echo "run-capture-bench: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+mkdir -p build/bench
+cc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Isrclib -Idriver -o build/bench/ring-bench \
+	bench/ring-bench.c driver/hpcap_ring.c srclib/dblmap.c
+{
+	echo "## Capture path, $(date -u +%Y-%m-%d)"
+	echo
+	echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r)."
+	echo
+	echo "### Producer routine (driver/hpcap_ring.c in userspace), best of 5"
+	echo
+	build/bench/ring-bench
+	echo
+} > "$out"
+cat "$out"
+
+kver=$(tests/vm/kernels.bash 2>/dev/null | sort -V | tail -1 || true)
+if [ "$vm" = 1 ] && [ -n "$kver" ] && command -v qemu-system-x86_64 >/dev/null; then
+	export BUILD=build-bench
+	make -s BUILD=$BUILD libs tools
+	scripts/build-module.bash "$kver" >/dev/null
+	disk=build/bench/vm-disk.img
+	rm -f "$disk"; truncate -s 2G "$disk"
+	res=build/bench/vm; rm -rf "$res"; mkdir -p "$res"
+	tests/vm/run-vm.bash --kernel "$kver" --timeout 1200 --mem 1536 --results "$res" \
+		--env BUILD=$BUILD --env FRAMES="$frames" --env PPS="$pps" \
+		--qemu-arg -drive --qemu-arg "file=$disk,if=none,id=bd0,format=raw,cache=none" \
+		--qemu-arg -device --qemu-arg "virtio-blk-pci,drive=bd0,addr=0x6" \
+		-- bench/vm-bench-guest.bash | tee "$res/out.txt"
+	rm -f "$disk"
+	val() { awk -v k="$1" '$1 == k { $1 = ""; print substr($0, 2); exit }' "$res/out.txt"; }
+	dd_s=$(val dd_seconds); h_s=$(val hpcapdd_seconds); h_b=$(val hpcapdd_bytes)
+	{
+		echo "### In a QEMU guest ($kver, software emulation, 2 vCPUs)"
+		echo
+		echo "Under emulation the guest's CPU, not the disk or the NIC model, sets the pace;"
+		echo "only ratios measured in the same guest mean anything."
+		echo
+		if [ -n "$dd_s" ] && [ -n "$h_s" ]; then
+			echo "| storage path, 512 MiB to ext4 on virtio-blk | seconds | MB/s |"
+			echo "|---|---:|---:|"
+			echo "| dd if=/dev/zero bs=1M oflag=direct | $dd_s | $(echo "scale=1; 536870912 / $dd_s / 1000000" | bc) |"
+			echo "| synthetic source -> hpcapdd (1500-byte frames) | $h_s | $(echo "scale=1; $h_b / $h_s / 1000000" | bc) |"
+			echo "| hpcapdd / dd | | $(echo "scale=2; ($h_b / $h_s) / (536870912 / $dd_s)" | bc) (target >= 0.90) |"
+			echo
+			echo "hpcapdd's files: $(val hpcapdd_files), checkraw $(val hpcapdd_checkraw)."
+			echo
+		fi
+		echo "| capture of $frames IMIX frames on veth (offered: ${pps:-0} pps, 0 = as fast as the sender goes) | captured | lost |"
+		echo "|---|---:|---:|"
+		hc=$(val hpcap_captured); tc=$(val tcpdump_captured)
+		echo "| hpcap generic source + hpcapdd | $hc | $((frames - hc)) |"
+		echo "| tcpdump (AF_PACKET) | $tc | $((frames - tc)) |"
+		echo
+		echo "Sender: hpcap run $(val send_hpcap); tcpdump run $(val send_tcpdump). $(val tcpdump_says)"
+		echo
+		echo "Comparison with what was sent: hpcap: $(val hpcap_result); tcpdump: $(val tcpdump_result)"
+		echo
+	} >> "$out"
+	tail -n +$(($(wc -l < "$out") - 25)) "$out"
+fi
+if [ "$append" = 1 ]; then
+	{ echo; cat "$out"; } >> bench/RESULTS.md
+	echo "run-capture-bench: appended to bench/RESULTS.md"
+fi
