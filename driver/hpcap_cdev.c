@@ -57,6 +57,7 @@ static int hpcap_release(struct inode *inode, struct file *file)
 	struct hpcap_queue *q = f->q;
 
 	spin_lock_bh(&q->lock);
+	hpcap_queue_set_wait(q, f->idx, 0);
 	hpcap_ring_listener_del(&q->ring, f->idx);
 	spin_unlock_bh(&q->lock);
 	hpcap_queue_put(q);
@@ -88,6 +89,8 @@ static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 		return -EINVAL;
 	spin_lock_bh(&q->lock);
 	err = hpcap_ring_ack(&q->ring, f->idx, aw.ack_bytes, &aw);
+	if (!err && aw.avail < aw.min_bytes && aw.timeout_ns)
+		hpcap_queue_set_wait(q, f->idx, aw.read_pos + aw.min_bytes);
 	spin_unlock_bh(&q->lock);
 	if (err)
 		return err;
@@ -105,6 +108,7 @@ static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 			hpcap_file_avail(f) >= aw.min_bytes ||
 			READ_ONCE(q->dead), (long)max_t(u64, jif, 1));
 		spin_lock_bh(&q->lock);
+		hpcap_queue_set_wait(q, f->idx, 0);
 		hpcap_ring_ack(&q->ring, f->idx, 0, &now);
 		spin_unlock_bh(&q->lock);
 		aw.read_pos = now.read_pos;
@@ -112,11 +116,11 @@ static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 		aw.lost_frames += now.lost_frames;
 		aw.lost_bytes += now.lost_bytes;
 	}
-	if (READ_ONCE(q->dead)) {
-		if (!aw.avail)
-			return -ENODEV;
-		aw.flags = HPCAP_ACK_QUEUE_GONE;	/* drain what is left */
-	}
+	/* Success even when the queue is gone: the ack was applied, and an
+	 * error would make the caller send it again.  avail 0 with this flag
+	 * means drained. */
+	if (READ_ONCE(q->dead))
+		aw.flags = HPCAP_ACK_QUEUE_GONE;
 	return copy_to_user(arg, &aw, sizeof(aw)) ? -EFAULT : 0;
 }
 
@@ -170,8 +174,18 @@ static __poll_t hpcap_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &f->q->wq, wait);
-	if (hpcap_file_avail(f))
+	if (hpcap_file_avail(f)) {
 		mask |= EPOLLIN | EPOLLRDNORM;
+	} else {
+		/* Wake this poller at the next frame (cleared by the next
+		 * ack/wait or close). */
+		spin_lock_bh(&f->q->lock);
+		hpcap_queue_set_wait(f->q, f->idx,
+				     f->q->ring.lst[f->idx].read_pos + 1);
+		spin_unlock_bh(&f->q->lock);
+		if (hpcap_file_avail(f))	/* raced with the producer */
+			mask |= EPOLLIN | EPOLLRDNORM;
+	}
 	if (READ_ONCE(f->q->dead))
 		mask |= EPOLLHUP;
 	return mask;

@@ -24,6 +24,7 @@
 struct hpcap_req {
 	char name[IFNAMSIZ];
 	bool synth;
+	bool net_opts;		/* an option only a network source takes */
 	u32 mode, caplen, queues;
 	int adapter;
 	u64 buf_size, file_size;
@@ -48,18 +49,33 @@ static int hpcap_parse_sizes(struct hpcap_req *r, char *v)
 	return r->nsizes ? 0 : -EINVAL;
 }
 
-static int hpcap_parse_size(const char *v, u64 *out)
+/* Decimal bytes with an optional K, M or G (binary) suffix; never octal. */
+static int hpcap_parse_size(char *v, u64 *out)
 {
-	char *end;
+	size_t n = strlen(v);
+	unsigned int shift = 0;
+	int err;
 
-	*out = memparse(v, &end);
-	return *end || !*out ? -EINVAL : 0;
+	if (n && (v[n - 1] == 'K' || v[n - 1] == 'k'))
+		shift = 10;
+	else if (n && (v[n - 1] == 'M' || v[n - 1] == 'm'))
+		shift = 20;
+	else if (n && (v[n - 1] == 'G' || v[n - 1] == 'g'))
+		shift = 30;
+	if (shift)
+		v[n - 1] = '\0';
+	err = kstrtou64(v, 10, out);
+	if (err || !*out || *out > (U64_MAX >> shift))
+		return -EINVAL;
+	*out <<= shift;
+	return 0;
 }
 
 static int hpcap_parse_req(char *buf, struct hpcap_req *r)
 {
 	char *tok, *v;
 	int err = 0;
+	u32 id;
 
 	memset(r, 0, sizeof(*r));
 	r->adapter = -1;
@@ -82,32 +98,49 @@ static int hpcap_parse_req(char *buf, struct hpcap_req *r)
 		v = strchr(tok, '=');
 		if (v)
 			*v++ = '\0';
-		if (!v && !strcmp(tok, "mirror"))
+		if (!v && !strcmp(tok, "mirror")) {
 			r->mode = HPCAP_ATTACH_MIRROR;
-		else if (!v && !strcmp(tok, "drop"))
+			r->net_opts = true;
+		} else if (!v && !strcmp(tok, "drop")) {
 			r->mode = HPCAP_ATTACH_DROP;
-		else if (v && !strcmp(tok, "caplen"))
+			r->net_opts = true;
+		} else if (v && !strcmp(tok, "caplen")) {
 			err = kstrtou32(v, 10, &r->caplen);
-		else if (v && !strcmp(tok, "queues"))
+			if (!err && r->caplen > HPCAP_MAX_CAPLEN)
+				err = -EINVAL;
+			r->net_opts = true;
+		} else if (v && !strcmp(tok, "queues")) {
 			err = kstrtou32(v, 10, &r->queues);
-		else if (v && !strcmp(tok, "adapter"))
-			err = kstrtoint(v, 10, &r->adapter);
-		else if (v && !strcmp(tok, "bufsize"))
+			r->net_opts = true;
+		} else if (v && !strcmp(tok, "adapter")) {
+			err = kstrtou32(v, 10, &id);
+			if (!err && id >= HPCAP_MAX_ADAPTERS)
+				err = -EINVAL;
+			r->adapter = id;
+		} else if (v && !strcmp(tok, "bufsize")) {
 			err = hpcap_parse_size(v, &r->buf_size);
-		else if (v && !strcmp(tok, "filesize"))
+		} else if (v && !strcmp(tok, "filesize")) {
 			err = hpcap_parse_size(v, &r->file_size);
-		else if (v && r->synth && !strcmp(tok, "sizes"))
+		} else if (v && r->synth && !strcmp(tok, "sizes")) {
 			err = hpcap_parse_sizes(r, v);
-		else if (v && r->synth && !strcmp(tok, "rate"))
+		} else if (v && r->synth && !strcmp(tok, "rate")) {
 			err = kstrtou64(v, 10, &r->rate);
-		else if (v && r->synth && !strcmp(tok, "count"))
+		} else if (v && r->synth && !strcmp(tok, "count")) {
 			err = kstrtou64(v, 10, &r->count);
-		else
+		} else {
 			err = -EINVAL;
+		}
 	}
-	if (err)
+	if (err) {
 		pr_err("hpcap: bad request option '%s'\n", tok);
-	return err;
+		return err;
+	}
+	if (r->synth && r->net_opts) {
+		pr_err("hpcap: synthetic source %s takes sizes=, rate=, count=, bufsize=, filesize= and adapter= only\n",
+		       r->name);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int hpcap_attach_synth(struct hpcap_req *r)
@@ -120,6 +153,8 @@ static int hpcap_attach_synth(struct hpcap_req *r)
 			       r->buf_size, r->file_size, 0);
 	if (IS_ERR(ad)) {
 		err = PTR_ERR(ad);
+		pr_err("hpcap: cannot create synthetic source %s: %s (%d)\n",
+		       r->name, hpcap_adapter_strerror(err), err);
 		goto out;
 	}
 	memcpy(ad->synth_sizes, r->sizes, sizeof(r->sizes));
@@ -184,13 +219,18 @@ int hpcap_control_detach(const char *req)
 	u32 id;
 	int err;
 
-	if (strscpy(name, req, sizeof(name)) < 0)
+	char buf[64], *p;
+
+	/* echo adds a newline: trim before judging the length */
+	if (strscpy(buf, req, sizeof(buf)) < 0)
 		return -EINVAL;
-	strim(name);
+	p = strim(buf);
+	if (strscpy(name, p, sizeof(name)) < 0)
+		return -EINVAL;
 	rtnl_lock();
 	mutex_lock(&hpcap_mutex);
-	ad = hpcap_adapter_find(strim(name));
-	if (!ad && !kstrtou32(strim(name), 10, &id))
+	ad = hpcap_adapter_find(name);
+	if (!ad && !kstrtou32(name, 10, &id))
 		ad = hpcap_adapter_by_id(id);
 	err = ad ? hpcap_detach_adapter(ad) : -ENOENT;
 	mutex_unlock(&hpcap_mutex);

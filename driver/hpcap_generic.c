@@ -10,6 +10,7 @@
  * off while attached, since merged super-frames never were on the wire.
  */
 #include <linux/etherdevice.h>
+#include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
@@ -58,24 +59,31 @@ static rx_handler_result_t hpcap_rx_handler(struct sk_buff **pskb)
 	u32 maclen = skb->data > mac ? skb->data - mac : 0;
 	u32 wire, caplen;
 	struct hpcap_queue *q;
+	bool wake;
 	u8 *dst;
 
+	/* The host's own multicast/broadcast looped back: not from the
+	 * wire, and without its Ethernet header. */
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
 	q = ad->q[skb_rx_queue_recorded(skb) ?
 		  skb_get_rx_queue(skb) % ad->nqueues : 0];
 	wire = skb->len + maclen + (skb_vlan_tag_present(skb) ? VLAN_HLEN : 0);
 	caplen = min3(wire, READ_ONCE(ad->caplen), HPCAP_MAX_CAPLEN);
 
 	spin_lock(&q->lock);
-	/* Longer than the format holds whole (GSO super-frames, lo). */
-	if (unlikely(wire > HPCAP_MAX_CAPLEN))
-		q->ring.stats.oversize_frames++;
 	dst = hpcap_ring_put(&q->ring, (u32)div_u64(ns, NSEC_PER_SEC),
 			     (u32)(ns % NSEC_PER_SEC), caplen, wire);
-	if (dst)
+	if (dst) {
 		hpcap_copy_frame(dst, caplen, skb, mac, maclen);
-	hpcap_ring_publish(&q->ring);
+		/* Cut by the format's limit, not by the user's caplen. */
+		if (unlikely(caplen == HPCAP_MAX_CAPLEN && wire > caplen))
+			q->ring.stats.oversize_frames++;
+	}
+	wake = hpcap_queue_publish(q);
 	spin_unlock(&q->lock);
-	hpcap_queue_wake(q);
+	if (wake)
+		hpcap_queue_wake(q);
 
 	if (ad->gen_mode == HPCAP_ATTACH_DROP) {
 		consume_skb(skb);
@@ -89,8 +97,10 @@ static void hpcap_gro_off(struct hpcap_adapter *ad)
 {
 	struct net_device *dev = ad->netdev;
 
-	ad->gro_was_on = !!(dev->wanted_features & NETIF_F_GRO);
-	dev->wanted_features &= ~NETIF_F_GRO;
+	/* LRO is turned off for good (as bridges do: it can not be made
+	 * safe again behind the user's back); GRO is given back at detach. */
+	ad->gro_was_on = dev->wanted_features & (NETIF_F_GRO | NETIF_F_GRO_HW);
+	dev->wanted_features &= ~(NETIF_F_GRO | NETIF_F_GRO_HW);
 	netdev_update_features(dev);
 	dev_disable_lro(dev);
 }
@@ -113,6 +123,12 @@ int hpcap_generic_attach(const char *ifname, u32 mode, u32 caplen,
 		err = -ENODEV;
 		goto out_rtnl;
 	}
+	if (dev->type != ARPHRD_ETHER) {
+		pr_err("hpcap: %s is not an Ethernet interface; RAW files hold Ethernet frames\n",
+		       ifname);
+		err = -EINVAL;
+		goto out_rtnl;
+	}
 	nq = dev->real_num_rx_queues;
 	if (max_queues && nq > max_queues)
 		nq = max_queues;
@@ -124,10 +140,7 @@ int hpcap_generic_attach(const char *ifname, u32 mode, u32 caplen,
 	if (IS_ERR(ad)) {
 		err = PTR_ERR(ad);
 		pr_err("hpcap: cannot capture %s: %s (%d)\n", ifname,
-		       err == -EEXIST ? "already captured" :
-		       err == -ENOMEM ? "not enough memory for the buffers" :
-		       err == -EADDRINUSE ? "adapter number taken" :
-		       "bad parameters", err);
+		       hpcap_adapter_strerror(err), err);
 		goto out_mutex;
 	}
 	ad->netdev = dev;
@@ -161,7 +174,7 @@ void hpcap_generic_detach(struct hpcap_adapter *ad)
 	/* Waits for every running handler to finish (synchronize_net). */
 	netdev_rx_handler_unregister(dev);
 	if (ad->gro_was_on && dev->reg_state == NETREG_REGISTERED) {
-		dev->wanted_features |= NETIF_F_GRO;
+		dev->wanted_features |= ad->gro_was_on;
 		netdev_update_features(dev);
 	}
 	dev_put(dev);

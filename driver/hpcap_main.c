@@ -48,6 +48,22 @@ struct class hpcap_class = {
 	.class_groups = hpcap_class_groups,
 };
 
+const char *hpcap_adapter_strerror(int err)
+{
+	switch (err) {
+	case -EEXIST:
+		return "already captured (or the name is taken)";
+	case -ENOMEM:
+		return "not enough memory for the buffers";
+	case -EADDRINUSE:
+		return "adapter number taken";
+	case -ENOSPC:
+		return "no free adapter number";
+	default:
+		return "bad parameters";
+	}
+}
+
 const char *hpcap_source_name(const struct hpcap_adapter *ad)
 {
 	switch (ad->kind) {
@@ -170,9 +186,13 @@ static void hpcap_attach_from_param(void)
 	if (!copy)
 		return;
 	cur = copy;
-	while ((req = strsep(&cur, ";")))
-		if (*req)
-			hpcap_control_attach(req);
+	while ((req = strsep(&cur, ";"))) {
+		int ret = *req ? hpcap_control_attach(req) : 0;
+
+		if (ret < 0)
+			pr_err("hpcap: attach=\"%s\" failed (%d); see the message above\n",
+			       req, ret);
+	}
 	kfree(copy);
 }
 

@@ -58,6 +58,14 @@ struct hpcap_queue {
 	struct device *dev;
 	u32 adapter_id, index;
 	bool dead;			/* detached: no new opens, drain */
+	/*
+	 * Waking a listener per frame would cost a context switch per frame:
+	 * each waiting listener says from which write position on it wants
+	 * to be woken, and the producer wakes only past the lowest of these.
+	 * Under lock.
+	 */
+	u64 wake_at;			/* U64_MAX: nobody waits */
+	u64 wait_target[HPCAP_MAX_LISTENERS];	/* 0: not waiting */
 };
 
 struct hpcap_queue *hpcap_queue_create(struct hpcap_adapter *ad, u32 index,
@@ -66,11 +74,22 @@ void hpcap_queue_kill(struct hpcap_queue *q);
 void hpcap_queue_put(struct hpcap_queue *q);
 struct hpcap_queue *hpcap_queue_get_minor(unsigned int minor);
 
-/* Producer side, for the capture sources. */
+void hpcap_queue_set_wait(struct hpcap_queue *q, int idx, u64 target);
+
+/*
+ * Producer side, for the capture sources: publish what was put (under the
+ * lock) and say whether a listener waits for it; if so, call
+ * hpcap_queue_wake() once the lock is dropped.
+ */
+static inline bool hpcap_queue_publish(struct hpcap_queue *q)
+{
+	hpcap_ring_publish(&q->ring);
+	return q->ring.pos >= q->wake_at;
+}
+
 static inline void hpcap_queue_wake(struct hpcap_queue *q)
 {
-	if (wq_has_sleeper(&q->wq))
-		wake_up_interruptible_poll(&q->wq, EPOLLIN | EPOLLRDNORM);
+	wake_up_interruptible_poll(&q->wq, EPOLLIN | EPOLLRDNORM);
 }
 
 /* ---- adapters (hpcap_main.c) ---- */
@@ -92,10 +111,11 @@ struct hpcap_adapter {
 	/* generic source */
 	struct net_device *netdev;
 	u32 gen_mode;			/* HPCAP_ATTACH_MIRROR / _DROP */
-	bool gro_was_on;
+	netdev_features_t gro_was_on;	/* GRO features to give back */
 
 	/* synthetic source */
 	struct task_struct *synth_task;
+	u8 *synth_tmpl;			/* frame contents, allocated at start */
 	u32 synth_sizes[8];
 	u32 synth_nsizes;
 	u64 synth_rate;			/* frames/s, 0 = as fast as possible */
@@ -116,6 +136,7 @@ void hpcap_adapter_free(struct hpcap_adapter *ad);
 struct hpcap_adapter *hpcap_adapter_find(const char *name);
 struct hpcap_adapter *hpcap_adapter_by_id(u32 id);
 const char *hpcap_source_name(const struct hpcap_adapter *ad);
+const char *hpcap_adapter_strerror(int err);
 
 /* ---- attach/detach requests (hpcap_control.c) ---- */
 

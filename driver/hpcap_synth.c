@@ -37,14 +37,11 @@ static int hpcap_synth_thread(void *arg)
 	struct hpcap_adapter *ad = arg;
 	struct hpcap_queue *q = ad->q[0];
 	u64 seq = 0, last_ns = 0, start = ktime_get_ns();
-	u8 *tmpl;
+	const u8 *tmpl = ad->synth_tmpl;
 
-	tmpl = kmalloc(HPCAP_MAX_CAPLEN, GFP_KERNEL);
-	if (!tmpl)
-		return -ENOMEM;
-	hpcap_synth_template(tmpl, HPCAP_MAX_CAPLEN);
 	while (!kthread_should_stop()) {
 		u32 i, batch = HPCAP_SYNTH_BATCH;
+		bool wake;
 		u64 now;
 
 		if (ad->synth_count && seq >= ad->synth_count) {
@@ -55,8 +52,10 @@ static int hpcap_synth_thread(void *arg)
 			batch = ad->synth_count - seq;
 		if (ad->synth_rate) {
 			/* Sleep until frame seq is due. */
-			u64 due = start + div64_u64(seq * NSEC_PER_SEC,
-						    ad->synth_rate);
+			u64 rate = ad->synth_rate;
+			/* Split so seq * 1e9 can not overflow. */
+			u64 due = start + div64_u64(seq, rate) * NSEC_PER_SEC +
+				  div64_u64((seq % rate) * NSEC_PER_SEC, rate);
 
 			now = ktime_get_ns();
 			if (due > now + 50 * NSEC_PER_USEC) {
@@ -88,12 +87,12 @@ static int hpcap_synth_thread(void *arg)
 				memcpy(dst + 14, &n, sizeof(n));
 			}
 		}
-		hpcap_ring_publish(&q->ring);
+		wake = hpcap_queue_publish(q);
 		spin_unlock_bh(&q->lock);
-		hpcap_queue_wake(q);
+		if (wake)
+			hpcap_queue_wake(q);
 		cond_resched();
 	}
-	kfree(tmpl);
 	return 0;
 }
 
@@ -101,9 +100,16 @@ int hpcap_synth_start(struct hpcap_adapter *ad)
 {
 	struct task_struct *t;
 
+	ad->synth_tmpl = kmalloc(HPCAP_MAX_CAPLEN, GFP_KERNEL);
+	if (!ad->synth_tmpl)
+		return -ENOMEM;
+	hpcap_synth_template(ad->synth_tmpl, HPCAP_MAX_CAPLEN);
 	t = kthread_run(hpcap_synth_thread, ad, "hpcap_synth%u", ad->id);
-	if (IS_ERR(t))
+	if (IS_ERR(t)) {
+		kfree(ad->synth_tmpl);
+		ad->synth_tmpl = NULL;
 		return PTR_ERR(t);
+	}
 	ad->synth_task = t;
 	return 0;
 }
@@ -113,4 +119,6 @@ void hpcap_synth_stop(struct hpcap_adapter *ad)
 	if (ad->synth_task)
 		kthread_stop(ad->synth_task);
 	ad->synth_task = NULL;
+	kfree(ad->synth_tmpl);
+	ad->synth_tmpl = NULL;
 }

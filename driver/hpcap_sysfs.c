@@ -95,47 +95,48 @@ static ssize_t queue_show(struct device *dev, struct device_attribute *a,
 	return sysfs_emit(buf, "%u\n", to_queue(dev)->index);
 }
 
+/*
+ * The adapter behind a queue.  No hpcap_mutex here: detach removes these
+ * files (waiting for readers) while holding it.  q->ad stays valid while
+ * a read runs, because the files go before the adapter does.
+ */
+static struct hpcap_adapter *to_adapter(struct device *dev)
+{
+	return READ_ONCE(to_queue(dev)->ad);
+}
+
 static ssize_t ifname_show(struct device *dev, struct device_attribute *a,
 			   char *buf)
 {
-	struct hpcap_queue *q = to_queue(dev);
-	ssize_t n;
+	struct hpcap_adapter *ad = to_adapter(dev);
+	char name[IFNAMSIZ];
 
-	mutex_lock(&hpcap_mutex);
-	n = sysfs_emit(buf, "%s\n", q->ad ? q->ad->name : "");
-	mutex_unlock(&hpcap_mutex);
-	return n;
+	/* a rename may be under way: copy, bounded */
+	strscpy(name, ad ? ad->name : "", sizeof(name));
+	return sysfs_emit(buf, "%s\n", name);
 }
 
 static ssize_t source_show(struct device *dev, struct device_attribute *a,
 			   char *buf)
 {
-	struct hpcap_queue *q = to_queue(dev);
-	ssize_t n;
+	struct hpcap_adapter *ad = to_adapter(dev);
 
-	mutex_lock(&hpcap_mutex);
-	n = sysfs_emit(buf, "%s\n", q->ad ? hpcap_source_name(q->ad) : "");
-	mutex_unlock(&hpcap_mutex);
-	return n;
+	return sysfs_emit(buf, "%s\n", ad ? hpcap_source_name(ad) : "");
 }
 
 static ssize_t caplen_show(struct device *dev, struct device_attribute *a,
 			   char *buf)
 {
-	struct hpcap_queue *q = to_queue(dev);
-	ssize_t n;
+	struct hpcap_adapter *ad = to_adapter(dev);
 
-	mutex_lock(&hpcap_mutex);
-	n = sysfs_emit(buf, "%u\n", q->ad ? READ_ONCE(q->ad->caplen) : 0);
-	mutex_unlock(&hpcap_mutex);
-	return n;
+	return sysfs_emit(buf, "%u\n", ad ? READ_ONCE(ad->caplen) : 0);
 }
 
 /* Runtime caplen change, for the whole adapter. */
 static ssize_t caplen_store(struct device *dev, struct device_attribute *a,
 			    const char *buf, size_t count)
 {
-	struct hpcap_queue *q = to_queue(dev);
+	struct hpcap_adapter *ad = to_adapter(dev);
 	u32 v;
 	int err = kstrtou32(buf, 10, &v);
 
@@ -143,10 +144,9 @@ static ssize_t caplen_store(struct device *dev, struct device_attribute *a,
 		return err;
 	if (!v || v > HPCAP_MAX_CAPLEN)
 		return -EINVAL;
-	mutex_lock(&hpcap_mutex);
-	if (q->ad)
-		WRITE_ONCE(q->ad->caplen, v);
-	mutex_unlock(&hpcap_mutex);
+	if (!ad || ad->kind == HPCAP_SRC_SYNTH)
+		return -EOPNOTSUPP;	/* synthetic frames have fixed sizes */
+	WRITE_ONCE(ad->caplen, v);
 	return count;
 }
 

@@ -131,7 +131,8 @@ struct hpcap_ack_wait {
 	__u64 flags;		/* in: 0; out: HPCAP_ACK_* */
 };
 
-/* The source is gone (interface detached): nothing more will come. */
+/* The source is gone (interface detached): nothing more will come after
+ * the avail bytes returned; avail 0 means the queue is drained. */
 #define HPCAP_ACK_QUEUE_GONE	1ull
 
 /* Per-queue counters (HPCAP_IOC_QUEUE_STATS and sysfs). */
@@ -162,7 +163,7 @@ struct hpcap_listener_stats {
 	__u64 reserved[4];
 };
 
-/* Generic source control (on any queue device or /dev/hpcap_ctl). */
+/* Generic source control (ioctls on /dev/hpcap_ctl, CAP_NET_ADMIN). */
 #define HPCAP_IFNAMSIZ		16u
 #define HPCAP_ATTACH_MIRROR	0u	/* frames still go up the stack */
 #define HPCAP_ATTACH_DROP	1u	/* frames are consumed */

@@ -64,10 +64,12 @@ const struct hpcap_ring_info *hpcap_info(const struct hpcap_handle *h);
 /**
  * Acknowledge `consumed` bytes of the previous window, then wait up to
  * timeout_ms (-1: for ever, 0: not at all) for at least min_bytes.
- * A signal ends the wait early.  Always fills *win (len may be below
- * min_bytes after a timeout or signal).
- * @return 0; -ENODEV once the queue is gone and drained; -EINVAL if
- *   consumed is more than the window held.
+ * A signal ends the wait early.  Fills *win (len may be below min_bytes
+ * after a timeout or signal; win->gone says the source went away and
+ * this is the last data).  The acknowledgement is applied whenever the
+ * call returns 0 or -ENODEV: never send it again.
+ * @return 0; -ENODEV once the queue is gone and drained (*win empty);
+ *   -EINVAL if consumed is more than the window held (*win zeroed).
  */
 int hpcap_wait(struct hpcap_handle *h, uint64_t consumed, uint64_t min_bytes,
 	       int timeout_ms, struct hpcap_window *win);

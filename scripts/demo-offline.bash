@@ -20,7 +20,7 @@ capinfos -c -d -u "$work/sample.pcap" 2>/dev/null | sed 's/^/   /' || true
 echo "== 2. framed into 1 MiB RAW files, as hpcap's buffer frames them"
 mkdir "$work/raw"
 $bin/pcap2raw --file-size 1M "$work/sample.pcap" "$work/raw"
-ls -l "$work/raw" | sed 's/^/   /'
+find "$work/raw" -name '*.raw' -printf '   %f  %s bytes\n' | sort
 
 echo "== 3. every record validated"
 $bin/checkraw -q "$work/raw"

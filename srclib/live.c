@@ -171,21 +171,19 @@ static int ack_wait(struct hpcap_handle *h, uint64_t consumed, uint64_t min,
 					     : (uint64_t)timeout_ms * 1000000u,
 	};
 
-	if (ioctl(h->fd, HPCAP_IOC_ACK_WAIT, &aw) < 0) {
-		int err = errno;
-
-		if (err == ENODEV)
-			return set_err(h, -err, "%s: the queue is gone (interface detached) and everything in it was read",
-				       h->path);
-		return set_err(h, -err, "%s: acknowledge/wait failed: %s",
-			       h->path, strerror(err));
-	}
+	if (ioctl(h->fd, HPCAP_IOC_ACK_WAIT, &aw) < 0)
+		return set_err(h, -errno, "%s: acknowledge/wait failed: %s",
+			       h->path, strerror(errno));
+	/* The ack is applied from here on, whatever is returned. */
 	h->win_pos = aw.read_pos;
 	h->win_end = aw.read_pos + aw.avail;
 	h->pos = aw.read_pos;
 	h->lost_frames += aw.lost_frames;
 	h->lost_bytes += aw.lost_bytes;
 	h->gone = !!(aw.flags & HPCAP_ACK_QUEUE_GONE);
+	if (h->gone && !aw.avail)
+		return set_err(h, -ENODEV, "%s: the queue is gone (interface detached) and everything in it was read",
+			       h->path);
 	return 0;
 }
 
@@ -195,15 +193,17 @@ int hpcap_wait(struct hpcap_handle *h, uint64_t consumed, uint64_t min_bytes,
 	uint64_t lf = h->lost_frames, lb = h->lost_bytes;
 	int err = ack_wait(h, consumed, min_bytes, timeout_ms);
 
-	if (err)
+	if (err && err != -ENODEV) {
+		memset(win, 0, sizeof(*win));
 		return err;
+	}
 	win->pos = h->win_pos;
 	win->len = h->win_end - h->win_pos;
 	win->data = h->data + h->win_pos % h->size;
 	win->lost_frames = h->lost_frames - lf;
 	win->lost_bytes = h->lost_bytes - lb;
 	win->gone = h->gone;
-	return 0;
+	return err;	/* 0, or -ENODEV with an empty, valid window */
 }
 
 /* Lossy readers: were the bytes from pos on overwritten while we read? */

@@ -7,6 +7,7 @@ T_PASS=0
 T_FAIL=0
 T_SUITE=""
 T_TMP=""
+export T_OUT=""	# output of the last t_run, for t_grep
 
 t_init() {
 	T_SUITE=$1

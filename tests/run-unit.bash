@@ -8,9 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build=build-san
+build="build-san"
 san=1
-if [ "${1:-}" = "--no-san" ]; then build=build; san=0; fi
+if [ "${1:-}" = "--no-san" ]; then build="build"; san=0; fi
 if [ "${1:-}" = "--help" ]; then sed -n '2,8p' "$0"; exit 0; fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -19,6 +19,7 @@ make -s -j"$jobs" BUILD="$build" SAN="$san" libs tools
 cflags=(-std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -g -Iinclude -Isrclib -Itests/unit
 	-D_FILE_OFFSET_BITS=64)
 if [ "$san" = 1 ]; then
+	# shellcheck disable=SC2054 # commas belong to the flag
 	cflags+=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
@@ -60,6 +61,8 @@ for t in samples/*/tests/*.bash tests/man/test-man.bash; do
 	bash "$t" "$PWD/$build/bin" || st=$?
 	if [ "$st" -ne 0 ] && [ "$st" -ne 4 ]; then failed+=("$t"); fi
 done
+
+tests/run-shellcheck.bash || failed+=(shellcheck)
 
 if [ "${#failed[@]}" -ne 0 ]; then
 	printf 'FAILED: %s\n' "${failed[@]}"

@@ -30,6 +30,10 @@ static void usage(void)
 	       "The NIC's clock must be disciplined (e.g. phc2sys) for its stamps to\n"
 	       "be wall-clock time.  Needs CAP_NET_ADMIN for on/off.\n"
 	       "\n"
+	       "Options:\n"
+	       "  -h, --help     show this help\n"
+	       "  -V, --version  show the version\n"
+	       "\n"
 	       "Exit status: 0 done; 1 the NIC refused (or has no hardware\n"
 	       "timestamping); 2 usage.\n",
 	       cli_prog);
@@ -37,11 +41,17 @@ static void usage(void)
 
 static const char *filter_name(int f)
 {
+	static char other[48];
+
 	switch (f) {
 	case HWTSTAMP_FILTER_NONE: return "off";
 	case HWTSTAMP_FILTER_ALL: return "all frames";
 	case HWTSTAMP_FILTER_SOME: return "some frames";
-	default: return "PTP frames only";
+	case HWTSTAMP_FILTER_PTP_V1_L4_EVENT ... HWTSTAMP_FILTER_PTP_V2_DELAY_REQ:
+		return "PTP frames only";
+	default:
+		snprintf(other, sizeof(other), "filter %d", f);
+		return other;
 	}
 }
 
@@ -75,17 +85,26 @@ int main(int argc, char **argv)
 	} else {
 		cli_usage_error("'%s': say on, off or show", argv[2]);
 	}
-	cfg.tx_type = HWTSTAMP_TX_OFF;
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, argv[1]);
-	ifr.ifr_data = (void *)&cfg;
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (cmd == SIOCSHWTSTAMP) {
+		/* Keep the TX side as it is (ptp4l may rely on it). */
+		struct hwtstamp_config cur = { 0 };
+
+		ifr.ifr_data = (void *)&cur;
+		cfg.tx_type = fd >= 0 && ioctl(fd, SIOCGHWTSTAMP, &ifr) == 0 ?
+			      cur.tx_type : HWTSTAMP_TX_OFF;
+	}
+	ifr.ifr_data = (void *)&cfg;
 	if (fd < 0 || ioctl(fd, cmd, &ifr) < 0) {
 		int e = errno;
 
 		cli_err("%s: %s%s", argv[1], strerror(e),
 			e == EOPNOTSUPP || e == EINVAL ?
 			" (this NIC or driver has no hardware RX timestamping)" :
+			e == ERANGE ?
+			" (the NIC can not stamp every received frame)" :
 			e == EPERM ? " (needs CAP_NET_ADMIN)" :
 			e == ENODEV ? " (no such interface)" : "");
 		return 1;

@@ -262,7 +262,6 @@ static void usage(void)
 	       "Options:\n"
 	       "  -d, --duration SECONDS  stop after this long\n"
 	       "  -n, --max-files N       stop after N complete files\n"
-	       "  -l, --lossy             never hold the producer back (count own loss)\n"
 	       "      --no-direct         write through the page cache\n"
 	       "  -i, --interval SECONDS  progress line every SECONDS (default 1; 0 = none)\n"
 	       "  -q, --quiet             no progress, only the final summary\n"
@@ -274,7 +273,11 @@ static void usage(void)
 	       "\n"
 	       "Examples:\n"
 	       "  %s 0 0 /data/capture\n"
-	       "  %s --duration 60 0 1 null\n",
+	       "  %s --duration 60 0 1 null\n"
+	       "\n"
+	       "hpcapdd is always a lossless listener: what reaches the buffer reaches the\n"
+	       "disk, or the module counts it as lost.  A slow analyzer beside it should\n"
+	       "open its listener in lossy mode (hpcapdd_p --lossy, HPCAP_OPEN_LOSSY).\n",
 	       cli_prog, cli_prog, cli_prog);
 }
 
@@ -290,14 +293,14 @@ static void report(struct dd *d, const struct hpcap_queue_stats *s0,
 		   int final, double dt, uint64_t dframes, uint64_t dbytes)
 {
 	struct hpcap_queue_stats s;
-	uint64_t client, noclient, lost;
+	uint64_t lost;
 	char b[32];
 
 	if (hpcap_queue_stats(d->h, &s) < 0)
 		memcpy(&s, s0, sizeof(s));
-	client = s.client_lost_frames - s0->client_lost_frames;
-	noclient = s.noclient_frames - s0->noclient_frames;
-	lost = client + hpcap_lost_frames(d->h);
+	/* Frames the module dropped because a lossless listener (this one
+	 * or another) left no room, since we started. */
+	lost = s.client_lost_frames - s0->client_lost_frames;
 	if (!final) {
 		fprintf(stderr, "%s: %.3f Gbit/s %.3f Mpps | %llu frames, %s, %llu files | lost %llu\n",
 			cli_prog, dbytes * 8 / dt / 1e9, dframes / dt / 1e6,
@@ -309,12 +312,9 @@ static void report(struct dd *d, const struct hpcap_queue_stats *s0,
 	fprintf(stderr, "%s: %llu frames received, %s in %llu file%s\n", cli_prog,
 		(unsigned long long)d->frames, cli_fmt_bytes(b, sizeof(b), d->bytes),
 		(unsigned long long)d->files, d->files == 1 ? "" : "s");
-	fprintf(stderr, "%s: %llu frames lost (%.4f%%): %llu buffer full (a lossless listener was slow), %llu missed by this lossy listener; %llu offered while no listener was attached (queue total)\n",
+	fprintf(stderr, "%s: %llu frames lost (%.4f%%) because the buffer was full (a listener was too slow)\n",
 		cli_prog, (unsigned long long)lost,
-		d->frames + lost ? 100.0 * lost / (d->frames + lost) : 0.0,
-		(unsigned long long)client,
-		(unsigned long long)hpcap_lost_frames(d->h),
-		(unsigned long long)noclient);
+		d->frames + lost ? 100.0 * lost / (d->frames + lost) : 0.0);
 }
 
 int main(int argc, char **argv)
@@ -322,7 +322,6 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "duration", required_argument, NULL, 'd' },
 		{ "max-files", required_argument, NULL, 'n' },
-		{ "lossy", no_argument, NULL, 'l' },
 		{ "no-direct", no_argument, NULL, 'D' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -332,22 +331,21 @@ int main(int argc, char **argv)
 	};
 	struct dd d = { .fd = -1, .direct_ok = 1 };
 	uint64_t duration = 0, interval = 1, consumed = 0;
-	uint64_t last_frames = 0, last_bytes = 0;
+	uint64_t last_frames = 0, last_bytes = 0, min_wait;
 	struct hpcap_queue_stats s0;
 	struct hpcap_window win;
 	char errbuf[HPCAP_ERRBUF_SIZE];
 	double t0, tlast;
-	int c, quiet = 0, lossy = 0, ret = 0, err;
+	int c, quiet = 0, ret = 0, err;
 	struct sigaction sa;
 	void *bounce;
 
 	cli_init(argv[0]);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:n:li:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:i:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': duration = cli_parse_u64("--duration", optarg, 1u << 30); break;
 		case 'n': d.max_files = cli_parse_u64("--max-files", optarg, UINT32_MAX); break;
-		case 'l': lossy = 1; break;
 		case 'D': d.direct_ok = 0; break;
 		case 'i': interval = cli_parse_u64("--interval", optarg, 86400); break;
 		case 'q': quiet = 1; break;
@@ -373,14 +371,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.bounce = bounce;
-	err = hpcap_open(&d.h, d.adapter, d.queue, lossy ? HPCAP_OPEN_LOSSY : 0,
-			 errbuf);
+	err = hpcap_open(&d.h, d.adapter, d.queue, 0, errbuf);
 	if (err < 0) {
 		cli_err("%s", errbuf);
 		free(bounce);
 		return 1;
 	}
 	d.file_size = hpcap_info(d.h)->file_size;
+	/* A block at a time, but never wait for more than half the buffer
+	 * (the producer needs room too). */
+	min_wait = hpcap_info(d.h)->buf_size / 2 < HPCAP_BLOCK_SIZE ?
+		   hpcap_info(d.h)->buf_size / 2 : HPCAP_BLOCK_SIZE;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: end the wait */
 	sigaction(SIGINT, &sa, NULL);
@@ -398,7 +399,7 @@ int main(int argc, char **argv)
 	while (!err && !stop_now) {
 		double t;
 
-		err = hpcap_wait(d.h, consumed, HPCAP_BLOCK_SIZE, 200, &win);
+		err = hpcap_wait(d.h, consumed, min_wait, 200, &win);
 		if (err)
 			break;
 		d.base = win.data;
@@ -428,16 +429,22 @@ int main(int argc, char **argv)
 		cli_err("%s", hpcap_geterr(d.h));
 		ret = 1;
 	}
-	/* Write what is pending and close the last file properly. */
+	/* Write what is pending and close the last file properly.  After
+	 * -ENODEV the last acknowledgement was applied and the queue is
+	 * drained; otherwise acknowledge what was written and take the rest. */
 	if (!ret && !(d.max_files && d.files >= d.max_files)) {
-		err = hpcap_wait(d.h, consumed, 0, 0, &win);
+		if (err != -ENODEV)
+			err = hpcap_wait(d.h, consumed, 0, 0, &win);
+		if (err == -ENODEV)
+			win.len = 0, win.pos = d.pos;
 		if (err == 0 || err == -ENODEV) {
-			if (err == -ENODEV)
-				win.len = 0, win.pos = d.pos;
 			d.base = win.data;
 			d.base_pos = win.pos;
 			if (write_upto(&d, win.pos + win.len, 1) < 0)
 				ret = 1;
+		} else {
+			cli_err("%s", hpcap_geterr(d.h));
+			ret = 1;
 		}
 	} else if (d.open && d.dir) {
 		close(d.fd);	/* after an error: left as it is, see above */

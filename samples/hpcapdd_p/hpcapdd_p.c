@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_now;
+static uint8_t copy[65536];
 
 static void on_signal(int sig)
 {
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 	};
 	struct hpcap_raw_writer_opts wo = { 0 };
 	struct hpcap_raw_writer *w = NULL;
+	struct hpcap_queue_stats s0;
 	struct hpcap_raw_record rec;
 	struct hpcap_handle *h;
 	struct names nm = { 0 };
@@ -153,6 +155,8 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (hpcap_queue_stats(h, &s0) < 0)
+		memset(&s0, 0, sizeof(s0));
 	t0 = time(NULL);
 	while (!stop_now && (!count || frames < count) &&
 	       (!duration || time(NULL) - t0 < (time_t)duration)) {
@@ -166,6 +170,14 @@ int main(int argc, char **argv)
 		}
 		if (!st)
 			continue;
+		if (lossy) {
+			/* The producer may lap a lossy listener: copy, then
+			 * keep the frame only if it was still intact. */
+			memcpy(copy, rec.data, rec.caplen);
+			if (!hpcap_frame_valid(h))
+				continue;
+			rec.data = copy;
+		}
 		if (w && hpcap_raw_writer_put(w, rec.sec, rec.nsec, rec.caplen,
 					      rec.len, rec.data) < 0) {
 			cli_err("%s", hpcap_raw_writer_geterr(w));
@@ -181,11 +193,18 @@ int main(int argc, char **argv)
 		cli_err("%s", errbuf);
 		ret = 1;
 	}
-	if (!quiet)
-		fprintf(stderr, "%s: %llu frames received (%s), %llu lost by this listener\n",
+	if (!quiet) {
+		struct hpcap_queue_stats s1;
+
+		if (hpcap_queue_stats(h, &s1) < 0)
+			s1 = s0;
+		fprintf(stderr, "%s: %llu frames received (%s); lost: %llu because the buffer was full, %llu overwritten before this lossy listener read them\n",
 			cli_prog, (unsigned long long)frames,
 			cli_fmt_bytes(b, sizeof(b), bytes),
+			(unsigned long long)(s1.client_lost_frames -
+					     s0.client_lost_frames),
 			(unsigned long long)hpcap_lost_frames(h));
+	}
 	hpcap_close(h);
 	return ret;
 }

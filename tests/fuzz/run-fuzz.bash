@@ -11,6 +11,7 @@ out=build-fuzz
 mkdir -p "$out/corpus-raw"
 cp tests/fixtures/small-16k/*.raw "$out/corpus-raw/" 2>/dev/null || true
 tests/fixtures/unhex.bash tests/fixtures/tiny.raw.hex "$out/corpus-raw/tiny.raw"
+# shellcheck disable=SC2054 # commas belong to the flags
 flags=(-std=c11 -g -O1 -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 for t in tests/fuzz/fuzz_*.c; do
