@@ -19,6 +19,8 @@
 #endif
 #include <endian.h>
 #include <errno.h>
+#include <linux/types.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,6 +43,26 @@ typedef uint64_t u64;
 #define le16_to_cpu(x) le16toh(x)
 #define le32_to_cpu(x) le32toh(x)
 #define U64_MAX UINT64_MAX
+#define dma_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define cpu_to_le64(x) htole64(x)
+#define le64_to_cpu(x) le64toh(x)
+
+static inline u64 hpcap_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (u64)ts.tv_sec * 1000000000u + (u64)ts.tv_nsec;
+}
+#endif
+
+#ifdef __KERNEL__
+#include <linux/timekeeping.h>
+/* Wall-clock nanoseconds, cheap and safe in any context. */
+static inline u64 hpcap_now_ns(void)
+{
+	return ktime_get_real_ns();
+}
 #endif
 
 #endif /* HPCAP_RING_COMPAT_H */

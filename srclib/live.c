@@ -18,8 +18,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* Release consumed bytes to the producer at least this often. */
+/* Release consumed bytes to the producer at least this often.  A lossy
+ * listener acknowledges more often: the module charges it with every
+ * overwritten frame past its acknowledged position, read or not. */
 #define ACK_BATCH (4u << 20)
+#define ACK_BATCH_LOSSY (256u << 10)
 
 struct hpcap_handle {
 	int fd;
@@ -224,7 +227,8 @@ int hpcap_next(struct hpcap_handle *h, struct hpcap_raw_record *rec,
 
 	/* The frame returned last time is released now; give room back
 	 * to the producer every ACK_BATCH bytes without waiting. */
-	if (h->pos - h->win_pos >= ACK_BATCH) {
+	if (h->pos - h->win_pos >= (h->flags & HPCAP_OPEN_LOSSY ?
+				    ACK_BATCH_LOSSY : ACK_BATCH)) {
 		err = ack_wait(h, h->pos - h->win_pos, 0, 0);
 		if (err)
 			return err;

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * hpcap_rxpoll.h - the native driver's poll+copy loop over an advanced
+ * RX descriptor ring, shared by both chips and portable, so that the very
+ * code the kernel threads run can be measured in userspace over a
+ * simulated ring (bench/rxpoll-bench.c).
+ *
+ * Each descriptor owns one packet buffer for good: the frame is copied
+ * into the capture ring and the descriptor is re-armed with the same
+ * buffer, so no buffer is ever allocated, mapped or freed while running.
+ */
+#ifndef HPCAP_RXPOLL_H
+#define HPCAP_RXPOLL_H
+
+#include "hpcap_desc.h"
+#include "hpcap_dedup.h"
+#include "hpcap_ring.h"
+
+struct hpcap_rxq_core {
+	union hpcap_rx_desc *desc;	/* count descriptors */
+	u8 *bufs;			/* count buffers of buf_size bytes */
+	u64 bufs_dma;			/* bus address of bufs[0] */
+	u32 count;			/* power of two */
+	u32 buf_size;
+	u32 next;			/* next descriptor to look at */
+	bool ts_per_frame;		/* a clock read per frame, not per batch */
+	struct hpcap_dup *dup;		/* NULL: no duplicate removal */
+	/* counters of this queue (the ring has the rest) */
+	u64 frag_frames;		/* frames spanning descriptors: dropped */
+	u64 err_frames;			/* frames the NIC flagged in error */
+	u64 hw_frames;			/* frames taken off the ring */
+	u64 hw_bytes;
+};
+
+/*
+ * Take up to budget frames off the descriptor ring into the capture ring
+ * (the caller holds the ring's lock and publishes afterwards), re-arming
+ * every descriptor it consumes.  caplen: bytes kept per frame.
+ *
+ * Timestamps: by default the clock is read once per call, when the first
+ * frame is found, and every frame found in that call gets that time.  A
+ * clock read costs more than the rest of the per-frame work (~25 ns), and
+ * frames found together were waiting together: a later read would not
+ * tell when they arrived.  With ts_per_frame each frame gets its own read.  Returns
+ * the number of descriptors consumed; the caller then writes the tail
+ * register with (next - 1) mod count ("one behind": RDT == RDH would mean
+ * an empty ring to the NIC).
+ */
+u32 hpcap_rx_clean(struct hpcap_rxq_core *c, struct hpcap_ring *r,
+		   u32 budget, u32 caplen);
+
+/* Arm every descriptor with its buffer (queue start). */
+void hpcap_rx_arm_all(struct hpcap_rxq_core *c);
+
+#endif /* HPCAP_RXPOLL_H */
