@@ -108,6 +108,14 @@ mount -t 9p -o "trans=virtio,version=9p2000.L,msize=$vm_msize,cache=$vm_rescache
 mkdir -p /newroot/run/vm
 cp "/host$vm_ctl/"* /newroot/run/vm/ || die "cannot read the control directory $vm_ctl"
 
+# A caller working under /tmp or /run (a CI checkout, say) would be hidden
+# by the guest's own: show that directory through the raw host share.
+vm_cwd=$(sed -n 's/^VM_CWD=//p' "/host$vm_ctl/env")
+case "$vm_cwd" in
+/tmp/* | /run/*)
+	mkdir -p "/newroot$vm_cwd" && mount --bind "/host$vm_cwd" "/newroot$vm_cwd" ;;
+esac
+
 hostname hpcap-vm
 ip link set lo up
 
