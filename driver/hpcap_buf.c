@@ -2,10 +2,13 @@
 /*
  * hpcap_buf.c - capture buffer memory.
  *
- * Pages are allocated one by one (zeroed: the buffer is mapped to
- * userspace, which must never see stale kernel memory), then vmap'ed twice
- * in a row, so that data[i] and data[i + size] are the same byte and the
- * producer writes a record that wraps the end with one memcpy.
+ * Pages are allocated zeroed (the buffer is mapped to userspace, which must
+ * never see stale kernel memory), either one by one or, for HPCAP's mode 3
+ * ("huge"), in physically contiguous 2 MiB chunks (fewer TLB misses for the
+ * producer and the consumers).  Then they are vmap'ed twice in a row, so
+ * that data[i] and data[i + size] are the same byte and the producer writes
+ * a record that wraps the end with one memcpy.  Sizes are 64-bit all the
+ * way: buffers above 4 GiB work (HPCAP overflowed above 2 GiB).
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -13,17 +16,23 @@
 
 #include "hpcap_priv.h"
 
+#define HPCAP_HUGE_ORDER	9	/* 2 MiB with 4 KiB pages */
+#define HPCAP_HUGE_PAGES	(1ul << HPCAP_HUGE_ORDER)
+
 void hpcap_buf_free(struct hpcap_buf *b)
 {
-	unsigned long i;
+	unsigned long i, step = b->huge ? HPCAP_HUGE_PAGES : 1;
 
 	if (b->data)
 		vunmap(b->data);
 	b->data = NULL;
 	if (b->pages) {
-		/* put_page, not __free_page: a userspace mapping may still
-		 * hold references and keeps its pages until it is unmapped. */
-		for (i = 0; i < b->npages; i++)
+		/*
+		 * put_page, not __free_pages: a userspace mapping may still
+		 * hold references and keeps its pages until it is unmapped.
+		 * A huge chunk is one compound page: its head carries them.
+		 */
+		for (i = 0; i < b->npages; i += step)
 			if (b->pages[i])
 				put_page(b->pages[i]);
 		kvfree(b->pages);
@@ -32,28 +41,50 @@ void hpcap_buf_free(struct hpcap_buf *b)
 	b->npages = 0;
 }
 
-int hpcap_buf_alloc(struct hpcap_buf *b, u64 size, int node)
+static int hpcap_buf_fill(struct hpcap_buf *b, int node)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+	unsigned long i, j;
+
+	for (i = 0; i < b->npages; i += b->huge ? HPCAP_HUGE_PAGES : 1) {
+		struct page *p;
+
+		if (!b->huge) {
+			p = alloc_pages_node(node, gfp, 0);
+			if (!p)
+				return -ENOMEM;
+			b->pages[i] = p;
+		} else {
+			p = alloc_pages_node(node, gfp | __GFP_COMP,
+					     HPCAP_HUGE_ORDER);
+			if (!p)
+				return -ENOMEM;
+			for (j = 0; j < HPCAP_HUGE_PAGES; j++)
+				b->pages[i + j] = p + j;
+		}
+		if (!(i % 4096))
+			cond_resched();
+	}
+	return 0;
+}
+
+int hpcap_buf_alloc(struct hpcap_buf *b, u64 size, int node, bool huge)
 {
 	struct page **twice;
-	unsigned long i, n;
+	unsigned long n;
 
-	if (!size || size % PAGE_SIZE)
+	if (!size || size % (huge ? HPCAP_HUGE_PAGES * PAGE_SIZE : PAGE_SIZE))
 		return -EINVAL;
 	n = size >> PAGE_SHIFT;
 	b->size = size;
 	b->npages = n;
+	b->huge = huge;
 	b->data = NULL;
 	b->pages = kvcalloc(n, sizeof(*b->pages), GFP_KERNEL);
 	if (!b->pages)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		b->pages[i] = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO |
-					       __GFP_NOWARN, 0);
-		if (!b->pages[i])
-			goto nomem;
-		if (!(i % 4096))
-			cond_resched();
-	}
+	if (hpcap_buf_fill(b, node))
+		goto nomem;
 	twice = kvmalloc_array(2 * n, sizeof(*twice), GFP_KERNEL);
 	if (!twice)
 		goto nomem;

@@ -150,7 +150,7 @@ static int hpcap_attach_synth(struct hpcap_req *r)
 
 	mutex_lock(&hpcap_mutex);
 	ad = hpcap_adapter_new(r->adapter, HPCAP_SRC_SYNTH, r->name, 1,
-			       r->buf_size, r->file_size, 0);
+			       r->buf_size, r->file_size, 0, false);
 	if (IS_ERR(ad)) {
 		err = PTR_ERR(ad);
 		pr_err("hpcap: cannot create synthetic source %s: %s (%d)\n",
@@ -205,6 +205,7 @@ int hpcap_detach_adapter(struct hpcap_adapter *ad)
 		hpcap_synth_stop(ad);
 		break;
 	case HPCAP_SRC_NATIVE:
+		/* A NIC port goes with its PCI binding (unbind it). */
 		return -EOPNOTSUPP;
 	}
 	pr_info("hpcap: adapter %u (%s) detached\n", ad->id, ad->name);

@@ -112,12 +112,13 @@ static int hpcap_check_sizes(u64 buf_size, u64 file_size)
 
 /*
  * Create an adapter with its queues, numbered want_id (or the lowest free
- * number when want_id < 0).  Called with hpcap_mutex held.
+ * number when want_id < 0), named name (or hpcapN when NULL).  Called with
+ * hpcap_mutex held.
  */
 struct hpcap_adapter *hpcap_adapter_new(int want_id, enum hpcap_source kind,
 					const char *name, u32 nqueues,
 					u64 buf_size, u64 file_size,
-					u32 caplen)
+					u32 caplen, bool huge)
 {
 	struct hpcap_adapter *ad;
 	int id = want_id, err;
@@ -128,7 +129,7 @@ struct hpcap_adapter *hpcap_adapter_new(int want_id, enum hpcap_source kind,
 		return ERR_PTR(err);
 	if (!nqueues || nqueues > HPCAP_MAX_QUEUES)
 		return ERR_PTR(-EINVAL);
-	if (hpcap_adapter_find(name))
+	if (name && hpcap_adapter_find(name))
 		return ERR_PTR(-EEXIST);
 	if (id < 0) {
 		for (id = 0; id < HPCAP_MAX_ADAPTERS; id++)
@@ -146,12 +147,16 @@ struct hpcap_adapter *hpcap_adapter_new(int want_id, enum hpcap_source kind,
 		return ERR_PTR(-ENOMEM);
 	ad->id = id;
 	ad->kind = kind;
-	strscpy(ad->name, name, sizeof(ad->name));
+	/* Native ports are named after their number: hpcapN. */
+	if (name)
+		strscpy(ad->name, name, sizeof(ad->name));
+	else
+		snprintf(ad->name, sizeof(ad->name), "hpcap%d", id);
 	ad->nqueues = nqueues;
 	ad->caplen = caplen && caplen < HPCAP_MAX_CAPLEN ? caplen
 							  : HPCAP_MAX_CAPLEN;
 	for (i = 0; i < nqueues; i++) {
-		ad->q[i] = hpcap_queue_create(ad, i, buf_size, file_size);
+		ad->q[i] = hpcap_queue_create(ad, i, buf_size, file_size, huge);
 		if (IS_ERR(ad->q[i])) {
 			err = PTR_ERR(ad->q[i]);
 			ad->q[i] = NULL;
@@ -215,11 +220,16 @@ static int __init hpcap_init(void)
 	err = hpcap_generic_init();
 	if (err)
 		goto err_control;
+	err = hpcap_native_init();
+	if (err)
+		goto err_generic;
 	hpcap_attach_from_param();
 	pr_info("hpcap: loaded (ABI %u, default buffer %lu MiB per queue, files of %lu MiB)\n",
 		HPCAP_ABI_VERSION, hpcap_default_buf_size >> 20,
 		hpcap_default_file_size >> 20);
 	return 0;
+err_generic:
+	hpcap_generic_exit();
 err_control:
 	hpcap_control_exit();
 err_cdev:
@@ -234,6 +244,9 @@ err_region:
 static void __exit hpcap_exit(void)
 {
 	int i;
+
+	/* Native ports first: their remove() takes rtnl and hpcap_mutex. */
+	hpcap_native_exit();
 
 	/* Open files hold the module, so no listener is left here; every
 	 * source stops before its queues are freed.  Lock order everywhere:

@@ -38,9 +38,10 @@ struct hpcap_buf {
 	unsigned long npages;
 	struct page **pages;
 	u8 *data;		/* vmap of pages, twice */
+	bool huge;		/* pages come in 2 MiB compound chunks */
 };
 
-int hpcap_buf_alloc(struct hpcap_buf *b, u64 size, int node);
+int hpcap_buf_alloc(struct hpcap_buf *b, u64 size, int node, bool huge);
 void hpcap_buf_free(struct hpcap_buf *b);
 
 /* ---- queues (hpcap_queue.c) ---- */
@@ -69,7 +70,7 @@ struct hpcap_queue {
 };
 
 struct hpcap_queue *hpcap_queue_create(struct hpcap_adapter *ad, u32 index,
-				       u64 buf_size, u64 file_size);
+				       u64 buf_size, u64 file_size, bool huge);
 void hpcap_queue_kill(struct hpcap_queue *q);
 void hpcap_queue_put(struct hpcap_queue *q);
 struct hpcap_queue *hpcap_queue_get_minor(unsigned int minor);
@@ -113,6 +114,9 @@ struct hpcap_adapter {
 	u32 gen_mode;			/* HPCAP_ATTACH_MIRROR / _DROP */
 	netdev_features_t gro_was_on;	/* GRO features to give back */
 
+	/* native driver */
+	void *nic;			/* struct hpcap_nic */
+
 	/* synthetic source */
 	struct task_struct *synth_task;
 	u8 *synth_tmpl;			/* frame contents, allocated at start */
@@ -131,7 +135,7 @@ extern unsigned long hpcap_default_file_size;
 struct hpcap_adapter *hpcap_adapter_new(int want_id, enum hpcap_source kind,
 					const char *name, u32 nqueues,
 					u64 buf_size, u64 file_size,
-					u32 caplen);
+					u32 caplen, bool huge);
 void hpcap_adapter_free(struct hpcap_adapter *ad);
 struct hpcap_adapter *hpcap_adapter_find(const char *name);
 struct hpcap_adapter *hpcap_adapter_by_id(u32 id);
@@ -159,6 +163,13 @@ void hpcap_generic_exit(void);
 
 int hpcap_synth_start(struct hpcap_adapter *ad);
 void hpcap_synth_stop(struct hpcap_adapter *ad);
+
+/* ---- native driver (hpcap_native.c) ---- */
+
+int hpcap_native_init(void);
+void hpcap_native_exit(void);
+int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on);
+bool hpcap_native_get_dup(struct hpcap_adapter *ad);
 
 /* ---- character devices (hpcap_cdev.c) ---- */
 

@@ -57,6 +57,7 @@ static inline u64 hpcap_now_ns(void)
 #endif
 
 #ifdef __KERNEL__
+#include <linux/ktime.h>
 #include <linux/timekeeping.h>
 /* Wall-clock nanoseconds, cheap and safe in any context. */
 static inline u64 hpcap_now_ns(void)

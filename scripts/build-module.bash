@@ -14,9 +14,16 @@ kvers=("$@")
 for kver in "${kvers[@]}"; do
 	out=build/kmod/$kver
 	mkdir -p "$out/driver" "$out/include"
-	# Copy only what changed, so rebuilds stay incremental.
-	cp -u driver/*.c driver/*.h driver/Kbuild "$out/driver/"
-	cp -u include/*.h "$out/include/"
+	# Copy only what differs, so rebuilds stay incremental (and a file
+	# that went back in time, after a checkout, is still copied).
+	for f in driver/*.c driver/*.h driver/Kbuild include/*.h; do
+		cmp -s "$f" "$out/$f" || cp "$f" "$out/$f"
+	done
+	# Sources deleted from driver/ must not linger in the copy.
+	for f in "$out"/driver/*.[ch]; do
+		case ${f##*/} in *.mod.c) continue ;; esac
+		[ -e "driver/${f##*/}" ] || rm -f "$f"
+	done
 	args=(-C "/lib/modules/$kver/build" M="$PWD/$out/driver" W=1 modules)
 	[ "$sparse" = 1 ] && args+=(C=2)
 	echo "build-module: $kver"

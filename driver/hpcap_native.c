@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hpcap_native.c - OS glue of the native polling driver: PCI binding,
+ * per-queue DMA memory and poll threads, the hpcapN netdev.
+ *
+ * hpcap never claims a NIC by itself: its PCI id table is empty, so a port
+ * is bound only when the user asks for it with
+ *   echo hpcap > /sys/bus/pci/devices/<addr>/driver_override
+ *   echo <addr> > /sys/bus/pci/drivers/<igb|ixgbe>/unbind
+ *   echo <addr> > /sys/bus/pci/drivers_probe
+ * (install_hpcap.bash does this from params.cfg) and probe() then checks
+ * that the chip is one it drives.  Every other port keeps its driver.
+ *
+ * Per port, one kthread per RX queue, bound to its core, polls the
+ * descriptor ring with no interrupts and copies frames into the queue's
+ * capture buffer (hpcap_rxpoll.c).  The netdev hpcapN exists so that ip
+ * link and ethtool show link, speed and counters; it transmits nothing.
+ */
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/rtnetlink.h>
+#include <linux/vmalloc.h>
+
+#include "hpcap_native.h"
+
+/*
+ * Per-port settings, indexed by adapter number (the N of hpcapN), as
+ * install_hpcap.bash writes them from params.cfg before binding the ports.
+ */
+static char *hpcap_ports;
+module_param_named(ports, hpcap_ports, charp, 0644);
+MODULE_PARM_DESC(ports,
+		 "PCI addresses of the ports to drive, in adapter order: port i becomes hpcap<i> (e.g. \"0000:03:00.0,0000:03:00.1\")");
+
+static int hpcap_nrxq[HPCAP_MAX_ADAPTERS];
+module_param_array_named(nrxq, hpcap_nrxq, int, NULL, 0644);
+MODULE_PARM_DESC(nrxq, "RX queues per port (RSS), by adapter number (default 1)");
+
+static int hpcap_core[HPCAP_MAX_ADAPTERS] = { [0 ... HPCAP_MAX_ADAPTERS - 1] = -1 };
+module_param_array_named(core, hpcap_core, int, NULL, 0644);
+MODULE_PARM_DESC(core,
+		 "Core of each port's queue 0 (queue q polls on core+q), by adapter number; -1 = the last core, counting down");
+
+static int hpcap_vel[HPCAP_MAX_ADAPTERS];
+module_param_array_named(vel, hpcap_vel, int, NULL, 0644);
+MODULE_PARM_DESC(vel, "Link speed in Mb/s (0 = autonegotiate), by adapter number");
+
+static int hpcap_caplen[HPCAP_MAX_ADAPTERS];
+module_param_array_named(caplen, hpcap_caplen, int, NULL, 0644);
+MODULE_PARM_DESC(caplen, "Bytes kept per frame (0 = whole frame), by adapter number");
+
+static int hpcap_dup[HPCAP_MAX_ADAPTERS];
+module_param_array_named(dup, hpcap_dup, int, NULL, 0644);
+MODULE_PARM_DESC(dup, "Duplicate removal on (1) or off (0), by adapter number");
+
+static int hpcap_bufmb[HPCAP_MAX_ADAPTERS];
+module_param_array_named(bufmb, hpcap_bufmb, int, NULL, 0644);
+MODULE_PARM_DESC(bufmb,
+		 "Capture buffer per queue in MiB (0 = buf_size), by adapter number");
+
+static int hpcap_huge[HPCAP_MAX_ADAPTERS];
+module_param_array_named(huge, hpcap_huge, int, NULL, 0644);
+MODULE_PARM_DESC(huge,
+		 "Buffers in 2 MiB contiguous pages (HPCAP mode 3), by adapter number");
+
+static int hpcap_jumbo[HPCAP_MAX_ADAPTERS];
+module_param_array_named(jumbo, hpcap_jumbo, int, NULL, 0644);
+MODULE_PARM_DESC(jumbo, "Accept jumbo frames (up to 9728 bytes), by adapter number");
+
+static unsigned int hpcap_poll_idle_us;
+module_param_named(poll_idle_us, hpcap_poll_idle_us, uint, 0644);
+MODULE_PARM_DESC(poll_idle_us,
+		 "Sleep this long when a poll finds nothing (0 = poll without sleeping, HPCAP's way)");
+
+static bool hpcap_ts_per_frame;
+module_param_named(ts_per_frame, hpcap_ts_per_frame, bool, 0644);
+MODULE_PARM_DESC(ts_per_frame,
+		 "Read the clock for every frame instead of once per poll batch (costs ~25 ns per frame)");
+
+/* The chips this driver knows, by PCI device id (vendor 8086). */
+static const struct {
+	u16 device;
+	const struct hpcap_chip *chip;
+} hpcap_known[] = {
+	/* 82576 (igb family) */
+	{ 0x10c9, &hpcap_chip_82576 }, { 0x10e6, &hpcap_chip_82576 },
+	{ 0x10e7, &hpcap_chip_82576 }, { 0x10e8, &hpcap_chip_82576 },
+	{ 0x1526, &hpcap_chip_82576 }, { 0x150a, &hpcap_chip_82576 },
+	{ 0x1518, &hpcap_chip_82576 }, { 0x150d, &hpcap_chip_82576 },
+	/* 82599 (ixgbe family) */
+	{ 0x10fb, &hpcap_chip_82599 }, { 0x10f7, &hpcap_chip_82599 },
+	{ 0x10f9, &hpcap_chip_82599 }, { 0x10f8, &hpcap_chip_82599 },
+	{ 0x10fc, &hpcap_chip_82599 }, { 0x1517, &hpcap_chip_82599 },
+	{ 0x151c, &hpcap_chip_82599 }, { 0x1507, &hpcap_chip_82599 },
+	{ 0x1557, &hpcap_chip_82599 }, { 0x1529, &hpcap_chip_82599 },
+};
+
+int hpcap_wait_reg(struct hpcap_nic *nic, u32 reg, u32 mask, u32 want,
+		   u32 timeout_us)
+{
+	u32 waited = 0;
+
+	while ((hpcap_rd(nic, reg) & mask) != want) {
+		if (waited >= timeout_us)
+			return -ETIMEDOUT;
+		usleep_range(100, 200);
+		waited += 100;
+	}
+	return 0;
+}
+
+/* Adapter number for a port: its place in ports=, else -1 (lowest free). */
+static int hpcap_port_number(struct pci_dev *pdev)
+{
+	const char *p = hpcap_ports, *name = pci_name(pdev);
+	size_t len = strlen(name);
+	int i = 0;
+
+	while (p && *p) {
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+			return i;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+		i++;
+	}
+	return -1;
+}
+
+/* ---------------------------------------------------------------- poll */
+
+static void hpcap_write_tail(struct hpcap_rxq *rxq)
+{
+	struct hpcap_rxq_core *c = &rxq->core;
+
+	/* One behind the next descriptor to clean: RDT == RDH would tell
+	 * the NIC the ring is empty. */
+	rxq->nic->chip->write_tail(rxq->nic, rxq->index,
+				   (c->next - 1) & (c->count - 1));
+	rxq->since_tail = 0;
+}
+
+static int hpcap_rx_thread(void *arg)
+{
+	struct hpcap_rxq *rxq = arg;
+	struct hpcap_nic *nic = rxq->nic;
+	struct hpcap_queue *q = rxq->q;
+
+	while (!kthread_should_stop()) {
+		u32 caplen = READ_ONCE(nic->ad->caplen), n;
+		bool wake;
+
+		spin_lock_bh(&q->lock);
+		n = hpcap_rx_clean(&rxq->core, &q->ring, HPCAP_NATIVE_BATCH,
+				   caplen);
+		wake = n && hpcap_queue_publish(q);
+		spin_unlock_bh(&q->lock);
+		if (wake)
+			hpcap_queue_wake(q);
+		rxq->polls++;
+		if (n) {
+			rxq->busy_polls++;
+			rxq->since_tail += n;
+			if (rxq->since_tail >= HPCAP_NATIVE_TAIL_BATCH)
+				hpcap_write_tail(rxq);
+		} else {
+			/* Give back what was taken before going idle. */
+			if (rxq->since_tail)
+				hpcap_write_tail(rxq);
+			if (READ_ONCE(hpcap_poll_idle_us))
+				usleep_range(hpcap_poll_idle_us,
+					     2 * hpcap_poll_idle_us);
+		}
+		/* Keeps the soft-lockup watchdog, RCU and the rest of the
+		 * system happy on the core this thread owns. */
+		cond_resched();
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- running */
+
+static int hpcap_pick_cpu(struct hpcap_nic *nic, u32 q)
+{
+	int n = num_online_cpus(), c;
+
+	if (nic->first_cpu < 0)
+		c = n - 1 - (int)q;
+	else
+		c = nic->first_cpu + (int)q;
+	c %= n;
+	return c < 0 ? c + n : c;
+}
+
+static void hpcap_stop_threads(struct hpcap_nic *nic)
+{
+	u32 i;
+
+	for (i = 0; i < nic->nrxq; i++) {
+		if (nic->rxq[i].thread)
+			kthread_stop(nic->rxq[i].thread);
+		nic->rxq[i].thread = NULL;
+	}
+}
+
+static int hpcap_up(struct hpcap_nic *nic)
+{
+	int err;
+	u32 i;
+
+	err = nic->chip->init_rx(nic);
+	if (err)
+		return err;
+	for (i = 0; i < nic->nrxq; i++) {
+		struct hpcap_rxq *rxq = &nic->rxq[i];
+		struct task_struct *t;
+
+		hpcap_rx_arm_all(&rxq->core);
+		rxq->core.ts_per_frame = READ_ONCE(hpcap_ts_per_frame);
+		err = nic->chip->start_queue(nic, i);
+		if (err)
+			goto fail;
+		rxq->cpu = hpcap_pick_cpu(nic, i);
+		t = kthread_create_on_node(hpcap_rx_thread, rxq,
+					   cpu_to_node(rxq->cpu),
+					   "hpcap%u_rx%u", nic->ad->id, i);
+		if (IS_ERR(t)) {
+			err = PTR_ERR(t);
+			goto fail;
+		}
+		kthread_bind(t, rxq->cpu);
+		rxq->thread = t;
+	}
+	nic->chip->enable_rx(nic);
+	for (i = 0; i < nic->nrxq; i++)
+		wake_up_process(nic->rxq[i].thread);
+	nic->running = true;
+	return 0;
+fail:
+	hpcap_stop_threads(nic);
+	nic->chip->stop_rx(nic);
+	return err;
+}
+
+static void hpcap_down(struct hpcap_nic *nic)
+{
+	if (!nic->running)
+		return;
+	hpcap_stop_threads(nic);
+	nic->chip->stop_rx(nic);
+	nic->running = false;
+}
+
+void hpcap_native_fill_stats(struct hpcap_nic *nic)
+{
+	struct hpcap_hw_stats s = { 0 };
+	u32 i;
+
+	nic->chip->read_stats(nic, &s);
+	spin_lock_bh(&nic->stats_lock);
+	nic->stats.good_frames += s.good_frames;
+	nic->stats.good_bytes += s.good_bytes;
+	nic->stats.missed += s.missed;
+	nic->stats.no_buffer += s.no_buffer;
+	nic->stats.crc_errors += s.crc_errors;
+	nic->stats.length_errors += s.length_errors;
+	for (i = 0; i < HPCAP_MAX_QUEUES; i++)
+		nic->stats.queue_drops[i] += s.queue_drops[i];
+	spin_unlock_bh(&nic->stats_lock);
+}
+
+/* Link state and the NIC's clear-on-read counters, twice a second. */
+static void hpcap_housekeeping(struct work_struct *work)
+{
+	struct hpcap_nic *nic = container_of(to_delayed_work(work),
+					     struct hpcap_nic, housekeeping);
+	u32 mbps = 0;
+	bool up = nic->chip->link_status(nic, &mbps);
+
+	if (up != nic->link_up || mbps != nic->link_mbps) {
+		nic->link_up = up;
+		nic->link_mbps = mbps;
+		if (up) {
+			netif_carrier_on(nic->netdev);
+			netdev_info(nic->netdev, "link up, %u Mb/s\n", mbps);
+		} else {
+			netif_carrier_off(nic->netdev);
+			netdev_info(nic->netdev, "link down\n");
+		}
+	}
+	hpcap_native_fill_stats(nic);
+	schedule_delayed_work(&nic->housekeeping, HZ / 2);
+}
+
+/* -------------------------------------------------------------- netdev */
+
+static struct hpcap_nic *hpcap_netdev_nic(struct net_device *dev)
+{
+	return *(struct hpcap_nic **)netdev_priv(dev);
+}
+
+static int hpcap_ndo_open(struct net_device *dev)
+{
+	struct hpcap_nic *nic = hpcap_netdev_nic(dev);
+	int err;
+
+	mutex_lock(&nic->lock);
+	err = hpcap_up(nic);
+	mutex_unlock(&nic->lock);
+	if (err)
+		netdev_err(dev, "cannot start capturing: %d\n", err);
+	return err;
+}
+
+static int hpcap_ndo_stop(struct net_device *dev)
+{
+	struct hpcap_nic *nic = hpcap_netdev_nic(dev);
+
+	mutex_lock(&nic->lock);
+	hpcap_down(nic);
+	mutex_unlock(&nic->lock);
+	return 0;
+}
+
+/* A capture port never transmits: anything handed to it is dropped and
+ * counted, never queued (a TX hang resetting the NIC cost HPCAP frames). */
+static netdev_tx_t hpcap_ndo_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct hpcap_nic *nic = hpcap_netdev_nic(dev);
+
+	dev_kfree_skb_any(skb);
+	WRITE_ONCE(nic->tx_dropped, nic->tx_dropped + 1);
+	return NETDEV_TX_OK;
+}
+
+static void hpcap_ndo_stats(struct net_device *dev,
+			    struct rtnl_link_stats64 *st)
+{
+	struct hpcap_nic *nic = hpcap_netdev_nic(dev);
+	u32 i;
+
+	for (i = 0; i < nic->nrxq; i++) {
+		struct hpcap_queue *q = nic->rxq[i].q;
+
+		spin_lock_bh(&q->lock);
+		st->rx_packets += q->ring.stats.captured_frames;
+		st->rx_bytes += q->ring.stats.rx_bytes;
+		st->rx_dropped += q->ring.stats.client_lost_frames +
+				  q->ring.stats.noclient_frames +
+				  q->ring.stats.dup_frames;
+		spin_unlock_bh(&q->lock);
+	}
+	spin_lock_bh(&nic->stats_lock);
+	st->rx_missed_errors = nic->stats.missed + nic->stats.no_buffer;
+	st->rx_crc_errors = nic->stats.crc_errors;
+	st->rx_length_errors = nic->stats.length_errors;
+	spin_unlock_bh(&nic->stats_lock);
+	st->tx_dropped = READ_ONCE(nic->tx_dropped);
+}
+
+static const struct net_device_ops hpcap_netdev_ops = {
+	.ndo_open = hpcap_ndo_open,
+	.ndo_stop = hpcap_ndo_stop,
+	.ndo_start_xmit = hpcap_ndo_xmit,
+	.ndo_get_stats64 = hpcap_ndo_stats,
+};
+
+/* ----------------------------------------------------------- PCI glue */
+
+static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
+{
+	struct hpcap_rxq *rxq = &nic->rxq[i];
+	struct device *dev = &nic->pdev->dev;
+	dma_addr_t dma;
+	void *p;
+
+	rxq->nic = nic;
+	rxq->index = i;
+	rxq->q = nic->ad->q[i];
+	rxq->core.count = HPCAP_NATIVE_DESCS;
+	rxq->core.buf_size = nic->buf_size;
+	p = dmam_alloc_coherent(dev, HPCAP_NATIVE_DESCS * sizeof(*rxq->core.desc),
+				&rxq->desc_dma, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	rxq->core.desc = p;
+	/* Coherent buffers: nothing to sync per frame, and re-arming a
+	 * descriptor is writing its address back. */
+	p = dmam_alloc_coherent(dev, (size_t)HPCAP_NATIVE_DESCS * nic->buf_size,
+				&dma, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	rxq->core.bufs = p;
+	rxq->core.bufs_dma = dma;
+	return 0;
+}
+
+int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
+{
+	struct hpcap_nic *nic = ad->nic;
+	int err = 0;
+	u32 i;
+
+	if (!nic)
+		return -EOPNOTSUPP;
+	mutex_lock(&nic->lock);
+	for (i = 0; i < nic->nrxq && !err; i++) {
+		struct hpcap_rxq *rxq = &nic->rxq[i];
+		struct hpcap_dup *d = rxq->core.dup;
+
+		if (!rxq->q)	/* probe failed before the queue was set up */
+			continue;
+		if (on && !d) {
+			d = vzalloc(sizeof(*d));
+			if (!d) {
+				err = -ENOMEM;
+				break;
+			}
+			d->window_ns = HPCAP_DUP_WINDOW_NS;
+		}
+		/* The poll thread reads dup under the queue lock. */
+		spin_lock_bh(&rxq->q->lock);
+		rxq->core.dup = on ? d : NULL;
+		spin_unlock_bh(&rxq->q->lock);
+		if (!on)
+			vfree(d);
+	}
+	mutex_unlock(&nic->lock);
+	return err;
+}
+
+bool hpcap_native_get_dup(struct hpcap_adapter *ad)
+{
+	struct hpcap_nic *nic = ad->nic;
+
+	return nic && READ_ONCE(nic->rxq[0].core.dup);
+}
+
+static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	const struct hpcap_chip *chip = NULL;
+	struct hpcap_adapter *ad;
+	struct net_device *netdev;
+	struct hpcap_nic *nic;
+	int err, num, i;
+	u8 mac[ETH_ALEN];
+	u64 buf;
+
+	for (i = 0; i < ARRAY_SIZE(hpcap_known); i++)
+		if (pdev->vendor == PCI_VENDOR_ID_INTEL &&
+		    pdev->device == hpcap_known[i].device)
+			chip = hpcap_known[i].chip;
+	if (!chip) {
+		dev_err(&pdev->dev, "hpcap drives Intel 82576 and 82599 ports only (this is %04x:%04x)\n",
+			pdev->vendor, pdev->device);
+		return -ENODEV;
+	}
+	err = pcim_enable_device(pdev);
+	if (err)
+		return err;
+	err = pcim_iomap_regions(pdev, BIT(0), "hpcap");
+	if (err)
+		return err;
+	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (err)
+		return err;
+	pci_set_master(pdev);
+
+	netdev = alloc_etherdev(sizeof(nic));
+	if (!netdev)
+		return -ENOMEM;
+	nic = devm_kzalloc(&pdev->dev, sizeof(*nic), GFP_KERNEL);
+	if (!nic) {
+		err = -ENOMEM;
+		goto err_netdev;
+	}
+	*(struct hpcap_nic **)netdev_priv(netdev) = nic;
+	nic->pdev = pdev;
+	nic->netdev = netdev;
+	nic->chip = chip;
+	nic->hw = pcim_iomap_table(pdev)[0];
+	mutex_init(&nic->lock);
+	spin_lock_init(&nic->stats_lock);
+	INIT_DELAYED_WORK(&nic->housekeeping, hpcap_housekeeping);
+
+	num = hpcap_port_number(pdev);
+	i = num < 0 ? 0 : num;	/* settings slot; refined below */
+	nic->nrxq = clamp_t(u32, hpcap_nrxq[i] ? hpcap_nrxq[i] : 1, 1,
+			    min_t(u32, chip->max_queues, HPCAP_MAX_QUEUES));
+	buf = hpcap_bufmb[i] > 0 ? (u64)hpcap_bufmb[i] << 20
+				 : READ_ONCE(hpcap_default_buf_size);
+
+	mutex_lock(&hpcap_mutex);
+	ad = hpcap_adapter_new(num, HPCAP_SRC_NATIVE, NULL, nic->nrxq, buf,
+			       READ_ONCE(hpcap_default_file_size),
+			       hpcap_caplen[i] > 0 ? hpcap_caplen[i] : 0,
+			       hpcap_huge[i]);
+	if (!IS_ERR(ad))
+		ad->nic = nic;
+	mutex_unlock(&hpcap_mutex);
+	if (IS_ERR(ad)) {
+		err = PTR_ERR(ad);
+		dev_err(&pdev->dev, "cannot set up capture buffers: %s (%d)\n",
+			hpcap_adapter_strerror(err), err);
+		goto err_netdev;
+	}
+	nic->ad = ad;
+	/* With no ports= entry the number is known only now. */
+	i = ad->id;
+	nic->speed = hpcap_vel[i] > 0 ? hpcap_vel[i] : 0;
+	nic->first_cpu = hpcap_core[i];
+	nic->jumbo = hpcap_jumbo[i];
+	nic->buf_size = nic->jumbo ? 10240 : 2048;
+
+	err = chip->reset(nic);
+	if (err) {
+		dev_err(&pdev->dev, "reset failed (%d)\n", err);
+		goto err_adapter;
+	}
+	for (i = 0; i < nic->nrxq; i++) {
+		err = hpcap_alloc_queue_mem(nic, i);
+		if (err)
+			goto err_adapter;
+	}
+	if (hpcap_dup[ad->id]) {
+		err = hpcap_native_set_dup(ad, true);
+		if (err)
+			goto err_adapter;
+	}
+	chip->read_mac(nic, mac);
+	eth_hw_addr_set(netdev, mac);
+	strscpy(netdev->name, ad->name, sizeof(netdev->name));
+	netdev->netdev_ops = &hpcap_netdev_ops;
+	netdev->ethtool_ops = &hpcap_ethtool_ops;
+	netdev->min_mtu = ETH_MIN_MTU;
+	netdev->max_mtu = chip->max_frame - ETH_HLEN - ETH_FCS_LEN;
+	SET_NETDEV_DEV(netdev, &pdev->dev);
+	netif_carrier_off(netdev);
+	err = chip->setup_link(nic);
+	if (err)
+		dev_warn(&pdev->dev, "link setup failed (%d); capture will wait for link\n",
+			 err);
+	err = register_netdev(netdev);
+	if (err)
+		goto err_reset;
+	pci_set_drvdata(pdev, nic);
+	schedule_delayed_work(&nic->housekeeping, HZ / 10);
+	netdev_info(netdev, "%s port %s: adapter %u, %u RX queue%s, buffers of %llu MiB%s%s\n",
+		    chip->name, pci_name(pdev), ad->id, nic->nrxq,
+		    nic->nrxq == 1 ? "" : "s", buf >> 20,
+		    hpcap_huge[ad->id] ? " (2 MiB pages)" : "",
+		    hpcap_native_get_dup(ad) ? ", duplicate removal on" : "");
+	return 0;
+
+err_reset:
+	chip->reset(nic);
+err_adapter:
+	hpcap_native_set_dup(ad, false);
+	mutex_lock(&hpcap_mutex);
+	hpcap_adapter_free(ad);
+	mutex_unlock(&hpcap_mutex);
+err_netdev:
+	free_netdev(netdev);
+	return err;
+}
+
+static void hpcap_remove(struct pci_dev *pdev)
+{
+	struct hpcap_nic *nic = pci_get_drvdata(pdev);
+	struct hpcap_adapter *ad = nic->ad;
+
+	/* Stops the poll threads (ndo_stop) if the port is up. */
+	unregister_netdev(nic->netdev);
+	cancel_delayed_work_sync(&nic->housekeeping);
+	/* Quiesce the NIC before its DMA memory goes (devm frees it). */
+	nic->chip->reset(nic);
+	hpcap_native_set_dup(ad, false);
+	mutex_lock(&hpcap_mutex);
+	ad->nic = NULL;
+	hpcap_adapter_free(ad);
+	mutex_unlock(&hpcap_mutex);
+	free_netdev(nic->netdev);
+}
+
+/* Empty: hpcap binds only ports whose driver_override names it. */
+static const struct pci_device_id hpcap_pci_ids[] = {
+	{ 0, }
+};
+
+static struct pci_driver hpcap_pci_driver = {
+	.name = "hpcap",
+	.id_table = hpcap_pci_ids,
+	.probe = hpcap_probe,
+	.remove = hpcap_remove,
+};
+
+int hpcap_native_init(void)
+{
+	return pci_register_driver(&hpcap_pci_driver);
+}
+
+void hpcap_native_exit(void)
+{
+	pci_unregister_driver(&hpcap_pci_driver);
+}
