@@ -55,6 +55,8 @@ int main(int argc, char **argv)
 	int nsz = argc > 2 ? argc - 2 : 2, s;
 	union hpcap_rx_desc *desc = aligned_alloc(4096, NDESC * 16);
 	u8 *bufs = aligned_alloc(4096, (size_t)NDESC * BUFSZ);
+	u8 *chunk[NDESC * BUFSZ / HPCAP_RX_CHUNK];
+	u64 chunk_dma[NDESC * BUFSZ / HPCAP_RX_CHUNK];
 	u8 *data = hpcap_dblmap_anon(RING);
 	static struct hpcap_ring r;
 	static struct hpcap_ring_info info;
@@ -64,6 +66,10 @@ int main(int argc, char **argv)
 		return 1;
 	for (k = 0; k < NDESC * BUFSZ; k++)
 		bufs[k] = (u8)k;
+	for (k = 0; k < NDESC * BUFSZ / HPCAP_RX_CHUNK; k++) {
+		chunk[k] = bufs + (u64)k * HPCAP_RX_CHUNK;
+		chunk_dma[k] = 0x100000000ull + (u64)k * HPCAP_RX_CHUNK;
+	}
 	memset(data, 0, RING);
 	printf("| frame bytes | timestamps | poll+copy ns/frame | Mpps per core | memcpy ns/frame | memcpy Mpps | poll / memcpy |\n");
 	printf("|---:|---|---:|---:|---:|---:|---:|\n");
@@ -78,10 +84,11 @@ int main(int argc, char **argv)
 		l = hpcap_ring_listener_add(&r, HPCAP_MODE_LOSSLESS);
 		memset(&c, 0, sizeof(c));
 		c.desc = desc;
-		c.bufs = bufs;
-		c.bufs_dma = 0x100000000ull;
 		c.count = NDESC;
-		c.buf_size = BUFSZ;
+		c.buf_shift = 11;	/* 2 KiB buffers, as the driver uses */
+		c.chunk_shift = 16 - 11;
+		c.chunk = chunk;
+		c.chunk_dma = chunk_dma;
 		c.ts_per_frame = per_frame;
 		hpcap_rx_arm_all(&c);
 		for (p = 0; p < passes; p++) {

@@ -21,6 +21,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
 #include <linux/kthread.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/rtnetlink.h>
 #include <linux/vmalloc.h>
@@ -374,28 +375,38 @@ static const struct net_device_ops hpcap_netdev_ops = {
 static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 {
 	struct hpcap_rxq *rxq = &nic->rxq[i];
+	struct hpcap_rxq_core *c = &rxq->core;
 	struct device *dev = &nic->pdev->dev;
-	dma_addr_t dma;
+	u32 n, k;
 	void *p;
 
 	rxq->nic = nic;
 	rxq->index = i;
 	rxq->q = nic->ad->q[i];
-	rxq->core.count = HPCAP_NATIVE_DESCS;
-	rxq->core.buf_size = nic->buf_size;
-	p = dmam_alloc_coherent(dev, HPCAP_NATIVE_DESCS * sizeof(*rxq->core.desc),
+	c->count = HPCAP_NATIVE_DESCS;
+	c->buf_shift = ilog2(nic->buf_size);
+	c->chunk_shift = ilog2(HPCAP_RX_CHUNK) - c->buf_shift;
+	p = dmam_alloc_coherent(dev, c->count * sizeof(*c->desc),
 				&rxq->desc_dma, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	rxq->core.desc = p;
+	c->desc = p;
+	n = hpcap_rx_chunks(c);
+	c->chunk = devm_kcalloc(dev, n, sizeof(*c->chunk), GFP_KERNEL);
+	c->chunk_dma = devm_kcalloc(dev, n, sizeof(*c->chunk_dma), GFP_KERNEL);
+	if (!c->chunk || !c->chunk_dma)
+		return -ENOMEM;
 	/* Coherent buffers: nothing to sync per frame, and re-arming a
 	 * descriptor is writing its address back. */
-	p = dmam_alloc_coherent(dev, (size_t)HPCAP_NATIVE_DESCS * nic->buf_size,
-				&dma, GFP_KERNEL);
-	if (!p)
-		return -ENOMEM;
-	rxq->core.bufs = p;
-	rxq->core.bufs_dma = dma;
+	for (k = 0; k < n; k++) {
+		dma_addr_t dma;
+
+		c->chunk[k] = dmam_alloc_coherent(dev, HPCAP_RX_CHUNK, &dma,
+						  GFP_KERNEL);
+		if (!c->chunk[k])
+			return -ENOMEM;
+		c->chunk_dma[k] = dma;
+	}
 	return 0;
 }
 
@@ -514,7 +525,8 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	nic->speed = hpcap_vel[i] > 0 ? hpcap_vel[i] : 0;
 	nic->first_cpu = hpcap_core[i];
 	nic->jumbo = hpcap_jumbo[i];
-	nic->buf_size = nic->jumbo ? 10240 : 2048;
+	/* A power of two that holds the largest frame accepted. */
+	nic->buf_size = nic->jumbo ? 16384 : 2048;
 
 	err = chip->reset(nic);
 	if (err) {

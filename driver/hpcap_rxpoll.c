@@ -4,11 +4,17 @@
  */
 #include "hpcap_rxpoll.h"
 
+static inline u32 hpcap_rx_buf_off(const struct hpcap_rxq_core *c, u32 i)
+{
+	return (i & ((1u << c->chunk_shift) - 1)) << c->buf_shift;
+}
+
 static inline void hpcap_rx_arm(struct hpcap_rxq_core *c, u32 i)
 {
 	union hpcap_rx_desc *d = &c->desc[i];
 
-	d->read.pkt_addr = cpu_to_le64(c->bufs_dma + (u64)i * c->buf_size);
+	d->read.pkt_addr = cpu_to_le64(c->chunk_dma[i >> c->chunk_shift] +
+				       hpcap_rx_buf_off(c, i));
 	/* Clears the write-back status too, so DD reads 0 until the NIC
 	 * writes this descriptor again. */
 	d->read.hdr_addr = 0;
@@ -49,7 +55,7 @@ u32 hpcap_rx_clean(struct hpcap_rxq_core *c, struct hpcap_ring *r,
 			dma_rmb();
 			len = le16_to_cpu(READ_ONCE(d->wb.length));
 		}
-		frame = c->bufs + (u64)i * c->buf_size;
+		frame = c->chunk[i >> c->chunk_shift] + hpcap_rx_buf_off(c, i);
 		c->hw_frames++;
 		c->hw_bytes += len;
 		if (unlikely(!(status & HPCAP_RXD_STAT_EOP))) {

@@ -16,12 +16,21 @@
 #include "hpcap_dedup.h"
 #include "hpcap_ring.h"
 
+/*
+ * Packet buffers come in chunks of HPCAP_RX_CHUNK bytes (small enough to be
+ * allocated on a long-running machine, large enough to hold several
+ * buffers); buffer i is at chunk i >> chunk_shift, offset
+ * (i & chunk mask) << buf_shift.  Sizes are powers of two.
+ */
+#define HPCAP_RX_CHUNK		(64u << 10)
+
 struct hpcap_rxq_core {
 	union hpcap_rx_desc *desc;	/* count descriptors */
-	u8 *bufs;			/* count buffers of buf_size bytes */
-	u64 bufs_dma;			/* bus address of bufs[0] */
 	u32 count;			/* power of two */
-	u32 buf_size;
+	u32 buf_shift;			/* buffer size = 1 << buf_shift */
+	u32 chunk_shift;		/* buffers per chunk = 1 << chunk_shift */
+	u8 **chunk;			/* virtual address of each chunk */
+	u64 *chunk_dma;			/* bus address of each chunk */
 	u32 next;			/* next descriptor to look at */
 	bool ts_per_frame;		/* a clock read per frame, not per batch */
 	struct hpcap_dup *dup;		/* NULL: no duplicate removal */
@@ -51,5 +60,10 @@ u32 hpcap_rx_clean(struct hpcap_rxq_core *c, struct hpcap_ring *r,
 
 /* Arm every descriptor with its buffer (queue start). */
 void hpcap_rx_arm_all(struct hpcap_rxq_core *c);
+
+static inline u32 hpcap_rx_chunks(const struct hpcap_rxq_core *c)
+{
+	return c->count >> c->chunk_shift;
+}
 
 #endif /* HPCAP_RXPOLL_H */

@@ -150,6 +150,31 @@ static ssize_t caplen_store(struct device *dev, struct device_attribute *a,
 	return count;
 }
 
+/* Duplicate removal (native ports), for the whole adapter, at runtime. */
+static ssize_t dup_show(struct device *dev, struct device_attribute *a,
+			char *buf)
+{
+	struct hpcap_adapter *ad = to_adapter(dev);
+
+	return sysfs_emit(buf, "%d\n", ad && ad->kind == HPCAP_SRC_NATIVE ?
+			  hpcap_native_get_dup(ad) : 0);
+}
+
+static ssize_t dup_store(struct device *dev, struct device_attribute *a,
+			 const char *buf, size_t count)
+{
+	struct hpcap_adapter *ad = to_adapter(dev);
+	bool on;
+	int err = kstrtobool(buf, &on);
+
+	if (err)
+		return err;
+	if (!ad || ad->kind != HPCAP_SRC_NATIVE)
+		return -EOPNOTSUPP;	/* needs the NIC's RSS hash */
+	err = hpcap_native_set_dup(ad, on);
+	return err ? err : (ssize_t)count;
+}
+
 static ssize_t buf_size_show(struct device *dev, struct device_attribute *a,
 			     char *buf)
 {
@@ -222,6 +247,7 @@ static DEVICE_ATTR_RO(queue);
 static DEVICE_ATTR_RO(ifname);
 static DEVICE_ATTR_RO(source);
 static DEVICE_ATTR_RW(caplen);
+static DEVICE_ATTR_RW(dup);
 static DEVICE_ATTR_RO(buf_size);
 static DEVICE_ATTR_RO(file_size);
 static DEVICE_ATTR_RO(write_pos);
@@ -234,6 +260,7 @@ static struct attribute *hpcap_queue_attrs[] = {
 	&dev_attr_ifname.attr,
 	&dev_attr_source.attr,
 	&dev_attr_caplen.attr,
+	&dev_attr_dup.attr,
 	&dev_attr_buf_size.attr,
 	&dev_attr_file_size.attr,
 	&dev_attr_write_pos.attr,

@@ -16,7 +16,7 @@ if [ "${1:-}" = "--help" ]; then sed -n '2,8p' "$0"; exit 0; fi
 jobs=$(nproc 2>/dev/null || echo 2)
 make -s -j"$jobs" BUILD="$build" SAN="$san" libs tools
 
-cflags=(-std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -g -Iinclude -Isrclib -Itests/unit
+cflags=(-std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -g -Iinclude -Isrclib -Itests/unit -Idriver
 	-D_FILE_OFFSET_BITS=64)
 if [ "$san" = 1 ]; then
 	# shellcheck disable=SC2054 # commas belong to the flag
@@ -32,7 +32,8 @@ for src in tests/unit/test_*.c; do
 	bin="$build/tests/$name"
 	libs=()
 	grep -q 'pcap/pcap.h' "$src" && libs+=(-lpcap)
-	grep -q "hpcap_ring.h" "$src" && libs+=(driver/hpcap_ring.c -Idriver -lpthread)
+	grep -q "hpcap_ring.h\|hpcap_rxpoll.h" "$src" && libs+=(driver/hpcap_ring.c -lpthread)
+	grep -q "hpcap_rxpoll.h" "$src" && libs+=(driver/hpcap_rxpoll.c)
 	if ! cc "${cflags[@]}" -o "$bin" "$src" "$build/lib/libhpcap.a" "${libs[@]}"; then
 		failed+=("$name (build)")
 		continue

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run-module-tests.bash [--kernel KVER]... [TEST...] - build hpcap.ko for
+# run-module-tests.bash [--kernel KVER]... [--only generic|native] [--native TEST]... [TEST...]
+# - build hpcap.ko for
 # every kernel with headers (W=1, sparse when available), then boot each
 # kernel in QEMU and run tests/vm/module/guest-tests.bash inside.
 # Exit 0 only if every kernel passed every test.
@@ -7,7 +8,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${1:-}" = "--help" ]; then sed -n '2,5p' "$0"; exit 0; fi
 kvers=()
-while [ "${1:-}" = "--kernel" ]; do kvers+=("$2"); shift 2; done
+native_tests=""
+only=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kvers+=("$2"); shift 2 ;;
+	--native) native_tests="$native_tests $2"; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 [ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(tests/vm/kernels.bash)
 [ ${#kvers[@]} -gt 0 ] || { echo "check-vm: no kernels with headers (scripts/install-deps.bash)"; exit 1; }
 
@@ -31,14 +41,41 @@ done
 
 status=0
 for k in "${kvers[@]}"; do
-	res=build/vm-results/$k
-	rm -rf "$res"; mkdir -p "$res"
-	echo "=== module tests on $k"
+	if [ "$only" != native ]; then
+		res=build/vm-results/$k
+		rm -rf "$res"; mkdir -p "$res"
+		echo "=== module tests on $k"
+		st=0
+		tests/vm/run-vm.bash --kernel "$k" --timeout 900 --mem 1536 --results "$res" --env BUILD=$BUILD -- \
+			tests/vm/module/guest-tests.bash "$@" | tee "$res/output.txt" || st=$?
+		if [ "$st" -ne 0 ] || grep -q '^fail' "$res/output.txt"; then
+			echo "FAIL on $k (exit $st; guest dmesg in $res/dmesg.txt)"
+			status=1
+		fi
+	fi
+	[ "$only" = generic ] && continue
+
+	# The native driver on two emulated 82576 NICs, QEMU's dump of the
+	# captured port as ground truth.
+	nres=build/vm-results/$k-native
+	rm -rf "$nres"; mkdir -p "$nres"
+	echo "=== native driver tests on $k"
 	st=0
-	tests/vm/run-vm.bash --kernel "$k" --timeout 900 --mem 1536 --results "$res" --env BUILD=$BUILD -- \
-		tests/vm/module/guest-tests.bash "$@" | tee "$res/output.txt" || st=$?
-	if [ "$st" -ne 0 ] || grep -q '^fail' "$res/output.txt"; then
-		echo "FAIL on $k (exit $st; guest dmesg in $res/dmesg.txt)"
+	tests/vm/run-vm.bash --kernel "$k" --timeout 900 --mem 1536 --results "$nres" --env BUILD=$BUILD \
+		--nics 2 --dump "$nres/truth.pcap" -- \
+		tests/vm/module/native-tests.bash $native_tests | tee "$nres/output.txt" || st=$?
+	# Each test's capture against the wire itself.
+	for src in "$nres"/*.src; do
+		[ -e "$src" ] || continue
+		name=$(basename "$src" .src)
+		[ -f "$nres/$name-got.pcap" ] || continue
+		# shellcheck disable=SC2046 # options are words
+		python3 tests/vm/module/compare.py "$nres/truth.pcap" "$nres/$name-got.pcap" \
+			--src "$(cat "$src")" --name "native $name: capture = QEMU's dump of the wire" \
+			$(cat "$nres/$name.opts" 2>/dev/null) | tee -a "$nres/output.txt"
+	done
+	if [ "$st" -ne 0 ] || grep -q '^fail' "$nres/output.txt"; then
+		echo "FAIL (native) on $k (exit $st; guest dmesg in $nres/dmesg.txt)"
 		status=1
 	fi
 done

@@ -48,10 +48,14 @@ def main():
     ap.add_argument("--allow-cut", type=int, default=0,
                     help="frames that may be cut short (a prefix of a sent frame, "
                          "same wire length), as checkraw -f keeps after a crash")
+    ap.add_argument("--unique", action="store_true",
+                    help="expect duplicates in SENT removed (dedup on)")
     ap.add_argument("--name", default="capture = sent")
     a = ap.parse_args()
     src = bytes.fromhex(a.src.replace(":", ""))
     sent = [r for r in read_pcap(a.sent) if r[3][6:12] == src]
+    if a.unique:  # an identical frame right after its twin is a duplicate
+        sent = [r for i, r in enumerate(sent) if i == 0 or r[3] != sent[i - 1][3]]
     got = [r for r in read_pcap(a.captured) if r[3][6:12] == src]
     problems = []
     # Same multiset of frames (cut to caplen when asked).

@@ -37,9 +37,9 @@ def make_frame(seq, size, src, flows, vlan=None):
         flow = seq % flows
         ulen = size - 14 - 20
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, size - 14, seq & 0xFFFF, 0, 64, 17, 0,
-                         bytes([10, 0, 0, 1]), bytes([10, 0, 1, 1 + flow % 200]))
+                         bytes([10, 0, 0, 1]), bytes([10, 0, 1, 1]))
         ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
-        udp = struct.pack("!HHHH", 1024 + flow, 9000, ulen, 0)
+        udp = struct.pack("!HHHH", 1024 + 7 * flow, 9000, ulen, 0)
         head = dst + src + b"\x08\x00" + ip + udp + struct.pack("!I", seq)
     return head + bytes((seq + k) & 0xFF for k in range(len(head), size))
 

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * test_regs.c - every register offset and bit the native driver uses
+ * (driver/hpcap_regs.h), checked against a second, independent
+ * transcription from the datasheets, with the section each value comes
+ * from.  QEMU models the 82576, so those values are also exercised in the
+ * VM tests; the 82599 has no model, so this is its check short of
+ * hardware (see doc/native.md for what is verified where).
+ */
+#include "check.h"
+#include "hpcap_regs.h"
+
+#define REG(name, value, section)                                            \
+	do {                                                                 \
+		if ((unsigned long)(name) != (unsigned long)(value)) {       \
+			fprintf(stderr, "%s = %#lx, datasheet %s says %#lx\n", \
+				#name, (unsigned long)(name), section,       \
+				(unsigned long)(value));                     \
+			check_failures++;                                    \
+		}                                                            \
+	} while (0)
+
+static void e1_82576(void)
+{
+	REG(E1_CTRL, 0x0000, "82576 8.2.1 CTRL");
+	REG(E1_CTRL_SLU, 1u << 6, "82576 8.2.1 CTRL.SLU");
+	REG(E1_CTRL_FRCSPD, 1u << 11, "82576 8.2.1 CTRL.FRCSPD");
+	REG(E1_CTRL_FRCDPX, 1u << 12, "82576 8.2.1 CTRL.FRCDPX");
+	REG(E1_CTRL_RST, 1u << 26, "82576 8.2.1 CTRL.RST");
+	REG(E1_CTRL_VME, 1u << 30, "82576 8.2.1 CTRL.VME");
+	REG(E1_STATUS, 0x0008, "82576 8.2.2 STATUS");
+	REG(E1_STATUS_LU, 1u << 1, "82576 8.2.2 STATUS.LU");
+	REG(E1_STATUS_SPD_1000, 2u << 6, "82576 8.2.2 STATUS.SPEED=10b");
+	REG(E1_EECD, 0x0010, "82576 8.4.1 EECD");
+	REG(E1_EECD_AUTO_RD, 1u << 9, "82576 8.4.1 EECD.Auto_RD");
+	REG(E1_MDIC, 0x0020, "82576 8.2.4 MDIC");
+	REG(E1_MDIC_OP_WRITE, 1u << 26, "82576 8.2.4 MDIC.OP=01b");
+	REG(E1_MDIC_READY, 1u << 28, "82576 8.2.4 MDIC.R");
+	REG(E1_MDIC_ERROR, 1u << 30, "82576 8.2.4 MDIC.E");
+	REG(PHY_BMCR_AN_EN | PHY_BMCR_RESTART_AN | PHY_BMCR_FULL_DUPLEX |
+	    PHY_BMCR_SPEED_1000, 0x1340, "IEEE 802.3 22.2.4.1 control register");
+	REG(E1_IMC, 0x00D8, "82576 8.8.10 IMC");
+	REG(E1_EIMC, 0x1528, "82576 8.8.5 EIMC");
+	REG(E1_RCTL, 0x0100, "82576 8.10.1 RCTL");
+	REG(E1_RCTL_EN, 1u << 1, "82576 8.10.1 RCTL.RXEN");
+	REG(E1_RCTL_UPE, 1u << 3, "82576 8.10.1 RCTL.UPE");
+	REG(E1_RCTL_MPE, 1u << 4, "82576 8.10.1 RCTL.MPE");
+	REG(E1_RCTL_LPE, 1u << 5, "82576 8.10.1 RCTL.LPE");
+	REG(E1_RCTL_BAM, 1u << 15, "82576 8.10.1 RCTL.BAM");
+	REG(E1_RCTL_SECRC, 1u << 26, "82576 8.10.1 RCTL.SECRC");
+	REG(E1_RLPML, 0x5004, "82576 8.10.5 RLPML");
+	REG(E1_RXCSUM, 0x5000, "82576 8.10.4 RXCSUM");
+	REG(E1_RXCSUM_PCSD, 1u << 13, "82576 8.10.4 RXCSUM.PCSD");
+	REG(E1_VMOLR(0), 0x5AD0, "82576 8.10.14 VMOLR");
+	REG(E1_VMOLR_STRVLAN, 1u << 30, "82576 8.10.14 VMOLR.STRVLAN");
+	REG(E1_MRQC, 0x5818, "82576 8.10.9 MRQC");
+	REG(E1_MRQC_RSS, 2u, "82576 8.10.9 MRQC.Multiple_Receive_Queues=010b");
+	REG(E1_RETA(31), 0x5C7C, "82576 8.10.10 RETA (32 registers)");
+	REG(E1_RSSRK(9), 0x5CA4, "82576 8.10.11 RSSRK (10 registers)");
+	REG(E1_RDBAL(0), 0xC000, "82576 8.10.16 RDBAL[n] 0xC000 + 0x40n");
+	REG(E1_RDBAL(5), 0xC140, "82576 8.10.16 RDBAL[5]");
+	REG(E1_RDBAH(0), 0xC004, "82576 8.10.17 RDBAH");
+	REG(E1_RDLEN(0), 0xC008, "82576 8.10.18 RDLEN");
+	REG(E1_SRRCTL(0), 0xC00C, "82576 8.10.19 SRRCTL");
+	REG(E1_RDH(0), 0xC010, "82576 8.10.20 RDH");
+	REG(E1_RDT(0), 0xC018, "82576 8.10.21 RDT");
+	REG(E1_RXDCTL(0), 0xC028, "82576 8.10.22 RXDCTL");
+	REG(E1_RXDCTL_ENABLE, 1u << 25, "82576 8.10.22 RXDCTL.ENABLE");
+	REG(E1_RQDPC(0), 0xC030, "82576 8.19.x RQDPC");
+	REG(E1_SRRCTL_DESC_ADV_ONEBUF, 1u << 25, "82576 8.10.19 SRRCTL.DESCTYPE=001b");
+	REG(E1_SRRCTL_DROP_EN, 1u << 31, "82576 8.10.19 SRRCTL.Drop_En");
+	REG(E1_GPRC, 0x4074, "82576 8.19 GPRC");
+	REG(E1_GORCL, 0x4088, "82576 8.19 GORCL");
+	REG(E1_MPC, 0x4010, "82576 8.19 MPC");
+	REG(E1_RNBC, 0x40A0, "82576 8.19 RNBC");
+	REG(E1_CRCERRS, 0x4000, "82576 8.19 CRCERRS");
+	REG(E1_RAL0, 0x5400, "82576 8.10.12 RAL[0]");
+}
+
+static void ix_82599(void)
+{
+	REG(IX_CTRL, 0x0000, "82599 8.2.3.1.1 CTRL");
+	REG(IX_CTRL_RST, 1u << 26, "82599 8.2.3.1.1 CTRL.RST");
+	REG(IX_CTRL_LNK_RST, 1u << 3, "82599 8.2.3.1.1 CTRL.LRST");
+	REG(IX_CTRL_EXT, 0x0018, "82599 8.2.3.1.3 CTRL_EXT");
+	REG(IX_CTRL_EXT_NS_DIS, 1u << 16, "82599 8.2.3.1.3 CTRL_EXT.NS_DIS");
+	REG(IX_EEC, 0x10010, "82599 8.2.3.2.1 EEC");
+	REG(IX_EEC_ARD, 1u << 9, "82599 8.2.3.2.1 EEC.Auto_RD");
+	REG(IX_EICR, 0x0800, "82599 8.2.3.5.1 EICR");
+	REG(IX_EIMC, 0x0888, "82599 8.2.3.5.4 EIMC");
+	REG(IX_EIMC_EX(1), 0x0AB4, "82599 8.2.3.5.5 EIMC_EX[1]");
+	REG(IX_RXCTRL, 0x3000, "82599 8.2.3.8.10 RXCTRL");
+	REG(IX_RXCTRL_RXEN, 1u, "82599 8.2.3.8.10 RXCTRL.RXEN");
+	REG(IX_RDRXCTL, 0x2F00, "82599 8.2.3.8.8 RDRXCTL");
+	REG(IX_RDRXCTL_CRCSTRIP, 1u << 1, "82599 8.2.3.8.8 RDRXCTL.CRCStrip");
+	REG(IX_RDRXCTL_DMAIDONE, 1u << 3, "82599 8.2.3.8.8 RDRXCTL.DMAIDONE");
+	REG(IX_RXPBSIZE(0), 0x3C00, "82599 8.2.3.8.9 RXPBSIZE[0]");
+	REG(IX_RXPBSIZE_512KB, 512u << 10, "82599 8.2.3.8.9 SIZE in KB, bits 19:10");
+	REG(IX_HLREG0, 0x4240, "82599 8.2.3.22.8 HLREG0");
+	REG(IX_HLREG0_RXCRCSTRP, 1u << 1, "82599 8.2.3.22.8 HLREG0.RXCRCSTRP");
+	REG(IX_HLREG0_JUMBOEN, 1u << 2, "82599 8.2.3.22.8 HLREG0.JUMBOEN");
+	REG(IX_MAXFRS, 0x4268, "82599 8.2.3.22.13 MAXFRS");
+	REG(IX_FCTRL, 0x5080, "82599 8.2.3.7.1 FCTRL");
+	REG(IX_FCTRL_MPE, 1u << 8, "82599 8.2.3.7.1 FCTRL.MPE");
+	REG(IX_FCTRL_UPE, 1u << 9, "82599 8.2.3.7.1 FCTRL.UPE");
+	REG(IX_FCTRL_BAM, 1u << 10, "82599 8.2.3.7.1 FCTRL.BAM");
+	REG(IX_VLNCTRL, 0x5088, "82599 8.2.3.7.2 VLNCTRL");
+	REG(IX_VLNCTRL_VFE, 1u << 30, "82599 8.2.3.7.2 VLNCTRL.VFE");
+	REG(IX_RXCSUM, 0x5000, "82599 8.2.3.7.5 RXCSUM");
+	REG(IX_RXCSUM_PCSD, 1u << 13, "82599 8.2.3.7.5 RXCSUM.PCSD");
+	REG(IX_RAL0, 0xA200, "82599 8.2.3.7.9 RAL[0]");
+	REG(IX_SECRXCTRL, 0x8D00, "82599 8.2.3.25.11 SECRXCTRL");
+	REG(IX_SECRXSTAT, 0x8D04, "82599 8.2.3.25.12 SECRXSTAT");
+	REG(IX_MRQC, 0x5818, "82599 8.2.3.7.12 MRQC (82598-compatible alias)");
+	REG(IX_RETA(0), 0x5C00, "82599 8.2.3.7.13 RETA (alias)");
+	REG(IX_RSSRK(0), 0x5C80, "82599 8.2.3.7.14 RSSRK (alias)");
+	REG(IX_RDBAL(0), 0x1000, "82599 8.2.3.8.1 RDBAL[n] 0x1000 + 0x40n");
+	REG(IX_RDBAL(63), 0x1FC0, "82599 8.2.3.8.1 RDBAL[63]");
+	REG(IX_RDH(0), 0x1010, "82599 8.2.3.8.4 RDH");
+	REG(IX_RDT(0), 0x1018, "82599 8.2.3.8.5 RDT");
+	REG(IX_RXDCTL(0), 0x1028, "82599 8.2.3.8.6 RXDCTL");
+	REG(IX_RXDCTL_ENABLE, 1u << 25, "82599 8.2.3.8.6 RXDCTL.ENABLE");
+	REG(IX_RXDCTL_VME, 1u << 30, "82599 8.2.3.8.6 RXDCTL.VME");
+	REG(IX_SRRCTL(0), 0x2100, "82599 8.2.3.8.7 SRRCTL[0..15] 0x2100 + 4n");
+	REG(IX_SRRCTL(16), 0x1414, "82599 8.2.3.8.7 SRRCTL[16..63] 0x1014 + 0x40n");
+	REG(IX_SRRCTL_DESC_ADV_ONEBUF, 1u << 25, "82599 8.2.3.8.7 SRRCTL.DESCTYPE=001b");
+	REG(IX_SRRCTL_DROP_EN, 1u << 28, "82599 8.2.3.8.7 SRRCTL.Drop_En");
+	REG(IX_DCA_RXCTRL(0), 0x2200, "82599 8.2.3.11.1 DCA_RXCTRL[0..15]");
+	REG(IX_RQSMR(0), 0x2300, "82599 8.2.3.8.12 RQSMR");
+	REG(IX_AUTOC, 0x42A0, "82599 8.2.3.22.16 AUTOC");
+	REG(IX_AUTOC_AN_RESTART, 1u << 12, "82599 8.2.3.22.16 AUTOC.Restart_AN");
+	REG(IX_AUTOC_LMS_SHIFT, 13, "82599 8.2.3.22.16 AUTOC.LMS bits 15:13");
+	REG(IX_LINKS, 0x42A4, "82599 8.2.3.22.19 LINKS");
+	REG(IX_LINKS_UP, 1u << 30, "82599 8.2.3.22.19 LINKS.Link_Up");
+	REG(IX_LINKS_SPEED_10G, 3u << 28, "82599 8.2.3.22.19 LINKS.LINK_SPEED=11b");
+	REG(IX_GPRC, 0x4074, "82599 8.2.3.23.18 GPRC");
+	REG(IX_MPC(0), 0x3FA0, "82599 8.2.3.23.4 MPC[0]");
+	REG(IX_QPRDC(0), 0x1430, "82599 8.2.3.23.71 QPRDC");
+	REG(MRQC_HASH_IPV4_TCP, 1u << 16, "82599 8.2.3.7.12 / 82576 8.10.9 TcpIPv4");
+	REG(MRQC_HASH_IPV4_UDP, 1u << 22, "82599 8.2.3.7.12 / 82576 8.10.9 UdpIPv4");
+}
+
+int main(void)
+{
+	e1_82576();
+	ix_82599();
+	return check_report("82576/82599 registers against the datasheets");
+}
