@@ -38,24 +38,36 @@ ALL_CFLAGS  = $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP
 
 PCAP_LIBS  := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 
+# libhpcap: srclib/*.c (plus the module's ring code for the userspace
+# producer); libmgmon: srclib/mgmon/*.c, on top of libhpcap.
 LIB_SRCS   := $(wildcard srclib/*.c)
 CLI_SRCS   := $(wildcard srclib/cli/*.c)
+MGMON_SRCS := $(wildcard srclib/mgmon/*.c)
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+MGMON_OBJS := $(MGMON_SRCS:%.c=$(BUILD)/%.o)
 SOVER      := 1
 LIBA       := $(BUILD)/lib/libhpcap.a
 LIBSO      := $(BUILD)/lib/libhpcap.so.$(SOVER)
+MGMONA     := $(BUILD)/lib/libmgmon.a
 CLIA       := $(BUILD)/lib/libhpcapcli.a
+# Extra libraries libhpcap and libmgmon need (set by srclib/LIBS).
+LIB_LIBS   := $(shell cat srclib/LIBS 2>/dev/null)
 
-# Each tool: samples/<tool>/<tool>.c (+ <tool>.1 man page, tests/).
-TOOLS      := raw2pcap pcap2raw checkraw hpcapdd hpcapdd_p hpcap-hwtstamp
+# Each tool: samples/<tool>/<tool>.c (+ <tool>.1 man page, tests/); extra
+# link flags in samples/<tool>/LIBS.
+TOOLS      := $(sort $(foreach d,$(wildcard samples/*/),$(if $(wildcard $(d)$(notdir $(d:/=)).c),$(notdir $(d:/=)))))
 TOOL_BINS  := $(TOOLS:%=$(BUILD)/bin/%)
-LIBS_pcap2raw := $(PCAP_LIBS)
+tool_libs   = $(shell cat samples/$(1)/LIBS 2>/dev/null)
 
 all: libs tools module
 
-libs: $(LIBA) $(LIBSO) $(BUILD)/lib/hpcap.pc
+libs: $(LIBA) $(LIBSO) $(BUILD)/lib/hpcap.pc $(if $(MGMON_SRCS),$(MGMONA))
 tools: $(TOOL_BINS)
+
+$(MGMONA): $(MGMON_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -68,7 +80,8 @@ $(LIBA): $(LIB_OBJS)
 $(LIBSO): $(LIB_OBJS) srclib/libhpcap.map
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,libhpcap.so.$(SOVER) \
-	  -Wl,--version-script=srclib/libhpcap.map $(LDFLAGS) -o $@ $(LIB_OBJS)
+	  -Wl,--version-script=srclib/libhpcap.map $(LDFLAGS) -o $@ $(LIB_OBJS) \
+	  $(LIB_LIBS)
 	ln -sf libhpcap.so.$(SOVER) $(BUILD)/lib/libhpcap.so
 
 $(CLIA): $(CLI_OBJS)
@@ -81,9 +94,10 @@ $(BUILD)/lib/hpcap.pc: srclib/hpcap.pc.in Makefile
 	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(BUILD)/samples/$$*/$$*.o $(CLIA) $(LIBA)
+$(BUILD)/bin/%: $$(BUILD)/samples/$$*/$$*.o $(CLIA) $(LIBA) $(if $(MGMON_SRCS),$(MGMONA))
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(LIBS_$*)
+	$(CC) $(LDFLAGS) -o $@ $< $(CLIA) $(if $(MGMON_SRCS),$(MGMONA)) $(LIBA) \
+	  $(call tool_libs,$*) $(LIB_LIBS)
 
 # The module is built only where kernel headers exist (not needed for the
 # userspace tools; CI builds it for every kernel in tests/vm).
@@ -142,5 +156,5 @@ clean:
 .PHONY: all libs tools module check check-unit check-fuzz check-vm bench \
 	demo install uninstall doxydoc clean
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) \
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) \
 	 $(TOOLS:%=$(BUILD)/samples/%/%.d)
