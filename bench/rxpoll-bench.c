@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 		c.chunk_shift = 16 - 11;
 		c.chunk = chunk;
 		c.chunk_dma = chunk_dma;
+		c.err_mask = HPCAP_RXD_ERR_RXE_82576;
 		c.ts_per_frame = per_frame;
 		hpcap_rx_arm_all(&c);
 		for (p = 0; p < passes; p++) {

@@ -4,8 +4,9 @@
  *
  * Pages are allocated zeroed (the buffer is mapped to userspace, which must
  * never see stale kernel memory), either one by one or, for HPCAP's mode 3
- * ("huge"), in physically contiguous 2 MiB chunks (fewer TLB misses for the
- * producer and the consumers).  Then they are vmap'ed twice in a row, so
+ * ("huge"), in physically contiguous 2 MiB chunks (fewer, larger
+ * allocations, reserved up front; the mappings themselves still use 4 KiB
+ * pages, so this is not a TLB gain).  Then they are vmap'ed twice, so
  * that data[i] and data[i + size] are the same byte and the producer writes
  * a record that wraps the end with one memcpy.  Sizes are 64-bit all the
  * way: buffers above 4 GiB work (HPCAP overflowed above 2 GiB).

@@ -150,7 +150,7 @@ static int hpcap_attach_synth(struct hpcap_req *r)
 
 	mutex_lock(&hpcap_mutex);
 	ad = hpcap_adapter_new(r->adapter, HPCAP_SRC_SYNTH, r->name, 1,
-			       r->buf_size, r->file_size, 0, false);
+			       r->buf_size, r->file_size, 0, false, NUMA_NO_NODE);
 	if (IS_ERR(ad)) {
 		err = PTR_ERR(ad);
 		pr_err("hpcap: cannot create synthetic source %s: %s (%d)\n",

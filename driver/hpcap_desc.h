@@ -28,8 +28,11 @@ union hpcap_rx_desc {
 /* Write-back status bits (both chips). */
 #define HPCAP_RXD_STAT_DD	0x00000001u	/* descriptor done */
 #define HPCAP_RXD_STAT_EOP	0x00000002u	/* end of packet */
-/* Errors: RXE (bit 29 on both) flags a frame received in error. */
-#define HPCAP_RXD_ERR_RXE	0x20000000u
+/* The "frame received in error" bit differs: 82576 RXE is bit 31 (bit 29
+ * is its TCP/UDP checksum error, which must not drop a frame); 82599
+ * USE/RXE is bit 29.  The chip table gives the mask. */
+#define HPCAP_RXD_ERR_RXE_82576	0x80000000u
+#define HPCAP_RXD_ERR_RXE_82599	0x20000000u
 #define HPCAP_RXD_RSS_TYPE_MASK	0x0000000fu
 
 #ifndef __KERNEL__

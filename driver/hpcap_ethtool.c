@@ -131,7 +131,11 @@ static int hpcap_get_link_ksettings(struct net_device *dev,
 	ethtool_link_ksettings_zero_link_mode(ks, advertising);
 	ks->base.speed = nic->link_up ? nic->link_mbps : SPEED_UNKNOWN;
 	ks->base.duplex = nic->link_up ? DUPLEX_FULL : DUPLEX_UNKNOWN;
-	ks->base.autoneg = nic->speed ? AUTONEG_DISABLE : AUTONEG_ENABLE;
+	/* The 82576 negotiates except at forced 10/100; the 82599's serial
+	 * link has no negotiation. */
+	ks->base.autoneg = nic->chip == &hpcap_chip_82576 &&
+			   nic->speed != 10 && nic->speed != 100 ?
+			   AUTONEG_ENABLE : AUTONEG_DISABLE;
 	ks->base.port = PORT_OTHER;
 	return 0;
 }

@@ -136,7 +136,8 @@ int hpcap_generic_attach(const char *ifname, u32 mode, u32 caplen,
 		nq = HPCAP_MAX_QUEUES;
 	mutex_lock(&hpcap_mutex);
 	ad = hpcap_adapter_new(want_id, HPCAP_SRC_GENERIC, dev->name, nq,
-			       buf_size, file_size, caplen, false);
+			       buf_size, file_size, caplen, false,
+			       dev_to_node(&dev->dev));
 	if (IS_ERR(ad)) {
 		err = PTR_ERR(ad);
 		pr_err("hpcap: cannot capture %s: %s (%d)\n", ifname,

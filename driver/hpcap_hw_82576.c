@@ -221,6 +221,7 @@ const struct hpcap_chip hpcap_chip_82576 = {
 	.name = "82576",
 	.max_queues = 8,
 	.max_frame = 9728,
+	.rx_err_mask = HPCAP_RXD_ERR_RXE_82576,
 	.reset = e1_reset,
 	.read_mac = e1_read_mac,
 	.setup_link = e1_setup_link,

@@ -224,6 +224,7 @@ const struct hpcap_chip hpcap_chip_82599 = {
 	.name = "82599",
 	.max_queues = 16,
 	.max_frame = 9728,
+	.rx_err_mask = HPCAP_RXD_ERR_RXE_82599,
 	.reset = ix_reset,
 	.read_mac = ix_read_mac,
 	.setup_link = ix_setup_link,

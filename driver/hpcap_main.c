@@ -89,6 +89,17 @@ struct hpcap_adapter *hpcap_adapter_find(const char *name)
 	return NULL;
 }
 
+/* Lowest free adapter number, or -1.  Called with hpcap_mutex held. */
+int hpcap_adapter_free_id(void)
+{
+	int id;
+
+	for (id = 0; id < HPCAP_MAX_ADAPTERS; id++)
+		if (!hpcap_adapters[id])
+			return id;
+	return -1;
+}
+
 /* Called with hpcap_mutex held. */
 struct hpcap_adapter *hpcap_adapter_by_id(u32 id)
 {
@@ -118,7 +129,7 @@ static int hpcap_check_sizes(u64 buf_size, u64 file_size)
 struct hpcap_adapter *hpcap_adapter_new(int want_id, enum hpcap_source kind,
 					const char *name, u32 nqueues,
 					u64 buf_size, u64 file_size,
-					u32 caplen, bool huge)
+					u32 caplen, bool huge, int node)
 {
 	struct hpcap_adapter *ad;
 	int id = want_id, err;
@@ -132,10 +143,8 @@ struct hpcap_adapter *hpcap_adapter_new(int want_id, enum hpcap_source kind,
 	if (name && hpcap_adapter_find(name))
 		return ERR_PTR(-EEXIST);
 	if (id < 0) {
-		for (id = 0; id < HPCAP_MAX_ADAPTERS; id++)
-			if (!hpcap_adapters[id])
-				break;
-		if (id == HPCAP_MAX_ADAPTERS)
+		id = hpcap_adapter_free_id();
+		if (id < 0)
 			return ERR_PTR(-ENOSPC);
 	} else if (id >= HPCAP_MAX_ADAPTERS) {
 		return ERR_PTR(-EINVAL);
@@ -156,7 +165,8 @@ struct hpcap_adapter *hpcap_adapter_new(int want_id, enum hpcap_source kind,
 	ad->caplen = caplen && caplen < HPCAP_MAX_CAPLEN ? caplen
 							  : HPCAP_MAX_CAPLEN;
 	for (i = 0; i < nqueues; i++) {
-		ad->q[i] = hpcap_queue_create(ad, i, buf_size, file_size, huge);
+		ad->q[i] = hpcap_queue_create(ad, i, buf_size, file_size, huge,
+					      node);
 		if (IS_ERR(ad->q[i])) {
 			err = PTR_ERR(ad->q[i]);
 			ad->q[i] = NULL;

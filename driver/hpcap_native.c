@@ -41,7 +41,9 @@ static int hpcap_nrxq[HPCAP_MAX_ADAPTERS];
 module_param_array_named(nrxq, hpcap_nrxq, int, NULL, 0644);
 MODULE_PARM_DESC(nrxq, "RX queues per port (RSS), by adapter number (default 1)");
 
-static int hpcap_core[HPCAP_MAX_ADAPTERS] = { [0 ... HPCAP_MAX_ADAPTERS - 1] = -1 };
+static int hpcap_core[HPCAP_MAX_ADAPTERS] = {
+	[0 ... HPCAP_MAX_ADAPTERS - 1] = -1
+};
 module_param_array_named(core, hpcap_core, int, NULL, 0644);
 MODULE_PARM_DESC(core,
 		 "Core of each port's queue 0 (queue q polls on core+q), by adapter number; -1 = the last core, counting down");
@@ -82,22 +84,23 @@ module_param_named(ts_per_frame, hpcap_ts_per_frame, bool, 0644);
 MODULE_PARM_DESC(ts_per_frame,
 		 "Read the clock for every frame instead of once per poll batch (costs ~25 ns per frame)");
 
-/* The chips this driver knows, by PCI device id (vendor 8086). */
+/*
+ * The ports this driver knows how to bring up, by PCI device id (vendor
+ * 8086): copper 82576 (link through its PHY) and SFP+ 82599 (10G serial
+ * link).  Fiber/SerDes 82576 and backplane/CX4/10GBASE-T 82599 variants
+ * need link code this driver does not have, so probe refuses them.
+ */
 static const struct {
 	u16 device;
 	const struct hpcap_chip *chip;
 } hpcap_known[] = {
-	/* 82576 (igb family) */
-	{ 0x10c9, &hpcap_chip_82576 }, { 0x10e6, &hpcap_chip_82576 },
-	{ 0x10e7, &hpcap_chip_82576 }, { 0x10e8, &hpcap_chip_82576 },
+	/* 82576 copper, quad copper, ET2 quad copper, NS copper */
+	{ 0x10c9, &hpcap_chip_82576 }, { 0x10e8, &hpcap_chip_82576 },
 	{ 0x1526, &hpcap_chip_82576 }, { 0x150a, &hpcap_chip_82576 },
-	{ 0x1518, &hpcap_chip_82576 }, { 0x150d, &hpcap_chip_82576 },
-	/* 82599 (ixgbe family) */
-	{ 0x10fb, &hpcap_chip_82599 }, { 0x10f7, &hpcap_chip_82599 },
-	{ 0x10f9, &hpcap_chip_82599 }, { 0x10f8, &hpcap_chip_82599 },
-	{ 0x10fc, &hpcap_chip_82599 }, { 0x1517, &hpcap_chip_82599 },
-	{ 0x151c, &hpcap_chip_82599 }, { 0x1507, &hpcap_chip_82599 },
-	{ 0x1557, &hpcap_chip_82599 }, { 0x1529, &hpcap_chip_82599 },
+	/* 82599 SFP+, SFP+ EM, SFP+ FCoE, 82599EN SFP+, SFP+ SF2 */
+	{ 0x10fb, &hpcap_chip_82599 }, { 0x1507, &hpcap_chip_82599 },
+	{ 0x1529, &hpcap_chip_82599 }, { 0x1557, &hpcap_chip_82599 },
+	{ 0x154d, &hpcap_chip_82599 },
 };
 
 int hpcap_wait_reg(struct hpcap_nic *nic, u32 reg, u32 mask, u32 want,
@@ -121,7 +124,7 @@ static int hpcap_port_number(struct pci_dev *pdev)
 	size_t len = strlen(name);
 	int i = 0;
 
-	while (p && *p) {
+	while (p && *p && i < HPCAP_MAX_ADAPTERS) {
 		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
 			return i;
 		p = strchr(p, ',');
@@ -172,9 +175,10 @@ static int hpcap_rx_thread(void *arg)
 			/* Give back what was taken before going idle. */
 			if (rxq->since_tail)
 				hpcap_write_tail(rxq);
-			if (READ_ONCE(hpcap_poll_idle_us))
-				usleep_range(hpcap_poll_idle_us,
-					     2 * hpcap_poll_idle_us);
+			u32 idle = READ_ONCE(hpcap_poll_idle_us);
+
+			if (idle)
+				usleep_range(idle, 2 * idle);
 		}
 		/* Keeps the soft-lockup watchdog, RCU and the rest of the
 		 * system happy on the core this thread owns. */
@@ -185,16 +189,25 @@ static int hpcap_rx_thread(void *arg)
 
 /* ------------------------------------------------------------- running */
 
+/*
+ * Core of queue q: core + q, or, with core -1, counting down from the last
+ * core, past the cores earlier ports took that way (so two ports left at
+ * -1 never share a core).  Offline numbers fall back to the first online.
+ */
+static atomic_t hpcap_auto_cores = ATOMIC_INIT(0);
+
 static int hpcap_pick_cpu(struct hpcap_nic *nic, u32 q)
 {
-	int n = num_online_cpus(), c;
+	int n = nr_cpu_ids, c;
 
 	if (nic->first_cpu < 0)
-		c = n - 1 - (int)q;
+		c = n - 1 - nic->auto_base - (int)q;
 	else
 		c = nic->first_cpu + (int)q;
 	c %= n;
-	return c < 0 ? c + n : c;
+	if (c < 0)
+		c += n;
+	return cpu_online(c) ? c : cpumask_first(cpu_online_mask);
 }
 
 static void hpcap_stop_threads(struct hpcap_nic *nic)
@@ -348,7 +361,9 @@ static void hpcap_ndo_stats(struct net_device *dev,
 		struct hpcap_queue *q = nic->rxq[i].q;
 
 		spin_lock_bh(&q->lock);
-		st->rx_packets += q->ring.stats.captured_frames;
+		/* Everything the port received; what was not captured is in
+		 * rx_dropped. */
+		st->rx_packets += q->ring.stats.rx_frames;
 		st->rx_bytes += q->ring.stats.rx_bytes;
 		st->rx_dropped += q->ring.stats.client_lost_frames +
 				  q->ring.stats.noclient_frames +
@@ -384,6 +399,7 @@ static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 	rxq->index = i;
 	rxq->q = nic->ad->q[i];
 	c->count = HPCAP_NATIVE_DESCS;
+	c->err_mask = nic->chip->rx_err_mask;
 	c->buf_shift = ilog2(nic->buf_size);
 	c->chunk_shift = ilog2(HPCAP_RX_CHUNK) - c->buf_shift;
 	p = dmam_alloc_coherent(dev, c->count * sizeof(*c->desc),
@@ -419,6 +435,10 @@ int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
 	if (!nic)
 		return -EOPNOTSUPP;
 	mutex_lock(&nic->lock);
+	if (nic->removing && on) {
+		mutex_unlock(&nic->lock);
+		return -ENODEV;
+	}
 	for (i = 0; i < nic->nrxq && !err; i++) {
 		struct hpcap_rxq *rxq = &nic->rxq[i];
 		struct hpcap_dup *d = rxq->core.dup;
@@ -466,7 +486,7 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		    pdev->device == hpcap_known[i].device)
 			chip = hpcap_known[i].chip;
 	if (!chip) {
-		dev_err(&pdev->dev, "hpcap drives Intel 82576 and 82599 ports only (this is %04x:%04x)\n",
+		dev_err(&pdev->dev, "hpcap drives copper Intel 82576 and SFP+ 82599 ports only (this is %04x:%04x); give it back to its driver\n",
 			pdev->vendor, pdev->device);
 		return -ENODEV;
 	}
@@ -498,18 +518,27 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&nic->stats_lock);
 	INIT_DELAYED_WORK(&nic->housekeeping, hpcap_housekeeping);
 
-	num = hpcap_port_number(pdev);
-	i = num < 0 ? 0 : num;	/* settings slot; refined below */
-	nic->nrxq = clamp_t(u32, hpcap_nrxq[i] ? hpcap_nrxq[i] : 1, 1,
-			    min_t(u32, chip->max_queues, HPCAP_MAX_QUEUES));
-	buf = hpcap_bufmb[i] > 0 ? (u64)hpcap_bufmb[i] << 20
-				 : READ_ONCE(hpcap_default_buf_size);
-
+	/*
+	 * Settings are indexed by adapter number: the port's place in ports=,
+	 * or the lowest free number, chosen before reading them.
+	 */
 	mutex_lock(&hpcap_mutex);
+	num = hpcap_port_number(pdev);
+	if (num < 0)
+		num = hpcap_adapter_free_id();
+	if (num < 0) {
+		mutex_unlock(&hpcap_mutex);
+		err = -ENOSPC;
+		goto err_netdev;
+	}
+	nic->nrxq = clamp_t(u32, hpcap_nrxq[num] > 0 ? hpcap_nrxq[num] : 1, 1,
+			    min_t(u32, chip->max_queues, HPCAP_MAX_QUEUES));
+	buf = hpcap_bufmb[num] > 0 ? (u64)hpcap_bufmb[num] << 20
+				   : READ_ONCE(hpcap_default_buf_size);
 	ad = hpcap_adapter_new(num, HPCAP_SRC_NATIVE, NULL, nic->nrxq, buf,
 			       READ_ONCE(hpcap_default_file_size),
-			       hpcap_caplen[i] > 0 ? hpcap_caplen[i] : 0,
-			       hpcap_huge[i]);
+			       hpcap_caplen[num] > 0 ? hpcap_caplen[num] : 0,
+			       hpcap_huge[num], dev_to_node(&pdev->dev));
 	if (!IS_ERR(ad))
 		ad->nic = nic;
 	mutex_unlock(&hpcap_mutex);
@@ -520,11 +549,11 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_netdev;
 	}
 	nic->ad = ad;
-	/* With no ports= entry the number is known only now. */
-	i = ad->id;
-	nic->speed = hpcap_vel[i] > 0 ? hpcap_vel[i] : 0;
-	nic->first_cpu = hpcap_core[i];
-	nic->jumbo = hpcap_jumbo[i];
+	nic->speed = hpcap_vel[num] > 0 ? hpcap_vel[num] : 0;
+	nic->first_cpu = hpcap_core[num];
+	if (nic->first_cpu < 0)
+		nic->auto_base = atomic_fetch_add(nic->nrxq, &hpcap_auto_cores);
+	nic->jumbo = hpcap_jumbo[num];
 	/* A power of two that holds the largest frame accepted. */
 	nic->buf_size = nic->jumbo ? 16384 : 2048;
 
@@ -585,9 +614,13 @@ static void hpcap_remove(struct pci_dev *pdev)
 	struct hpcap_nic *nic = pci_get_drvdata(pdev);
 	struct hpcap_adapter *ad = nic->ad;
 
+	mutex_lock(&nic->lock);
+	nic->removing = true;	/* no dup table may appear from now on */
+	mutex_unlock(&nic->lock);
+	/* The carrier work touches the netdev: stop it first. */
+	cancel_delayed_work_sync(&nic->housekeeping);
 	/* Stops the poll threads (ndo_stop) if the port is up. */
 	unregister_netdev(nic->netdev);
-	cancel_delayed_work_sync(&nic->housekeeping);
 	/* Quiesce the NIC before its DMA memory goes (devm frees it). */
 	nic->chip->reset(nic);
 	hpcap_native_set_dup(ad, false);

@@ -35,6 +35,7 @@ struct hpcap_chip {
 	const char *name;
 	u32 max_queues;
 	u32 max_frame;		/* largest frame the RX path accepts */
+	u32 rx_err_mask;	/* write-back error bits of a bad frame */
 	int (*reset)(struct hpcap_nic *nic);
 	void (*read_mac)(struct hpcap_nic *nic, u8 *mac);
 	int (*setup_link)(struct hpcap_nic *nic);
@@ -72,8 +73,10 @@ struct hpcap_nic {
 	u32 speed;			/* vel: 0 = autonegotiate, else Mb/s */
 	u32 buf_size;			/* per descriptor */
 	bool jumbo;
-	int first_cpu;			/* core of queue 0 (-1: last core) */
+	int first_cpu;			/* core of queue 0 (-1: automatic) */
+	int auto_base;			/* cores taken from the top before us */
 	bool running;			/* RX up, threads polling */
+	bool removing;			/* remove() under way: no reconfiguring */
 	bool link_up;
 	u32 link_mbps;
 	u64 tx_dropped;

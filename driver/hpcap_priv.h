@@ -70,7 +70,8 @@ struct hpcap_queue {
 };
 
 struct hpcap_queue *hpcap_queue_create(struct hpcap_adapter *ad, u32 index,
-				       u64 buf_size, u64 file_size, bool huge);
+				       u64 buf_size, u64 file_size, bool huge,
+				       int node);
 void hpcap_queue_kill(struct hpcap_queue *q);
 void hpcap_queue_put(struct hpcap_queue *q);
 struct hpcap_queue *hpcap_queue_get_minor(unsigned int minor);
@@ -135,7 +136,8 @@ extern unsigned long hpcap_default_file_size;
 struct hpcap_adapter *hpcap_adapter_new(int want_id, enum hpcap_source kind,
 					const char *name, u32 nqueues,
 					u64 buf_size, u64 file_size,
-					u32 caplen, bool huge);
+					u32 caplen, bool huge, int node);
+int hpcap_adapter_free_id(void);
 void hpcap_adapter_free(struct hpcap_adapter *ad);
 struct hpcap_adapter *hpcap_adapter_find(const char *name);
 struct hpcap_adapter *hpcap_adapter_by_id(u32 id);

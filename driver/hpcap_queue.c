@@ -37,7 +37,8 @@ static unsigned int hpcap_minor(u32 adapter, u32 index)
 
 /* Called with hpcap_mutex held. */
 struct hpcap_queue *hpcap_queue_create(struct hpcap_adapter *ad, u32 index,
-				       u64 buf_size, u64 file_size, bool huge)
+				       u64 buf_size, u64 file_size, bool huge,
+				       int node)
 {
 	unsigned int minor = hpcap_minor(ad->id, index);
 	struct hpcap_queue *q;
@@ -53,7 +54,8 @@ struct hpcap_queue *hpcap_queue_create(struct hpcap_adapter *ad, u32 index,
 	q->wake_at = U64_MAX;
 	q->adapter_id = ad->id;
 	q->index = index;
-	err = hpcap_buf_alloc(&q->buf, buf_size, NUMA_NO_NODE, huge);
+	/* On the NIC's node: its DMA and its poll threads are there. */
+	err = hpcap_buf_alloc(&q->buf, buf_size, node, huge);
 	if (err)
 		goto fail;
 	q->info_page = alloc_page(GFP_KERNEL | __GFP_ZERO);

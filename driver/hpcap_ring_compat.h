@@ -54,15 +54,42 @@ static inline u64 hpcap_now_ns(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (u64)ts.tv_sec * 1000000000u + (u64)ts.tv_nsec;
 }
+
+static inline u32 hpcap_ns_sec(u64 ns)
+{
+	return (u32)(ns / 1000000000u);
+}
+
+static inline u32 hpcap_ns_nsec(u64 ns)
+{
+	return (u32)(ns % 1000000000u);
+}
 #endif
 
 #ifdef __KERNEL__
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
+#include <linux/math64.h>
 /* Wall-clock nanoseconds, cheap and safe in any context. */
 static inline u64 hpcap_now_ns(void)
 {
 	return ktime_get_real_ns();
+}
+
+/* Split with div_u64: a plain 64-bit division does not link everywhere. */
+static inline u32 hpcap_ns_sec(u64 ns)
+{
+	u32 rem;
+
+	return (u32)div_u64_rem(ns, NSEC_PER_SEC, &rem);
+}
+
+static inline u32 hpcap_ns_nsec(u64 ns)
+{
+	u32 rem;
+
+	div_u64_rem(ns, NSEC_PER_SEC, &rem);
+	return rem;
 }
 #endif
 

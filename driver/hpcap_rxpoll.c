@@ -62,7 +62,7 @@ u32 hpcap_rx_clean(struct hpcap_rxq_core *c, struct hpcap_ring *r,
 			/* Buffers are sized for the largest frame accepted;
 			 * a frame spanning descriptors is not one of ours. */
 			c->frag_frames++;
-		} else if (unlikely((status & HPCAP_RXD_ERR_RXE) || !len)) {
+		} else if (unlikely((status & c->err_mask) || !len)) {
 			c->err_frames++;
 		} else if (c->dup && hpcap_dup_check(c->dup,
 						     le32_to_cpu(d->wb.rss_hash),
@@ -72,8 +72,8 @@ u32 hpcap_rx_clean(struct hpcap_rxq_core *c, struct hpcap_ring *r,
 			r->stats.dup_frames++;
 		} else {
 			cap = len < caplen ? len : caplen;
-			dst = hpcap_ring_put(r, (u32)(now / 1000000000u),
-					     (u32)(now % 1000000000u), cap, len);
+			dst = hpcap_ring_put(r, hpcap_ns_sec(now),
+					     hpcap_ns_nsec(now), cap, len);
 			if (dst)
 				memcpy(dst, frame, cap);
 		}

@@ -33,6 +33,7 @@ struct hpcap_rxq_core {
 	u64 *chunk_dma;			/* bus address of each chunk */
 	u32 next;			/* next descriptor to look at */
 	bool ts_per_frame;		/* a clock read per frame, not per batch */
+	u32 err_mask;			/* write-back error bits that drop */
 	struct hpcap_dup *dup;		/* NULL: no duplicate removal */
 	/* counters of this queue (the ring has the rest) */
 	u64 frag_frames;		/* frames spanning descriptors: dropped */

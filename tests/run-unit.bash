@@ -34,7 +34,8 @@ for src in tests/unit/test_*.c; do
 	grep -q 'pcap/pcap.h' "$src" && libs+=(-lpcap)
 	grep -q "hpcap_ring.h\|hpcap_rxpoll.h" "$src" && libs+=(driver/hpcap_ring.c -lpthread)
 	grep -q "hpcap_rxpoll.h" "$src" && libs+=(driver/hpcap_rxpoll.c)
-	if ! cc "${cflags[@]}" -o "$bin" "$src" "$build/lib/libhpcap.a" "${libs[@]}"; then
+	# shellcheck disable=SC2046 # srclib/LIBS holds several flags
+	if ! cc "${cflags[@]}" -o "$bin" "$src" "$build/lib/libhpcap.a" "${libs[@]}" $(cat srclib/LIBS 2>/dev/null); then
 		failed+=("$name (build)")
 		continue
 	fi
@@ -46,9 +47,10 @@ if [ "$san" = 1 ]; then
 	for src in tests/unit/test_*.c; do
 		grep -q pthread "$src" || continue
 		name=$(basename "$src" .c)-tsan
+		# shellcheck disable=SC2046 # srclib/LIBS holds several flags
 		if ! cc -std=c11 -Wall -Wextra -Werror -Wno-tsan -Wno-format-truncation -O1 -g -fsanitize=thread -Iinclude -Isrclib \
 			-Itests/unit -Idriver -D_FILE_OFFSET_BITS=64 -o "$build/tests/$name" "$src" \
-			driver/hpcap_ring.c srclib/*.c -lpthread -lpcap; then
+			driver/hpcap_ring.c srclib/*.c -lpthread -lpcap $(cat srclib/LIBS 2>/dev/null); then
 			failed+=("$name (build)")
 			continue
 		fi

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * test_regs.c - every register offset and bit the native driver uses
- * (driver/hpcap_regs.h), checked against a second, independent
- * transcription from the datasheets, with the section each value comes
- * from.  QEMU models the 82576, so those values are also exercised in the
- * VM tests; the 82599 has no model, so this is its check short of
- * hardware (see doc/native.md for what is verified where).
+ * test_regs.c - the register offsets and bits the native driver uses
+ * (driver/hpcap_regs.h), checked against a second copy written down
+ * separately, each with the datasheet section it belongs to.  Both copies
+ * come from public sources that cite the datasheets (the datasheet text
+ * itself was not at hand: see doc/native.md), so this catches typos and
+ * drift between header and sources, not a wrong source.  QEMU models the
+ * 82576, so those values also run in the VM tests; the 82599 has no
+ * model, so this is its only check short of hardware.
  */
+#define _GNU_SOURCE
 #include "check.h"
 #include "hpcap_regs.h"
+#include "hpcap_desc.h"
 
 #define REG(name, value, section)                                            \
 	do {                                                                 \
@@ -75,6 +79,10 @@ static void e1_82576(void)
 	REG(E1_RNBC, 0x40A0, "82576 8.19 RNBC");
 	REG(E1_CRCERRS, 0x4000, "82576 8.19 CRCERRS");
 	REG(E1_RAL0, 0x5400, "82576 8.10.12 RAL[0]");
+	REG(E1_RDBAH(3), 0xC0C4, "82576 8.10.17 RDBAH[3]");
+	REG(E1_GORCH, 0x408C, "82576 8.19 GORCH");
+	REG(E1_RLEC, 0x4040, "82576 8.19 RLEC");
+	REG(HPCAP_RXD_ERR_RXE_82576, 1u << 31, "82576 7.1.5.2 RDESC.ERRORS RXE");
 }
 
 static void ix_82599(void)
@@ -133,6 +141,22 @@ static void ix_82599(void)
 	REG(IX_LINKS, 0x42A4, "82599 8.2.3.22.19 LINKS");
 	REG(IX_LINKS_UP, 1u << 30, "82599 8.2.3.22.19 LINKS.Link_Up");
 	REG(IX_LINKS_SPEED_10G, 3u << 28, "82599 8.2.3.22.19 LINKS.LINK_SPEED=11b");
+	REG(IX_RDBAH(0), 0x1004, "82599 8.2.3.8.2 RDBAH");
+	REG(IX_RDLEN(0), 0x1008, "82599 8.2.3.8.3 RDLEN");
+	REG(IX_RDRXCTL_RSCFRSTSIZE, 0x1fu << 17, "82599 8.2.3.8.8 RDRXCTL.RSCFRSTSIZE 21:17");
+	REG(IX_RDRXCTL_RSCACKC, 1u << 25, "82599 8.2.3.8.8 RDRXCTL.RSCACKC");
+	REG(IX_RDRXCTL_FCOE_WRFIX, 1u << 26, "82599 8.2.3.8.8 RDRXCTL.FCOE_WRFIX");
+	REG(IX_MAXFRS_SHIFT, 16, "82599 8.2.3.22.13 MAXFRS.MFS 31:16");
+	REG(IX_AUTOC_LMS_10G_SERIAL, 3, "82599 8.2.3.22.16 AUTOC.LMS=011b 10G serial");
+	REG(IX_AUTOC_LMS_1G_NO_AN, 0, "82599 8.2.3.22.16 AUTOC.LMS=000b 1G no AN");
+	REG(IX_LINKS_SPEED_1G, 2u << 28, "82599 8.2.3.22.19 LINKS.LINK_SPEED=10b");
+	REG(IX_SECRXCTRL_RX_DIS, 1u << 1, "82599 8.2.3.25.11 SECRXCTRL.RX_DIS");
+	REG(IX_SECRXSTAT_RDY, 1u, "82599 8.2.3.25.12 SECRXSTAT.SECRX_RDY");
+	REG(IX_GORCL, 0x4088, "82599 8.2.3.23.22 GORCL");
+	REG(IX_GORCH, 0x408C, "82599 8.2.3.23.22 GORCH");
+	REG(IX_CRCERRS, 0x4000, "82599 8.2.3.23.1 CRCERRS");
+	REG(IX_RLEC, 0x4040, "82599 8.2.3.23.7 RLEC");
+	REG(HPCAP_RXD_ERR_RXE_82599, 1u << 29, "82599 7.1.6.2 RDESC.ERRORS USE/RXE");
 	REG(IX_GPRC, 0x4074, "82599 8.2.3.23.18 GPRC");
 	REG(IX_MPC(0), 0x3FA0, "82599 8.2.3.23.4 MPC[0]");
 	REG(IX_QPRDC(0), 0x1430, "82599 8.2.3.23.71 QPRDC");
