@@ -121,29 +121,95 @@ check-vm:
 bench: all
 	bench/run-bench.bash
 	bench/run-capture-bench.bash
+	bench/run-mgmon-bench.bash
 
 demo: all
 	scripts/demo.bash
 
-install: all
+# install / uninstall: PREFIX and DESTDIR honoured.  The module is not
+# installed as a binary: DKMS builds it for every kernel (dkms.conf, sources
+# in $(DKMSDIR)); install_hpcap.bash then finds it with modprobe.
+OPS_SBIN   := install_hpcap.bash launch-hpcap-monitors stop-hpcap-monitors \
+              hpcap-monitor monitorCPUs wake_standard_iface.bash \
+              hugepages_mount hpcap-diag gen-hpcap-config hpcap-capture \
+              hpcap-postprocess hpcap-mcast-join hpcap-prometheus
+OPS_BIN    := hpcap-status parse-hpcap-log
+OPS_UNITS  := $(notdir $(wildcard systemd/*.service systemd/*.timer))
+OPS_MAN    := $(wildcard scripts/man/*.[158])
+install uninstall: SBINDIR ?= $(PREFIX)/sbin
+install uninstall: DATADIR ?= $(PREFIX)/share/hpcap
+install uninstall: DOCDIR ?= $(PREFIX)/share/doc/hpcap
+install uninstall: SYSCONFDIR ?= /etc
+install uninstall: UNITDIR ?= $(PREFIX)/lib/systemd/system
+install uninstall: UDEVDIR ?= /etc/udev/rules.d
+install uninstall: DKMSDIR ?= /usr/src/hpcap-$(VERSION)
+OPS_SED     = -e 's|@HPCAP_DATADIR@|$(DATADIR)|g' -e 's|@HPCAP_BINDIR@|$(BINDIR)|g' \
+              -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+              -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+install: libs tools
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
-	  $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1
+	  $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/hpcap $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(DKMSDIR)/driver $(DESTDIR)$(DKMSDIR)/include
 	install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libhpcap.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libhpcap.so
 	install -m 644 $(BUILD)/lib/hpcap.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 644 include/hpcap.h include/hpcap_framing.h \
-	  include/libhpcap.h $(DESTDIR)$(INCDIR)/
+	  include/libhpcap.h include/libhpcap_live.h $(DESTDIR)$(INCDIR)/
 	install -m 644 $(foreach t,$(TOOLS),samples/$(t)/$(t).1) \
 	  $(DESTDIR)$(MANDIR)/man1/
+	@# Operations: scripts (without .bash, except the two HPCAP names),
+	@# their library, systemd units, the configuration, udev, DKMS, docs.
+	sed $(OPS_SED) scripts/hpcap-lib.bash > $(DESTDIR)$(DATADIR)/hpcap-lib.bash
+	for s in $(OPS_SBIN); do src=scripts/$${s%.bash}.bash; \
+	  [ -f $$src ] || src=$$s; \
+	  sed $(OPS_SED) $$src > $(DESTDIR)$(SBINDIR)/$$s && \
+	  chmod 755 $(DESTDIR)$(SBINDIR)/$$s || exit 1; done
+	for s in $(OPS_BIN); do sed $(OPS_SED) scripts/$$s.bash > $(DESTDIR)$(BINDIR)/$$s && \
+	  chmod 755 $(DESTDIR)$(BINDIR)/$$s || exit 1; done
+	for u in $(OPS_UNITS); do sed $(OPS_SED) systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	for m in $(OPS_MAN); do sec=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$sec && \
+	  sed $(OPS_SED) $$m > $(DESTDIR)$(MANDIR)/man$$sec/$${m##*/} || exit 1; done
+	install -m 644 params.cfg.sample $(DESTDIR)$(SYSCONFDIR)/hpcap/params.cfg.sample
+	[ -e $(DESTDIR)$(SYSCONFDIR)/hpcap/params.cfg ] || \
+	  install -m 644 params.cfg.sample $(DESTDIR)$(SYSCONFDIR)/hpcap/params.cfg
+	install -m 644 scripts/udev/99-hpcap.rules $(DESTDIR)$(UDEVDIR)/
+	install -m 644 dkms.conf $(DESTDIR)$(DKMSDIR)/
+	install -m 644 driver/*.c driver/*.h driver/Kbuild $(DESTDIR)$(DKMSDIR)/driver/
+	install -m 644 include/*.h $(DESTDIR)$(DKMSDIR)/include/
+	install -m 644 doc/operations.md doc/module.md params.cfg.sample $(DESTDIR)$(DOCDIR)/
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  getent group hpcap >/dev/null || groupadd --system hpcap; \
+	  command -v udevadm >/dev/null && udevadm control --reload 2>/dev/null; \
+	  command -v systemctl >/dev/null && systemctl daemon-reload 2>/dev/null; true; fi
+	@echo "hpcap installed.  Module: dkms add hpcap/$(VERSION) && dkms install hpcap/$(VERSION)"
+	@echo "Then edit $(SYSCONFDIR)/hpcap/params.cfg and: install_hpcap.bash --check; systemctl enable --now hpcap"
 
+# Leaves $(SYSCONFDIR)/hpcap/params.cfg (the user's) and the DKMS
+# registration (dkms remove hpcap/$(VERSION) --all) alone.
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
 	  $(DESTDIR)$(LIBDIR)/libhpcap.* $(DESTDIR)$(LIBDIR)/pkgconfig/hpcap.pc \
 	  $(DESTDIR)$(INCDIR)/hpcap.h $(DESTDIR)$(INCDIR)/hpcap_framing.h \
-	  $(DESTDIR)$(INCDIR)/libhpcap.h \
-	  $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	  $(DESTDIR)$(INCDIR)/libhpcap.h $(DESTDIR)$(INCDIR)/libhpcap_live.h \
+	  $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+	  $(OPS_SBIN:%=$(DESTDIR)$(SBINDIR)/%) $(OPS_BIN:%=$(DESTDIR)$(BINDIR)/%) \
+	  $(OPS_UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
+	  $(foreach m,$(OPS_MAN),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+	  $(DESTDIR)$(SYSCONFDIR)/hpcap/params.cfg.sample \
+	  $(DESTDIR)$(UDEVDIR)/99-hpcap.rules
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DKMSDIR)
+
+# Operations (install_hpcap.bash, monitors, status, units): host tests, then
+# the VM tests on every kernel (tests/ops/run-ops-tests.bash --help).
+check-ops:
+	tests/ops/run-ops-tests.bash
+
+.PHONY: check-ops
 
 doxydoc:
 	doxygen doc/Doxyfile

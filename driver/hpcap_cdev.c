@@ -79,6 +79,7 @@ static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 {
 	struct hpcap_queue *q = f->q;
 	struct hpcap_ack_wait aw, now;
+	bool gone;
 	u64 jif;
 	int err;
 
@@ -89,13 +90,17 @@ static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 		return -EINVAL;
 	spin_lock_bh(&q->lock);
 	err = hpcap_ring_ack(&q->ring, f->idx, aw.ack_bytes, &aw);
-	if (!err && aw.avail < aw.min_bytes && aw.timeout_ns)
+	/* Read with the ack, under the lock: a source publishes everything
+	 * before its queue is marked dead, so "gone" always comes with all
+	 * that is left in avail. */
+	gone = q->dead;
+	if (!err && !gone && aw.avail < aw.min_bytes && aw.timeout_ns)
 		hpcap_queue_set_wait(q, f->idx, aw.read_pos + aw.min_bytes);
 	spin_unlock_bh(&q->lock);
 	if (err)
 		return err;
 
-	if (aw.avail < aw.min_bytes && aw.timeout_ns && !READ_ONCE(q->dead)) {
+	if (aw.avail < aw.min_bytes && aw.timeout_ns && !gone) {
 		jif = nsecs_to_jiffies64(aw.timeout_ns);
 		if (jif >= MAX_SCHEDULE_TIMEOUT)
 			jif = MAX_SCHEDULE_TIMEOUT - 1;
@@ -110,6 +115,7 @@ static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 		spin_lock_bh(&q->lock);
 		hpcap_queue_set_wait(q, f->idx, 0);
 		hpcap_ring_ack(&q->ring, f->idx, 0, &now);
+		gone = q->dead;
 		spin_unlock_bh(&q->lock);
 		aw.read_pos = now.read_pos;
 		aw.avail = now.avail;
@@ -119,7 +125,7 @@ static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 	/* Success even when the queue is gone: the ack was applied, and an
 	 * error would make the caller send it again.  avail 0 with this flag
 	 * means drained. */
-	if (READ_ONCE(q->dead))
+	if (gone)
 		aw.flags = HPCAP_ACK_QUEUE_GONE;
 	return copy_to_user(arg, &aw, sizeof(aw)) ? -EFAULT : 0;
 }

@@ -17,6 +17,16 @@
  * frames it missed are counted (hpcap_next() never returns a torn frame).
  *
  * Return values follow libhpcap.h: negative codes, message per handle.
+ *
+ * Two kinds of queue behave the same through this API:
+ *  - a character device /dev/hpcap_<adapter>_<queue> of the hpcap module;
+ *  - a shared-memory queue: a regular file (by default
+ *    /dev/shm/hpcap_<adapter>_<queue>) made by a userspace producer such
+ *    as pcap2hpcap (see hpcap_producer_create() below).  It holds the
+ *    same info page and buffer, framed by the module's own producer
+ *    routine, with the same listener slots, lossless/lossy modes and flow
+ *    control.  hpcap_open_path() on a regular file selects it; set
+ *    HPCAP_DEV_DIR=/dev/shm for hpcap_open().
  */
 #ifndef LIBHPCAP_LIVE_H
 #define LIBHPCAP_LIVE_H
@@ -99,13 +109,107 @@ int hpcap_queue_stats(struct hpcap_handle *h, struct hpcap_queue_stats *s);
 int hpcap_listener_stats(struct hpcap_handle *h,
 			 struct hpcap_listener_stats *s);
 
-/** The device's file descriptor, for poll()/select(). */
+/** The device's file descriptor, for poll()/select().  A shared-memory
+ * queue's descriptor is a regular file, which poll() always reports
+ * readable: wait with hpcap_wait()/hpcap_next() instead. */
 int hpcap_fd(const struct hpcap_handle *h);
 
 const char *hpcap_geterr(const struct hpcap_handle *h);
 
 /** Stop listening (acknowledges nothing more) and free the handle. */
 void hpcap_close(struct hpcap_handle *h);
+
+/* ----------------------------------------------------------------------- */
+/* Userspace producer: a shared-memory queue (replay, tests)                */
+/* ----------------------------------------------------------------------- */
+
+/*
+ * A producer creates a queue in a file (tmpfs: /dev/shm) and writes frames
+ * into it through the module's producer routine (driver/hpcap_ring.c);
+ * listeners open the file with hpcap_open_path() and read it exactly as
+ * they read a module queue.  One producer per file; the producer holds an
+ * advisory lock on the file for its lifetime, so listeners notice a
+ * producer that was killed (the queue then reads as gone), and the
+ * producer notices listeners that were killed (their slots are reclaimed
+ * and stop holding it back).  Frames are written one at a time, each
+ * published at once.
+ */
+struct hpcap_producer;
+
+/** Flags of struct hpcap_producer_opts. */
+enum hpcap_producer_flags {
+	/** Behave as the module does: a frame that does not fit because a
+	 * lossless listener is behind is dropped and counted
+	 * (client_lost_frames).  Without it the producer waits for room. */
+	HPCAP_PRODUCER_DROP = 1,
+};
+
+/** Options of hpcap_producer_create(); zero fields take the defaults. */
+struct hpcap_producer_opts {
+	uint64_t buf_size;	/**< buffer bytes, multiple of 1 MiB; 64 MiB */
+	uint64_t file_size;	/**< framing; HPCAP_DEFAULT_FILE_SIZE */
+	unsigned adapter;	/**< reported in the info page */
+	unsigned queue;
+	unsigned mode;		/**< file permissions; 0600 */
+	unsigned flags;		/**< HPCAP_PRODUCER_* */
+};
+
+/**
+ * Create the queue file `path` (replacing a stale one left by a producer
+ * that is gone) and become its producer.
+ * @return 0; -EBUSY if another producer is running on path; -EINVAL for
+ *   bad sizes; a negated errno otherwise, with the message in errbuf.
+ */
+int hpcap_producer_create(struct hpcap_producer **p, const char *path,
+			  const struct hpcap_producer_opts *opts,
+			  char *errbuf);
+
+/**
+ * Write one frame (caplen above HPCAP_MAX_CAPLEN is cut and counted).
+ * Without HPCAP_PRODUCER_DROP, waits up to timeout_ms (-1: for ever) for
+ * room when a lossless listener is a whole buffer behind.
+ * @return 1 stored; 0 dropped and counted (no listener, or a slow one with
+ *   HPCAP_PRODUCER_DROP), as the module would; -ETIMEDOUT or -EINTR (a
+ *   signal came) while waiting for room: the frame was not written and
+ *   not counted, call again; other negative codes are errors.
+ */
+int hpcap_producer_put(struct hpcap_producer *p, uint32_t sec, uint32_t nsec,
+		       uint32_t caplen, uint32_t len, const uint8_t *data,
+		       int timeout_ms);
+
+/**
+ * Wait up to timeout_ms (-1: for ever) until at least n listeners are
+ * attached.  @return 0, -ETIMEDOUT or -EINTR.
+ */
+int hpcap_producer_wait_listeners(struct hpcap_producer *p, unsigned n,
+				  int timeout_ms);
+
+/**
+ * Wait up to timeout_ms until every lossless listener has acknowledged
+ * everything written.  @return 0, -ETIMEDOUT or -EINTR.
+ */
+int hpcap_producer_drain(struct hpcap_producer *p, int timeout_ms);
+
+/** Listeners attached now (killed ones are reclaimed first). */
+unsigned hpcap_producer_listeners(struct hpcap_producer *p);
+
+/** Counters of the queue, as hpcap_queue_stats() reports them. */
+int hpcap_producer_stats(struct hpcap_producer *p,
+			 struct hpcap_queue_stats *s);
+
+/** Frames whose caplen was cut to HPCAP_MAX_CAPLEN. */
+uint64_t hpcap_producer_cut_frames(const struct hpcap_producer *p);
+
+const struct hpcap_ring_info *hpcap_producer_info(
+	const struct hpcap_producer *p);
+const char *hpcap_producer_geterr(const struct hpcap_producer *p);
+
+/**
+ * End the queue: listeners read what is left, then see it gone (-ENODEV
+ * from hpcap_next(), HPCAP_ACK_QUEUE_GONE); the file is removed (they
+ * keep their mappings).  NULL is accepted.
+ */
+void hpcap_producer_close(struct hpcap_producer *p);
 
 #ifdef __cplusplus
 }

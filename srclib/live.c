@@ -2,10 +2,14 @@
 /*
  * live.c - libhpcap's consumer side of a capture queue; see
  * libhpcap_live.h.  The cursor lives in the module: one ioctl acknowledges
- * and waits; frames are read straight from the read-only mapping.
+ * and waits; frames are read straight from the read-only mapping.  A
+ * queue that is a regular file is a shared-memory queue (shmring.c),
+ * whose listener calls stand in for the ioctls; everything else here is
+ * the same for both.
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
+#include "shmring.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -16,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Release consumed bytes to the producer at least this often.  A lossy
@@ -37,6 +42,7 @@ struct hpcap_handle {
 	uint64_t last_rec;		/* frame last returned */
 	uint64_t lost_frames, lost_bytes;
 	int gone;
+	struct shmring_listener *shm;	/* a shared-memory queue, or NULL */
 	char path[128];
 	char err[HPCAP_ERRBUF_SIZE];
 };
@@ -54,10 +60,13 @@ static int set_err(struct hpcap_handle *h, int code, const char *fmt, ...)
 	return code;
 }
 
-static const char *open_hint(int err)
+static const char *open_hint(int err, const char *path)
 {
 	switch (err) {
 	case ENOENT:
+		/* Not the module's directory: maybe a replay's queue file. */
+		if (strncmp(path, "/dev/", 5) || !strncmp(path, "/dev/shm/", 9))
+			return ": no such device or queue file (a module queue needs the hpcap module loaded and the interface attached; a replay needs pcap2hpcap running on the same directory, adapter and queue)";
 		return ": no such device (is the hpcap module loaded and the interface attached? see install_hpcap.bash and /sys/class/hpcap/adapters)";
 	case EACCES:
 	case EPERM:
@@ -71,11 +80,27 @@ static const char *open_hint(int err)
 	}
 }
 
+/* A shared-memory queue: same handle, listener calls of shmring.c. */
+static int open_shm(struct hpcap_handle *h, const char *path, char *errbuf)
+{
+	int err = shmring_listener_open(&h->shm, path,
+					!!(h->flags & HPCAP_OPEN_LOSSY), errbuf);
+
+	if (err)
+		return err;
+	h->fd = shmring_listener_fd(h->shm);
+	h->info = shmring_listener_info(h->shm);
+	h->data = shmring_listener_data(h->shm);
+	h->size = h->info->buf_size;
+	return 0;
+}
+
 int hpcap_open_path(struct hpcap_handle **out, const char *path,
 		    unsigned flags, char *errbuf)
 {
 	struct hpcap_ring_info info;
 	struct hpcap_handle *h;
+	struct stat st;
 	int err;
 
 	*out = NULL;
@@ -86,11 +111,20 @@ int hpcap_open_path(struct hpcap_handle **out, const char *path,
 	}
 	h->flags = flags;
 	snprintf(h->path, sizeof(h->path), "%s", path);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		err = open_shm(h, path, errbuf);
+		if (err) {
+			free(h);
+			return err;
+		}
+		*out = h;
+		return 0;
+	}
 	h->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (h->fd < 0) {
 		err = errno;
 		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot open %s: %s%s", path,
-			 strerror(err), open_hint(err));
+			 strerror(err), open_hint(err, path));
 		free(h);
 		return -err;
 	}
@@ -173,20 +207,36 @@ static int ack_wait(struct hpcap_handle *h, uint64_t consumed, uint64_t min,
 		.timeout_ns = timeout_ms < 0 ? UINT64_MAX
 					     : (uint64_t)timeout_ms * 1000000u,
 	};
+	uint64_t cursor = h->pos;
+	int err;
 
-	if (ioctl(h->fd, HPCAP_IOC_ACK_WAIT, &aw) < 0)
-		return set_err(h, -errno, "%s: acknowledge/wait failed: %s",
-			       h->path, strerror(errno));
+	if (h->shm)
+		err = shmring_listener_ack_wait(h->shm, &aw);
+	else
+		err = ioctl(h->fd, HPCAP_IOC_ACK_WAIT, &aw) < 0 ? -errno : 0;
+	if (err)
+		return set_err(h, err, "%s: acknowledge/wait failed: %s",
+			       h->path, strerror(-err));
 	/* The ack is applied from here on, whatever is returned. */
 	h->win_pos = aw.read_pos;
 	h->win_end = aw.read_pos + aw.avail;
 	h->pos = aw.read_pos;
+	/*
+	 * A lossy listener lapped while it had read ahead of its last ack
+	 * was moved to the oldest intact record (lost_bytes > 0), which can
+	 * be behind frames hpcap_next() already returned: go on from the
+	 * cursor, a record boundary of the same stream, instead of
+	 * returning them twice.
+	 */
+	if (aw.lost_bytes && cursor > aw.read_pos && cursor <= h->win_end)
+		h->pos = cursor;
 	h->lost_frames += aw.lost_frames;
 	h->lost_bytes += aw.lost_bytes;
 	h->gone = !!(aw.flags & HPCAP_ACK_QUEUE_GONE);
 	if (h->gone && !aw.avail)
-		return set_err(h, -ENODEV, "%s: the queue is gone (interface detached) and everything in it was read",
-			       h->path);
+		return set_err(h, -ENODEV, "%s: the queue is gone (%s) and everything in it was read",
+			       h->path, h->shm ? "its producer ended"
+					       : "interface detached");
 	return 0;
 }
 
@@ -289,6 +339,13 @@ uint64_t hpcap_lost_bytes(const struct hpcap_handle *h)
 
 int hpcap_queue_stats(struct hpcap_handle *h, struct hpcap_queue_stats *s)
 {
+	int err;
+
+	if (h->shm) {
+		err = shmring_listener_queue_stats(h->shm, s);
+		return err ? set_err(h, err, "%s: cannot read queue counters: %s",
+				     h->path, strerror(-err)) : 0;
+	}
 	if (ioctl(h->fd, HPCAP_IOC_QUEUE_STATS, s) < 0)
 		return set_err(h, -errno, "%s: cannot read queue counters: %s",
 			       h->path, strerror(errno));
@@ -298,6 +355,13 @@ int hpcap_queue_stats(struct hpcap_handle *h, struct hpcap_queue_stats *s)
 int hpcap_listener_stats(struct hpcap_handle *h,
 			 struct hpcap_listener_stats *s)
 {
+	int err;
+
+	if (h->shm) {
+		err = shmring_listener_stats(h->shm, s);
+		return err ? set_err(h, err, "%s: cannot read listener counters: %s",
+				     h->path, strerror(-err)) : 0;
+	}
 	if (ioctl(h->fd, HPCAP_IOC_LISTENER_STATS, s) < 0)
 		return set_err(h, -errno, "%s: cannot read listener counters: %s",
 			       h->path, strerror(errno));
@@ -318,6 +382,11 @@ void hpcap_close(struct hpcap_handle *h)
 {
 	if (!h)
 		return;
+	if (h->shm) {
+		shmring_listener_close(h->shm);	/* closes h->fd */
+		free(h);
+		return;
+	}
 	if (h->map && h->map != MAP_FAILED)
 		munmap(h->map, h->map_len);
 	close(h->fd);

@@ -101,6 +101,8 @@ static int write_all(struct outfile *o, const uint8_t *p, size_t n)
 			return fail(o, errno, "cannot write");
 		if (w == 0)
 			return fail(o, EIO, "cannot write");
+		if (o->hash)
+			hpcap_sha256_update(o->hash, p, (size_t)w);
 		p += w;
 		n -= (size_t)w;
 		o->written += (uint64_t)w;
@@ -154,6 +156,8 @@ int outfile_close(struct outfile *o)
 		fcntl(o->fd, F_SETFL, fcntl(o->fd, F_GETFL) & ~O_DIRECT);
 		err = outfile_drain(o);
 	}
+	if (!err && o->sync_on_close && fdatasync(o->fd) < 0 && errno != EINVAL)
+		err = fail(o, errno, "cannot flush");
 	if (o->own_fd && close(o->fd) < 0 && !err)
 		err = fail(o, errno, "cannot close");
 	o->fd = -1;

@@ -31,11 +31,14 @@ for src in tests/unit/test_*.c; do
 	name=$(basename "$src" .c)
 	bin="$build/tests/$name"
 	libs=()
+	pre=()
 	grep -q 'pcap/pcap.h' "$src" && libs+=(-lpcap)
+	grep -q 'libmgmon.h' "$src" && pre+=("$build/lib/libmgmon.a")
 	grep -q "hpcap_ring.h\|hpcap_rxpoll.h" "$src" && libs+=(driver/hpcap_ring.c -lpthread)
 	grep -q "hpcap_rxpoll.h" "$src" && libs+=(driver/hpcap_rxpoll.c)
 	# shellcheck disable=SC2046 # srclib/LIBS holds several flags
-	if ! cc "${cflags[@]}" -o "$bin" "$src" "$build/lib/libhpcap.a" "${libs[@]}" $(cat srclib/LIBS 2>/dev/null); then
+	if ! cc "${cflags[@]}" -o "$bin" "$src" "${pre[@]}" "$build/lib/libhpcap.a" "${libs[@]}" \
+		$(cat srclib/LIBS 2>/dev/null) -lpthread; then
 		failed+=("$name (build)")
 		continue
 	fi
@@ -50,7 +53,7 @@ if [ "$san" = 1 ]; then
 		# shellcheck disable=SC2046 # srclib/LIBS holds several flags
 		if ! cc -std=c11 -Wall -Wextra -Werror -Wno-tsan -Wno-format-truncation -O1 -g -fsanitize=thread -Iinclude -Isrclib \
 			-Itests/unit -Idriver -D_FILE_OFFSET_BITS=64 -o "$build/tests/$name" "$src" \
-			driver/hpcap_ring.c srclib/*.c -lpthread -lpcap $(cat srclib/LIBS 2>/dev/null); then
+			driver/hpcap_ring.c srclib/*.c srclib/mgmon/*.c -lpthread -lpcap $(cat srclib/LIBS 2>/dev/null); then
 			failed+=("$name (build)")
 			continue
 		fi

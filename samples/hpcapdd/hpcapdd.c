@@ -18,6 +18,7 @@
 #include "hpcap_framing.h"
 #include "cli/capfile.h"
 #include "cli/cli.h"
+#include "cli/pipecli.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -33,6 +34,7 @@
 
 #define ALIGN 4096u
 #define MAX_WRITE (8u << 20)	/* release room to the producer often */
+#define NSEC 1000000000ull
 
 static volatile sig_atomic_t stop_now;
 
@@ -59,6 +61,16 @@ struct dd {
 	uint8_t *bounce;
 	/* totals */
 	uint64_t frames, bytes, files;
+	/* pipeline options (NULL: HPCAP's plain copy) */
+	struct pipecli *pc;
+	struct hpcap_split split;
+	uint64_t scan;		/* next record to look at */
+	uint64_t file_start;	/* stream position the scanned file starts at */
+	time_t name_time;	/* time in the name of the next file */
+	int close_reason;	/* why the open file will be closed */
+	struct hpcap_file_facts cur;	/* of the file being written */
+	struct hpcap_sha256 sha;
+	unsigned seq;
 };
 
 static void on_signal(int sig)
@@ -75,6 +87,8 @@ static const uint8_t *at(const struct dd *d, uint64_t pos)
 /* Count the frames whose records start before end. */
 static void count_frames(struct dd *d, uint64_t end)
 {
+	if (d->pc)
+		return;		/* scan_window() counts them */
 	while (d->next_rec < end) {
 		struct hpcap_raw_hdr h;
 
@@ -98,11 +112,16 @@ static int write_all(struct dd *d, const uint8_t *p, size_t n)
 			continue;
 		}
 		if (w <= 0) {
-			cli_err("cannot write %s: %s; stopping.  Earlier files are complete; this one holds what was written before the error (close it with 'checkraw -f %s').",
-				d->path, w < 0 ? strerror(errno) : "no progress",
-				d->path);
+			const char *sfx = d->pc ? HPCAP_PENDING_SUFFIX : "";
+
+			cli_err("cannot write %s%s: %s; stopping.  Earlier files are complete; this one holds what was written before the error (close it with 'checkraw -f %s%s').",
+				d->path, sfx,
+				w < 0 ? strerror(errno) : "no progress",
+				d->path, sfx);
 			return -1;
 		}
+		if (d->pc && d->pc->po.sha256)
+			hpcap_sha256_update(&d->sha, p, (size_t)w);
 		p += w;
 		n -= (size_t)w;
 		d->file_len += (uint64_t)w;
@@ -118,6 +137,23 @@ static int open_file(struct dd *d)
 	d->open = 1;
 	if (!d->dir)
 		return 0;
+	if (d->pc) {
+		char eb[HPCAP_ERRBUF_SIZE];
+
+		d->fd = hpcap_pending_create(d->path, sizeof(d->path),
+					     &d->pc->po.names, d->name_time,
+					     d->seq, d->direct_ok ? O_DIRECT : 0,
+					     eb);
+		if (d->fd < 0) {
+			cli_err("%s", eb);
+			d->open = 0;
+			return -1;
+		}
+		if (d->pc->po.sha256)
+			hpcap_sha256_init(&d->sha);
+		d->cur.index = d->seq++;
+		return 0;
+	}
 	d->fd = capfile_create(d->path, sizeof(d->path), d->dir, d->adapter,
 			       d->queue, &d->last_name,
 			       d->direct_ok ? O_DIRECT : 0);
@@ -129,19 +165,54 @@ static int open_file(struct dd *d)
 	return 0;
 }
 
+/* Pipeline: the sidecar, the rename to the final name, the post hook. */
+static int finish_file(struct dd *d)
+{
+	struct hpcap_file_facts *f = &d->cur;
+	char eb[HPCAP_ERRBUF_SIZE];
+	int hook_err = 0;
+
+	snprintf(f->path, sizeof(f->path), "%s", d->path);
+	f->bytes = f->data_bytes = d->file_len;
+	f->adapter = d->adapter;
+	f->queue = d->queue;
+	f->format = HPCAP_OUT_RAW;
+	f->reason = d->close_reason;
+	if (d->pc->po.sha256) {
+		uint8_t dg[32];
+
+		hpcap_sha256_final(&d->sha, dg);
+		hpcap_sha256_hex(dg, f->sha256);
+		snprintf(f->sidecar, sizeof(f->sidecar), "%s.sha256", f->path);
+	}
+	if (hpcap_pending_commit(f->path, d->pc->po.sha256 ? f->sha256 : NULL,
+				 eb) < 0) {
+		cli_err("%s", eb);
+		return -1;
+	}
+	if (d->pc->hooks)
+		hook_err = hpcap_hookq_submit(d->pc->hooks, f);
+	pipecli_file_done(d->pc, f, hook_err);
+	return 0;
+}
+
 static int close_file(struct dd *d)
 {
 	int err = 0;
 
 	if (d->dir) {
 		if (fdatasync(d->fd) < 0 || close(d->fd) < 0) {
-			cli_err("cannot close %s: %s", d->path, strerror(errno));
+			cli_err("cannot close %s%s: %s", d->path,
+				d->pc ? HPCAP_PENDING_SUFFIX : "", strerror(errno));
 			err = -1;
 		}
 	}
 	d->fd = -1;
 	d->open = 0;
 	d->files++;
+	if (d->pc && d->dir && !err)
+		err = finish_file(d);
+	memset(&d->cur, 0, sizeof(d->cur));
 	return err;
 }
 
@@ -248,6 +319,105 @@ static int write_upto(struct dd *d, uint64_t w, int final)
 	return 0;
 }
 
+/*
+ * Pipeline: look at every record header from d->scan up to w (a record
+ * boundary) and decide where files end: before a frame of a new time
+ * period, before a frame that would take the file past --split-size, and
+ * after the module's padding at the end of each slice.  Each file is
+ * written and closed before the scan goes past its end, so the facts
+ * gathered here (frames, first and last time) are those of the open file.
+ */
+static int scan_window(struct dd *d, uint64_t w)
+{
+	const struct hpcap_pipe_opts *po = &d->pc->po;
+
+	while (d->scan < w) {
+		struct hpcap_raw_hdr h;
+		uint64_t p = d->scan, ts;
+		uint32_t rec, sec, nsec;
+		int why, was_open = d->split.open, too_big = 0;
+
+		memcpy(&h, at(d, p), sizeof(h));
+		rec = HPCAP_RAW_HDR_LEN + le16toh(h.caplen);
+		sec = le32toh(h.sec);
+		nsec = le32toh(h.nsec);
+		if (!sec && !nsec) {
+			/* The module's padding: its slice ends here. */
+			d->scan = p + rec;
+			d->close_reason = HPCAP_CLOSE_SLICE;
+			if (write_upto(d, d->scan, 0) < 0)
+				return -1;
+			hpcap_split_closed(&d->split);
+			d->file_start = d->scan;
+			continue;
+		}
+		ts = (uint64_t)sec * NSEC + nsec;
+		if (po->split_bytes && was_open) {
+			/* The file's length after this record, with its
+			 * leading padding and an early closing one. */
+			uint64_t len = hpcap_lead_pad(d->file_start, ALIGN) +
+				       (p + rec - d->file_start);
+
+			too_big = len + hpcap_close_pad(len, ALIGN) >
+				  po->split_bytes;
+		}
+		why = hpcap_split_frame(&d->split, ts, too_big);
+		if (why) {
+			d->close_reason = why;
+			if (write_upto(d, p, 1) < 0)
+				return -1;
+			d->file_start = p;
+		}
+		if (why || !was_open) {	/* the first frame of a file */
+			d->name_time = po->split_ns
+				? (time_t)(d->split.start_ns / NSEC) : (time_t)sec;
+			d->cur.period_start_ns = po->split_ns ? d->split.start_ns : 0;
+		}
+		if (!d->cur.frames) {
+			d->cur.first_sec = sec;
+			d->cur.first_nsec = nsec;
+		}
+		d->cur.last_sec = sec;
+		d->cur.last_nsec = nsec;
+		d->cur.frames++;
+		d->frames++;
+		d->scan = p + rec;
+	}
+	return 0;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Write the stream up to w: HPCAP's copy, or with the pipeline's splits.
+ * idle: the wait ended on its timeout (the queue is drained), so a period
+ * the clock has ended can be closed without waiting for its next frame.
+ */
+static int process(struct dd *d, uint64_t w, int final, int idle)
+{
+	if (!d->pc)
+		return write_upto(d, w, final);
+	if (scan_window(d, w) < 0)
+		return -1;
+	if (!final && idle && hpcap_split_idle(&d->split, wall_ns(), NSEC)) {
+		/* The period is over by the clock and no frame of the next
+		 * one came: complete the file now, not at the next frame. */
+		d->close_reason = HPCAP_CLOSE_TIME;
+		if (write_upto(d, w, 1) < 0)
+			return -1;
+		hpcap_split_closed(&d->split);
+		d->file_start = d->scan;
+	}
+	d->close_reason = final ? HPCAP_CLOSE_END : HPCAP_CLOSE_SLICE;
+	return write_upto(d, w, final);
+}
+
 static void usage(void)
 {
 	printf("Usage: %s [options] <adapter> <queue> <dir|null>\n"
@@ -267,6 +437,13 @@ static void usage(void)
 	       "  -q, --quiet             no progress, only the final summary\n"
 	       "  -h, --help              show this help\n"
 	       "  -V, --version           show the version\n"
+	       "\n", cli_prog);
+	pipecli_usage();
+	printf("\n"
+	       "With none of them hpcapdd is HPCAP's block copier.  RAW output with\n"
+	       "--split-time/-size, --name, --sha256 or --post keeps the block copy;\n"
+	       "--format pcap|pcapng, --zstd and --filter handle every frame (the\n"
+	       "per-frame path).\n"
 	       "\n"
 	       "Exit status: 0 done; 1 an error stopped the capture (every earlier file\n"
 	       "is complete); 2 usage.\n"
@@ -274,11 +451,13 @@ static void usage(void)
 	       "Examples:\n"
 	       "  %s 0 0 /data/capture\n"
 	       "  %s --duration 60 0 1 null\n"
+	       "  %s --split-time 60s --name '%%Y%%m%%d/%%H%%M%%S' --post 'gzip -k' 0 0 /data\n"
+	       "  %s --format pcap --zstd --split-time 1m -f 'udp port 53' 0 0 /data/dns\n"
 	       "\n"
 	       "hpcapdd is always a lossless listener: what reaches the buffer reaches the\n"
 	       "disk, or the module counts it as lost.  A slow analyzer beside it should\n"
 	       "open its listener in lossy mode (hpcapdd_p --lossy, HPCAP_OPEN_LOSSY).\n",
-	       cli_prog, cli_prog, cli_prog);
+	       cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
 static double now_s(void)
@@ -327,9 +506,12 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		PIPECLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dd d = { .fd = -1, .direct_ok = 1 };
+	struct pipecli pc;
+	int per_frame;
 	uint64_t duration = 0, interval = 1, consumed = 0;
 	uint64_t last_frames = 0, last_bytes = 0, min_wait;
 	struct hpcap_queue_stats s0;
@@ -341,8 +523,10 @@ int main(int argc, char **argv)
 	void *bounce;
 
 	cli_init(argv[0]);
+	pipecli_init(&pc);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:n:i:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:i:qhV" PIPECLI_SHORT, opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'd': duration = cli_parse_u64("--duration", optarg, 1u << 30); break;
 		case 'n': d.max_files = cli_parse_u64("--max-files", optarg, UINT32_MAX); break;
@@ -351,7 +535,9 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
-		default: cli_bad_option(argc, argv, optopt);
+		default:
+			if (!pipecli_parse(&pc, c, optarg))
+				cli_bad_option(argc, argv, optopt);
 		}
 	}
 	if (argc - optind != 3)
@@ -366,6 +552,9 @@ int main(int argc, char **argv)
 			cli_usage_error("%s is not a directory (create it first, or give 'null')",
 					d.dir);
 	}
+	pipecli_check(&pc, d.dir);
+	per_frame = pc.any && pipecli_per_frame(&pc);
+	pc.quiet = quiet;
 	if (posix_memalign(&bounce, ALIGN, 4 * ALIGN)) {
 		cli_err("out of memory");
 		return 1;
@@ -378,6 +567,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.file_size = hpcap_info(d.h)->file_size;
+	if (pc.any) {
+		if (pipecli_start(&pc, d.dir, d.adapter, d.queue, d.file_size,
+				  d.direct_ok, d.max_files, per_frame) < 0) {
+			hpcap_close(d.h);
+			free(bounce);
+			return 1;
+		}
+		d.pc = &pc;
+		hpcap_split_init(&d.split, pc.po.split_ns);
+		d.close_reason = HPCAP_CLOSE_SLICE;
+	}
 	/* A block at a time, but never wait for more than half the buffer
 	 * (the producer needs room too). */
 	min_wait = hpcap_info(d.h)->buf_size / 2 < HPCAP_BLOCK_SIZE ?
@@ -394,8 +594,27 @@ int main(int argc, char **argv)
 			cli_prog, d.adapter, d.queue, d.dir ? d.dir : "nowhere (null)",
 			cli_fmt_bytes(errbuf, sizeof(errbuf), d.file_size));
 
+	if (per_frame) {
+		struct pipecli_loop lo = {
+			.duration = duration, .stop = &stop_now,
+			.interval = quiet ? 0 : (unsigned)interval,
+		};
+
+		ret = pipecli_loop(&pc, d.h, &lo);
+		if (lo.gone)
+			cli_err("the interface went away; closing the last file");
+		if (pipecli_finish(&pc) < 0)
+			ret = 1;
+		d.frames = lo.frames;
+		d.bytes = lo.bytes;
+		d.files = pc.files;
+		report(&d, &s0, 1, 0, 0, 0);
+		hpcap_close(d.h);
+		free(bounce);
+		return ret;
+	}
 	err = hpcap_wait(d.h, 0, 0, 0, &win);
-	d.pos = d.next_rec = win.pos;
+	d.pos = d.next_rec = d.scan = d.file_start = win.pos;
 	while (!err && !stop_now) {
 		double t;
 
@@ -404,10 +623,13 @@ int main(int argc, char **argv)
 			break;
 		d.base = win.data;
 		d.base_pos = win.pos;
-		if (write_upto(&d, win.pos + win.len, 0) < 0) {
+		if (process(&d, win.pos + win.len, 0,
+			    win.len < min_wait) < 0) {
 			ret = 1;
 			break;
 		}
+		if (d.pc)
+			pipecli_tick(&pc, 0);
 		consumed = d.pos - win.pos;
 		if (win.gone) {
 			cli_err("the interface went away; writing what is left");
@@ -440,7 +662,7 @@ int main(int argc, char **argv)
 		if (err == 0 || err == -ENODEV) {
 			d.base = win.data;
 			d.base_pos = win.pos;
-			if (write_upto(&d, win.pos + win.len, 1) < 0)
+			if (process(&d, win.pos + win.len, 1, 0) < 0)
 				ret = 1;
 		} else {
 			cli_err("%s", hpcap_geterr(d.h));
@@ -449,6 +671,8 @@ int main(int argc, char **argv)
 	} else if (d.open && d.dir) {
 		close(d.fd);	/* after an error: left as it is, see above */
 	}
+	if (d.pc && pipecli_finish(&pc) < 0)
+		ret = 1;
 	report(&d, &s0, 1, 0, 0, 0);
 	hpcap_close(d.h);
 	free(bounce);

@@ -7,12 +7,16 @@
  *   hpcapdd_p [options] <adapter> <queue> <dir|null>
  *
  * Slower than hpcapdd's block copy; useful to see frames as they arrive
- * and as an example of the frame API.
+ * and as an example of the frame API.  With the pipeline options (split,
+ * formats, zstd, sidecars, hooks, BPF filter: srclib/cli/pipecli.c) the
+ * frames go through libhpcap's per-frame pipeline instead of the RAW
+ * writer; the capture loop is the one hpcapdd uses for them.
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
 #include "cli/capfile.h"
 #include "cli/cli.h"
+#include "cli/pipecli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +30,6 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_now;
-static uint8_t copy[65536];
 
 static void on_signal(int sig)
 {
@@ -49,8 +52,9 @@ static int create_file(char *path, size_t n, unsigned index, void *arg)
 			      &nm->last, 0);
 }
 
-static void dump(const struct hpcap_raw_record *r, int hex)
+static void dump(void *arg, const struct hpcap_raw_record *r)
 {
+	int hex = *(const int *)arg;
 	uint32_t k;
 
 	printf("%u.%09u %u %u", r->sec, r->nsec, r->caplen, r->len);
@@ -76,12 +80,34 @@ static void usage(void)
 	       "  -q, --quiet             no summary on stderr\n"
 	       "  -h, --help              show this help\n"
 	       "  -V, --version           show the version\n"
-	       "\n"
+	       "\n", cli_prog);
+	pipecli_usage();
+	printf("\n"
 	       "Exit status: 0 done; 1 an error stopped the capture; 2 usage.\n"
 	       "\n"
-	       "Example:\n"
-	       "  %s --print --count 10 0 0 null\n",
+	       "Examples:\n"
+	       "  %s --print --count 10 0 0 null\n"
+	       "  %s --print -f 'tcp port 80' --format pcapng --split-size 100M 0 0 /data\n",
 	       cli_prog, cli_prog);
+}
+
+static int raw_sink(void *arg, const struct hpcap_raw_record *rec)
+{
+	struct hpcap_raw_writer *w = arg;
+
+	if (hpcap_raw_writer_put(w, rec->sec, rec->nsec, rec->caplen, rec->len,
+				 rec->data) < 0) {
+		cli_err("%s", hpcap_raw_writer_geterr(w));
+		return -1;
+	}
+	return 0;
+}
+
+static int null_sink(void *arg, const struct hpcap_raw_record *rec)
+{
+	(void)arg;
+	(void)rec;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -95,23 +121,26 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		PIPECLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct pipecli_loop lo = { .stop = &stop_now };
+	struct pipecli pc;
 	struct hpcap_raw_writer_opts wo = { 0 };
 	struct hpcap_raw_writer *w = NULL;
 	struct hpcap_queue_stats s0;
-	struct hpcap_raw_record rec;
 	struct hpcap_handle *h;
 	struct names nm = { 0 };
 	char errbuf[HPCAP_ERRBUF_SIZE], b[32];
-	uint64_t count = 0, frames = 0, bytes = 0, duration = 0;
-	int c, print = 0, hex = 0, lossy = 0, quiet = 0, ret = 0, st;
+	uint64_t count = 0, duration = 0;
+	int c, print = 0, hex = 0, lossy = 0, quiet = 0, ret = 0;
 	struct sigaction sa;
-	time_t t0;
 
 	cli_init(argv[0]);
+	pipecli_init(&pc);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "pxc:d:lqhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "pxc:d:lqhV" PIPECLI_SHORT, opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'p': print = 1; break;
 		case 'x': hex = 1; break;
@@ -121,7 +150,9 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
-		default: cli_bad_option(argc, argv, optopt);
+		default:
+			if (!pipecli_parse(&pc, c, optarg))
+				cli_bad_option(argc, argv, optopt);
 		}
 	}
 	if (argc - optind != 3)
@@ -136,12 +167,20 @@ int main(int argc, char **argv)
 			cli_usage_error("%s is not a directory (create it first, or give 'null')",
 					nm.dir);
 	}
+	pipecli_check(&pc, nm.dir);
+	pc.quiet = quiet;
 	if (hpcap_open(&h, nm.adapter, nm.queue, lossy ? HPCAP_OPEN_LOSSY : 0,
 		       errbuf) < 0) {
 		cli_err("%s", errbuf);
 		return 1;
 	}
-	if (nm.dir) {
+	if (pc.any) {
+		if (pipecli_start(&pc, nm.dir, nm.adapter, nm.queue,
+				  hpcap_info(h)->file_size, 1, 0, 1) < 0) {
+			hpcap_close(h);
+			return 1;
+		}
+	} else if (nm.dir) {
 		wo.file_size = hpcap_info(h)->file_size;
 		wo.create = create_file;
 		wo.create_arg = &nm;
@@ -157,38 +196,20 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (hpcap_queue_stats(h, &s0) < 0)
 		memset(&s0, 0, sizeof(s0));
-	t0 = time(NULL);
-	while (!stop_now && (!count || frames < count) &&
-	       (!duration || time(NULL) - t0 < (time_t)duration)) {
-		st = hpcap_next(h, &rec, 200);
-		if (st < 0) {
-			if (st != -ENODEV) {
-				cli_err("%s", hpcap_geterr(h));
-				ret = 1;
-			}
-			break;
-		}
-		if (!st)
-			continue;
-		if (lossy) {
-			/* The producer may lap a lossy listener: copy, then
-			 * keep the frame only if it was still intact. */
-			memcpy(copy, rec.data, rec.caplen);
-			if (!hpcap_frame_valid(h))
-				continue;
-			rec.data = copy;
-		}
-		if (w && hpcap_raw_writer_put(w, rec.sec, rec.nsec, rec.caplen,
-					      rec.len, rec.data) < 0) {
-			cli_err("%s", hpcap_raw_writer_geterr(w));
-			ret = 1;
-			break;
-		}
-		if (print)
-			dump(&rec, hex);
-		frames++;
-		bytes += rec.caplen;
+	lo.count = count;
+	lo.duration = duration;
+	lo.lossy = lossy;
+	if (!pc.any) {
+		lo.sink = w ? raw_sink : null_sink;
+		lo.sink_arg = w;
 	}
+	if (print) {
+		lo.show = dump;
+		lo.show_arg = &hex;
+	}
+	ret = pipecli_loop(&pc, h, &lo);
+	if (pc.any && pipecli_finish(&pc) < 0)
+		ret = 1;
 	if (w && hpcap_raw_writer_close(w, errbuf) < 0) {
 		cli_err("%s", errbuf);
 		ret = 1;
@@ -199,8 +220,8 @@ int main(int argc, char **argv)
 		if (hpcap_queue_stats(h, &s1) < 0)
 			s1 = s0;
 		fprintf(stderr, "%s: %llu frames received (%s); lost: %llu because the buffer was full, %llu overwritten before this lossy listener read them\n",
-			cli_prog, (unsigned long long)frames,
-			cli_fmt_bytes(b, sizeof(b), bytes),
+			cli_prog, (unsigned long long)lo.frames,
+			cli_fmt_bytes(b, sizeof(b), lo.bytes),
 			(unsigned long long)(s1.client_lost_frames -
 					     s0.client_lost_frames),
 			(unsigned long long)hpcap_lost_frames(h));

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# hpcap-status.bash - live view of every hpcap adapter: flags, RX rate and
+# totals, losses by cause (NIC, buffer, no client), time without losses,
+# listeners and buffer use per queue, hugepage state.  --once and --json for
+# scripts.
+set -euo pipefail
+PROG=hpcap-status
+
+usage() {
+	cat <<'USAGE'
+Usage: hpcap-status [-i SEC] [--once] [--json] [-c FILE]
+
+Shows, for every adapter of the hpcap module (native ports hpcap<i> and
+generic captures), refreshed every SEC seconds until q or Ctrl-C:
+  FLAGS      L link up; C client losses (a full buffer dropped frames: a
+             capture program is too slow or stopped); D no client (a queue
+             has no listener, its frames are discarded); E receive errors
+             (CRC, length); "-" where a flag is off.  C and E are about the
+             last interval.
+  RX         rate (bits/s, frames/s) of what the port received, and totals
+  LOST NOW   frames/s lost in the last interval, by cause:
+               nic  the NIC dropped them (missed, no descriptor)
+               buf  the buffer was full (slow client)
+               nocl nobody was listening
+             and the % of what arrived
+  TOTAL LOST frames lost since attach, with the same split, and its %
+  NO LOSS    time since the last loss (from the monitor logs when there are
+             some, else since hpcap-status started: shown as ">=")
+  QUEUES     per queue: listeners, and how full the buffer is for its
+             slowest listener
+and the hugepage state (hugetlbfs pages, mount, adapters whose buffers are
+in 2 MiB pages).
+
+Options:
+  -i, --interval SEC  seconds between refreshes, and the span of the rates
+                      with --once (default 1; may be a fraction, e.g. 0.5)
+      --once          one sample over SEC seconds, printed once, then exit
+      --json          print one JSON object (implies --once): see
+                      doc/operations.md for its fields
+  -c, --config FILE   params.cfg, for monitor_basedir (default
+                      /etc/hpcap/params.cfg; optional)
+  -h, --help          this help
+
+Exit status: 0; 1 if the module is not loaded.
+USAGE
+}
+
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+lib=""
+for lib in "${HPCAP_LIB:-}" "$here/hpcap-lib.bash" "@HPCAP_DATADIR@/hpcap-lib.bash" "$here/../share/hpcap/hpcap-lib.bash"; do
+	[ -n "$lib" ] && [ -r "$lib" ] && break
+done
+[ -r "$lib" ] || { echo "$PROG: cannot find hpcap-lib.bash (reinstall hpcap, or set HPCAP_LIB)" >&2; exit 1; }
+# shellcheck source=hpcap-lib.bash
+. "$lib"
+
+interval=1 once=0 json=0 config=$HPCAP_DEFAULT_CONFIG
+while [ $# -gt 0 ]; do
+	case $1 in
+	-i | --interval)
+		{ [ $# -ge 2 ] && [[ $2 =~ ^[0-9]+(\.[0-9]+)?$ ]] && [[ $2 =~ [1-9] ]]; } || usage_error "$1 needs a number of seconds"
+		interval=$2; shift 2 ;;
+	--once) once=1; shift ;;
+	--json) json=1; once=1; shift ;;
+	-c | --config) [ $# -ge 2 ] || usage_error "$1 needs a file"; config=$2; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage_error "unknown argument '$1'" ;;
+	esac
+done
+module_loaded || die "the hpcap module is not loaded (no /sys/class/hpcap): run install_hpcap.bash"
+
+basedir=/var/log/hpcap
+if [ -r "$config" ]; then
+	basedir=$(awk -F= '/^[[:space:]]*monitor_basedir[[:space:]]*=/ { v = $2; gsub(/^[[:space:]"'\'']+|[[:space:]"'\'']+$/, "", v); print v }' "$config")
+	basedir=${basedir:-/var/log/hpcap}
+fi
+state=$(mktemp)
+trap 'rm -f "$state"' EXIT
+start=$(date +%s)
+
+# last_loss NAME: "epoch known" of the last loss the monitor log shows
+last_loss() {
+	local f e
+	f=$(week_dir "$basedir")/$1
+	if [ -r "$f" ]; then
+		e=$(tac "$f" | awk 'NF == 5 && $5 > 0 { print $1; exit }')
+		[ -n "$e" ] || e=$(awk 'NF == 5 { print $1; exit }' "$f")
+		[ -n "$e" ] && { echo "$e 1"; return; }
+	fi
+	echo "$start 0"
+}
+
+# The state file: "name last_loss_epoch known", kept between refreshes.
+init_state() {
+	local name
+	for name in $(adapters | awk '{ print $2 }'); do
+		grep -q "^$name " "$state" || echo "$name $(last_loss "$name")" >>"$state"
+	done
+}
+
+hugeinfo() {
+	echo "$(meminfo HugePages_Total) $(meminfo HugePages_Free) $(meminfo HugePages_Rsvd) $(meminfo Hugepagesize)" \
+		"$(hugetlbfs_mounts | paste -sd, -) $(huge_adapters | paste -sd, -)"
+}
+
+# render PREV CUR: the view (table or JSON) of two snapshots; updates the state
+render() {
+	awk -v prev="$1" -v cur="$2" -v json="$json" -v statefile="$state" -v host="$(hostname)" \
+		-v huge="$(hugeinfo)" -v now="$(date +%s)" -v nowtxt="$(date '+%Y-%m-%d %H:%M:%S')" '
+	function bits(v) { return v >= 1e9 ? sprintf("%.2f Gb/s", v / 1e9) : v >= 1e6 ? sprintf("%.1f Mb/s", v / 1e6) : v >= 1e3 ? sprintf("%.1f kb/s", v / 1e3) : sprintf("%.0f b/s", v) }
+	function cnt(v, u) { if (u != "") u = " " u
+		return v >= 1e9 ? sprintf("%.2fG%s", v / 1e9, u) : v >= 1e6 ? sprintf("%.2fM%s", v / 1e6, u) : v >= 1e3 ? sprintf("%.1fk%s", v / 1e3, u) : sprintf("%.0f%s", v, u) }
+	function bytes(v) { return v >= 1e12 ? sprintf("%.2f TB", v / 1e12) : v >= 1e9 ? sprintf("%.2f GB", v / 1e9) : v >= 1e6 ? sprintf("%.1f MB", v / 1e6) : v >= 1e3 ? sprintf("%.1f kB", v / 1e3) : sprintf("%.0f B", v) }
+	function dur(s,   h, m) { h = int(s / 3600); m = int((s % 3600) / 60); s = s % 60
+		return h >= 24 ? sprintf("%dd%02dh%02dm", h / 24, h % 24, m) : sprintf("%dh%02dm%02ds", h, m, s) }
+	function pct(a, b) { return b > 0 ? 100 * a / b : 0 }
+	BEGIN {
+		while ((getline line < statefile) > 0) { split(line, f, " "); ll[f[1]] = f[2]; llk[f[1]] = f[3] }
+		close(statefile)
+		np = split(prev, pl, "\n")
+		for (k = 1; k <= np; k++) { split(pl[k], f, " "); if (f[2] != "") P[f[2]] = pl[k] }
+		nc = split(cur, cl, "\n")
+		split(huge, hg, " ")
+		if (!json) {
+			printf "hpcap-status  %s  %s\n", host, nowtxt
+			printf "%-3s %-12s %-5s %-24s %-22s %-26s %-8s %-30s %-11s %s\n", "#", "IFACE", "FLAGS", "RX RATE", "RX TOTAL", "LOST NOW nic/buf/nocl", "LOST %", "TOTAL LOST nic/buf/nocl", "NO LOSS", "QUEUES listeners (buffer use)"
+		} else {
+			printf "{\"time\":%s,\"host\":\"%s\",\"interfaces\":[", now, host
+		}
+		out = 0
+		for (k = 1; k <= nc; k++) {
+			n = split(cl[k], c, " ")
+			if (n < 20) continue
+			name = c[2]
+			# id name source nq | t rx_f rx_b cap_f cap_b cl_f cl_b nc_f nc_b dup miss err link lst buf used
+			havep = (name in P)
+			if (havep) split(P[name], p, " "); else for (j = 1; j <= n; j++) p[j] = c[j]
+			dt = (c[5] - p[5]) / 1e9
+			if (dt <= 0 || c[6] < p[6]) { dt = 0 }
+			drx = c[6] - p[6]; dby = c[7] - p[7]; dcl = c[10] - p[10]; dnc = c[12] - p[12]
+			dmiss = c[15] - p[15]; derr = c[16] - p[16]
+			if (dt > 0) { pps = drx / dt; bps = 8 * dby / dt; lnic = dmiss / dt; lbuf = dcl / dt; lnc = dnc / dt }
+			else { pps = bps = lnic = lbuf = lnc = 0 }
+			lostnow = dmiss + dcl + dnc
+			lpct = pct(lostnow, drx + dmiss)
+			tot_nic = c[15]; tot_buf = c[10]; tot_nc = c[12]; tot = tot_nic + tot_buf + tot_nc
+			tpct = pct(tot, c[6] + c[15])
+			nq = split(c[18], lq, ","); split(c[20], uq, ",")
+			noclient = 0; qs = ""; qj = ""
+			for (q = 1; q <= nq; q++) {
+				if (lq[q] == 0) noclient = 1
+				use = pct(uq[q], c[19])
+				qs = qs sprintf("%sq%d:%d (%.0f%%)", q > 1 ? " " : "", q - 1, lq[q], use)
+				qj = qj sprintf("%s{\"queue\":%d,\"listeners\":%d,\"buffer_used_pct\":%.1f}", q > 1 ? "," : "", q - 1, lq[q], use)
+			}
+			flags = (c[17] == 1 ? "L" : "-") (dcl > 0 ? "C" : "-") (noclient ? "D" : "-") (derr > 0 ? "E" : "-")
+			if (!(name in ll)) { ll[name] = now; llk[name] = 0 }
+			if (lostnow > 0) { ll[name] = now; llk[name] = 1 }
+			since = now - ll[name]
+			if (!json) {
+				printf "%-3s %-12s %-5s %-24s %-22s %-26s %-8s %-30s %-11s %s\n", c[1], name, flags,
+					bits(bps) " " cnt(pps, "pps"), bytes(c[7]) " " cnt(c[6], "pkt"),
+					sprintf("%.0f/%.0f/%.0f pps", lnic, lbuf, lnc), sprintf("%.3f%%", lpct),
+					sprintf("%s (%s/%s/%s) %.3f%%", cnt(tot, ""), cnt(tot_nic, ""), cnt(tot_buf, ""), cnt(tot_nc, ""), tpct),
+					(llk[name] ? "" : ">=") dur(since), qs
+			} else {
+				printf "%s{\"adapter\":%d,\"iface\":\"%s\",\"source\":\"%s\",\"flags\":\"%s\",\"link\":%s,", out ? "," : "", c[1], name, c[3], flags, c[17] == 1 ? "true" : "false"
+				printf "\"interval\":%.3f,\"rx_bps\":%.0f,\"rx_pps\":%.0f,\"rx_frames\":%.0f,\"rx_bytes\":%.0f,\"captured_frames\":%.0f,", dt, bps, pps, c[6], c[7], c[8]
+				printf "\"lost_pps\":{\"nic\":%.0f,\"buffer\":%.0f,\"noclient\":%.0f},\"lost_pct\":%.4f,", lnic, lbuf, lnc, lpct
+				printf "\"lost\":{\"nic\":%.0f,\"buffer\":%.0f,\"noclient\":%.0f},\"lost_total\":%.0f,\"lost_total_pct\":%.4f,", tot_nic, tot_buf, tot_nc, tot, tpct
+				printf "\"dup_frames\":%.0f,\"rx_errors\":%.0f,\"no_loss_seconds\":%d,\"no_loss_known\":%s,\"buffer_bytes\":%.0f,\"queues\":[%s]}", c[14], c[16], since, llk[name] ? "true" : "false", c[19], qj
+			}
+			out++
+			seen[name] = 1
+		}
+		if (!json) {
+			if (!out) print "(no adapter: nothing is captured; see install_hpcap.bash)"
+			printf "hugepages: %s of %s free (%s reserved, %s kB each); hugetlbfs: %s; 2 MiB-page buffers: %s\n", hg[2], hg[1], hg[3], hg[4], hg[5] != "" ? hg[5] : "not mounted", hg[6] != "" ? "adapters " hg[6] : "none"
+		} else {
+			printf "],\"hugepages\":{\"total\":%d,\"free\":%d,\"reserved\":%d,\"size_kb\":%d,\"mounts\":\"%s\",\"huge_adapters\":\"%s\"}}\n", hg[1], hg[2], hg[3], hg[4], hg[5], hg[6]
+		}
+		for (name in seen) print name, ll[name], llk[name] > statefile
+	}'
+}
+
+init_state
+prev=$(snapshot)
+if [ "$once" = 1 ]; then
+	sleep "$interval"
+	render "$prev" "$(snapshot)"
+	exit 0
+fi
+# Live view: redraw in place; q quits.
+if [ -t 1 ]; then
+	tput civis 2>/dev/null || true
+	trap 'tput cnorm 2>/dev/null || true; rm -f "$state"; echo' EXIT
+	trap 'exit 0' INT TERM
+fi
+while :; do
+	key=""
+	if [ -t 0 ]; then
+		read -rsn1 -t "$interval" key || true
+	else
+		sleep "$interval"
+	fi
+	[ "$key" = q ] && exit 0
+	cur=$(snapshot)
+	init_state
+	view=$(render "$prev" "$cur")
+	if [ -t 1 ]; then printf '\033[H\033[2J%s\n' "$view"; else printf '%s\n\n' "$view"; fi
+	prev=$cur
+done

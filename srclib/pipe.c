@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * pipe.c - the per-frame capture pipeline: frames in, finished files out.
+ *
+ *   frame -> split decision -> encoder (RAW | pcap | pcapng)
+ *         -> [seekable zstd, frames start on records] -> outfile
+ *            (O_DIRECT, SHA-256 of the bytes written) -> "<name>.pending"
+ *   file done -> fdatasync, sidecar, rename to <name>, callback, post hook
+ */
+#define _GNU_SOURCE
+#include "pipeline_int.h"
+#include "capfmt.h"
+#include "hpcap_framing.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct hpcap_pipe {
+	struct hpcap_pipe_opts o;
+	char *dir, *fmt;
+	char ext[32];
+	struct hpcap_split split;
+	int open;
+	struct outfile out;
+	struct hpcap_zsk_writer *z;
+	struct hpcap_sha256 sha;
+	struct hpcap_file_facts cur;
+	unsigned files, seq;
+	uint64_t frames, bytes;
+	void (*cb)(void *, const struct hpcap_file_facts *, int);
+	void *cb_arg;
+	char err[HPCAP_ERRBUF_SIZE];
+};
+
+const char *hpcap_out_format_name(enum hpcap_out_format f)
+{
+	return f == HPCAP_OUT_PCAP ? "pcap" : f == HPCAP_OUT_PCAPNG ? "pcapng"
+								    : "raw";
+}
+
+int hpcap_out_format_parse(const char *s)
+{
+	if (!strcmp(s, "raw"))
+		return HPCAP_OUT_RAW;
+	if (!strcmp(s, "pcap"))
+		return HPCAP_OUT_PCAP;
+	if (!strcmp(s, "pcapng"))
+		return HPCAP_OUT_PCAPNG;
+	return -EINVAL;
+}
+
+const char *hpcap_close_reason_name(int reason)
+{
+	switch (reason) {
+	case HPCAP_CLOSE_TIME: return "time";
+	case HPCAP_CLOSE_SIZE: return "size";
+	case HPCAP_CLOSE_SLICE: return "slice";
+	case HPCAP_CLOSE_END: return "end";
+	default: return "unknown";
+	}
+}
+
+int hpcap_pipe_open(struct hpcap_pipe **pp, const struct hpcap_pipe_opts *o,
+		    char *errbuf)
+{
+	struct hpcap_pipe *p;
+	int err;
+
+	*pp = NULL;
+	if (!o->names.dir) {
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "no output directory");
+		return -EINVAL;
+	}
+	err = hpcap_name_check(o->names.fmt, errbuf);
+	if (err)
+		return err;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "out of memory");
+		return -ENOMEM;
+	}
+	p->o = *o;
+	p->dir = strdup(o->names.dir);
+	p->fmt = o->names.fmt ? strdup(o->names.fmt) : NULL;
+	if (!p->dir || (o->names.fmt && !p->fmt)) {
+		hpcap_pipe_close(p, NULL);
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "out of memory");
+		return -ENOMEM;
+	}
+	p->o.names.dir = p->dir;
+	p->o.names.fmt = p->fmt;
+	snprintf(p->ext, sizeof(p->ext), ".%s%s", hpcap_out_format_name(o->format),
+		 o->zstd ? ".zst" : "");
+	p->o.names.ext = p->ext;
+	if (!p->o.snaplen)
+		p->o.snaplen = 65535;
+	if (!p->o.idle_grace_ns)
+		p->o.idle_grace_ns = 1000000000ull;
+	if (o->format == HPCAP_OUT_RAW && p->o.raw_file_size &&
+	    p->o.raw_file_size < 2 * HPCAP_RAW_HDR_LEN + HPCAP_MAX_CAPLEN)
+		p->o.raw_file_size = 0;	/* too small to hold every frame */
+	hpcap_split_init(&p->split, o->split_ns);
+	*pp = p;
+	return 0;
+}
+
+void hpcap_pipe_on_file(struct hpcap_pipe *p,
+			void (*cb)(void *, const struct hpcap_file_facts *, int),
+			void *arg)
+{
+	p->cb = cb;
+	p->cb_arg = arg;
+}
+
+static int perr(struct hpcap_pipe *p, int code, const char *msg)
+{
+	snprintf(p->err, sizeof(p->err), "%s", msg);
+	return code;
+}
+
+/* Room for n bytes of the (uncompressed) file, in one piece. */
+static uint8_t *reserve(struct hpcap_pipe *p, size_t n)
+{
+	uint8_t *b = p->z ? hpcap_zsk_reserve(p->z, n)
+			  : outfile_reserve(&p->out, n);
+
+	if (!b)
+		perr(p, -EIO, p->z ? hpcap_zsk_writer_geterr(p->z) : p->out.err);
+	return b;
+}
+
+static void commit(struct hpcap_pipe *p, size_t n)
+{
+	if (p->z)
+		hpcap_zsk_commit(p->z, n);
+	else
+		outfile_commit(&p->out, n);
+	p->cur.data_bytes += n;
+}
+
+static int open_file(struct hpcap_pipe *p, time_t t)
+{
+	char eb[HPCAP_ERRBUF_SIZE];
+	int fd, err;
+
+	memset(&p->cur, 0, sizeof(p->cur));
+	fd = hpcap_pending_create(p->cur.path, sizeof(p->cur.path), &p->o.names,
+				  t, p->seq, p->o.direct ? O_DIRECT : 0, eb);
+	if (fd < 0)
+		return perr(p, fd, eb);
+	err = outfile_fdopen(&p->out, fd, p->cur.path);
+	if (err)
+		return perr(p, err, p->out.err);
+	p->out.sync_on_close = 1;
+	if (p->o.sha256) {
+		hpcap_sha256_init(&p->sha);
+		p->out.hash = &p->sha;
+	}
+	if (p->o.zstd) {
+		err = zsk_writer_attach(&p->z, &p->out, &p->o.zsk, eb);
+		if (err) {
+			outfile_abort(&p->out);
+			return perr(p, err, eb);
+		}
+	}
+	p->open = 1;
+	p->cur.index = p->seq++;
+	p->cur.adapter = p->o.names.adapter;
+	p->cur.queue = p->o.names.queue;
+	p->cur.format = p->o.format;
+	p->cur.zstd = p->o.zstd;
+	p->cur.period_start_ns = p->o.split_ns ? p->split.start_ns : 0;
+	if (p->o.format != HPCAP_OUT_RAW) {
+		enum hpcap_pcap_format f = p->o.format == HPCAP_OUT_PCAPNG
+						   ? HPCAP_PCAPNG : HPCAP_PCAP_NSEC;
+		uint8_t *b = reserve(p, CAPFMT_HDR_MAX);
+
+		if (!b)
+			return -EIO;
+		commit(p, capfmt_file_header(b, f, p->o.snaplen));
+	}
+	return 0;
+}
+
+/* Finish the open file: closing padding (RAW), seek table (zstd), flush,
+ * sidecar, rename, then the callback and the hook. */
+static int close_file(struct hpcap_pipe *p, int reason)
+{
+	char eb[HPCAP_ERRBUF_SIZE];
+	int err = 0, hook_err = 0;
+
+	if (!p->open)
+		return 0;
+	p->open = 0;
+	if (p->o.format == HPCAP_OUT_RAW) {
+		uint8_t *b = reserve(p, HPCAP_RAW_HDR_LEN);
+		struct hpcap_raw_hdr h;
+
+		if (!b)
+			err = -EIO;
+		else {
+			hpcap_padding_hdr(&h, HPCAP_RAW_HDR_LEN);
+			memcpy(b, &h, sizeof(h));
+			commit(p, HPCAP_RAW_HDR_LEN);
+		}
+	}
+	if (p->z) {
+		if (!err && zsk_writer_finish(p->z, eb) < 0)
+			err = perr(p, -EIO, eb);
+		else if (err)
+			zsk_writer_abort(p->z);
+		p->z = NULL;
+	}
+	if (err) {
+		outfile_abort(&p->out);
+		return err;
+	}
+	err = outfile_close(&p->out);
+	if (err)
+		return perr(p, err, p->out.err);
+	p->cur.bytes = p->out.written;
+	if (p->o.sha256) {
+		uint8_t d[32];
+
+		hpcap_sha256_final(&p->sha, d);
+		hpcap_sha256_hex(d, p->cur.sha256);
+		snprintf(p->cur.sidecar, sizeof(p->cur.sidecar), "%s.sha256",
+			 p->cur.path);
+	}
+	err = hpcap_pending_commit(p->cur.path, p->o.sha256 ? p->cur.sha256
+							     : NULL, eb);
+	if (err)
+		return perr(p, err, eb);
+	p->cur.reason = reason;
+	p->files++;
+	p->bytes += p->cur.bytes;
+	if (p->o.hooks)
+		hook_err = hpcap_hookq_submit(p->o.hooks, &p->cur);
+	if (p->cb)
+		p->cb(p->cb_arg, &p->cur, hook_err);
+	return 0;
+}
+
+int hpcap_pipe_close_file(struct hpcap_pipe *p, int reason)
+{
+	hpcap_split_closed(&p->split);
+	return close_file(p, reason);
+}
+
+int hpcap_pipe_put(struct hpcap_pipe *p, uint32_t sec, uint32_t nsec,
+		   uint32_t caplen, uint32_t len, const uint8_t *data)
+{
+	uint64_t ts = (uint64_t)sec * 1000000000u + nsec;
+	enum hpcap_out_format fmt = p->o.format;
+	size_t rec;
+	int reason = 0, too_big = 0, slice = 0, err;
+	uint8_t *b;
+
+	if (fmt == HPCAP_OUT_RAW) {
+		if (caplen > HPCAP_MAX_CAPLEN)
+			caplen = HPCAP_MAX_CAPLEN;
+		if (len > HPCAP_MAX_LEN)
+			len = HPCAP_MAX_LEN;
+		if (caplen > len)
+			len = caplen;
+		rec = HPCAP_RAW_HDR_LEN + caplen;
+	} else {
+		rec = capfmt_record_len(fmt == HPCAP_OUT_PCAPNG ? HPCAP_PCAPNG
+							       : HPCAP_PCAP_NSEC,
+					caplen);
+	}
+	if (p->open) {
+		/* RAW files end with a padding header: count it in. */
+		uint64_t after = p->cur.data_bytes + rec +
+				 (fmt == HPCAP_OUT_RAW ? HPCAP_RAW_HDR_LEN : 0);
+
+		too_big = p->o.split_bytes && after > p->o.split_bytes;
+		slice = fmt == HPCAP_OUT_RAW && p->o.raw_file_size &&
+			after > p->o.raw_file_size;
+	}
+	reason = hpcap_split_frame(&p->split, ts, too_big || slice);
+	if (reason) {
+		if (reason == HPCAP_CLOSE_SIZE && !too_big)
+			reason = HPCAP_CLOSE_SLICE;
+		err = close_file(p, reason);
+		if (err)
+			return err;
+	}
+	if (!p->open && p->o.max_files && p->files >= p->o.max_files)
+		return 1;	/* as many files as asked for: stop */
+	if (!p->open) {
+		time_t t = p->o.split_ns ? (time_t)(p->split.start_ns / 1000000000u)
+					 : (time_t)sec;
+
+		err = open_file(p, t);
+		if (err)
+			return err;
+	}
+	b = reserve(p, rec);
+	if (!b)
+		return -EIO;
+	if (fmt == HPCAP_OUT_RAW) {
+		struct hpcap_raw_hdr h;
+
+		if (!sec && !nsec)
+			nsec = 1;	/* a zero time would read as padding */
+		h.sec = htole32(sec);
+		h.nsec = htole32(nsec);
+		h.caplen = htole16((uint16_t)caplen);
+		h.len = htole16((uint16_t)len);
+		memcpy(b, &h, sizeof(h));
+		memcpy(b + sizeof(h), data, caplen);
+	} else {
+		capfmt_record(b, fmt == HPCAP_OUT_PCAPNG ? HPCAP_PCAPNG
+							: HPCAP_PCAP_NSEC,
+			      sec, nsec, caplen, len, data);
+	}
+	commit(p, rec);
+	if (!p->cur.frames) {
+		p->cur.first_sec = sec;
+		p->cur.first_nsec = nsec;
+	}
+	p->cur.last_sec = sec;
+	p->cur.last_nsec = nsec;
+	p->cur.frames++;
+	p->frames++;
+	return 0;
+}
+
+int hpcap_pipe_tick(struct hpcap_pipe *p, uint64_t now_ns)
+{
+	if (!p->open || !hpcap_split_idle(&p->split, now_ns, p->o.idle_grace_ns))
+		return 0;
+	return hpcap_pipe_close_file(p, HPCAP_CLOSE_TIME);
+}
+
+unsigned hpcap_pipe_files(const struct hpcap_pipe *p)
+{
+	return p->files;
+}
+
+uint64_t hpcap_pipe_frames(const struct hpcap_pipe *p)
+{
+	return p->frames;
+}
+
+uint64_t hpcap_pipe_bytes(const struct hpcap_pipe *p)
+{
+	return p->bytes + (p->open ? outfile_size(&p->out) : 0);
+}
+
+const char *hpcap_pipe_geterr(const struct hpcap_pipe *p)
+{
+	return p->err;
+}
+
+int hpcap_pipe_close(struct hpcap_pipe *p, char *errbuf)
+{
+	int err = 0;
+
+	if (!p)
+		return 0;
+	if (p->open) {
+		err = close_file(p, HPCAP_CLOSE_END);
+		if (err && errbuf)
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s", p->err);
+	}
+	if (p->open) {		/* failed half-way: leave it pending */
+		zsk_writer_abort(p->z);
+		outfile_abort(&p->out);
+	}
+	free(p->dir);
+	free(p->fmt);
+	free(p);
+	return err;
+}
