@@ -223,6 +223,9 @@ struct hpcap_hook_opts {
 	const char *cmd;	/**< run as /bin/sh -c 'CMD "$@"' with the path */
 	unsigned max_running;	/**< concurrent hooks; 0 = 1 */
 	unsigned max_pending;	/**< waiting to start; 0 = 16 */
+	int nice;		/**< added to the hooks' nice value; 0 = 10,
+				     negative = none (hooks yield the CPU to
+				     the capture) */
 };
 
 /** A hook that ended (or could not start). */
@@ -241,13 +244,13 @@ int hpcap_hookq_open(struct hpcap_hookq **q, const struct hpcap_hook_opts *o,
 		     char *errbuf);
 /**
  * Run the hook for a file, or queue it if max_running hooks run already.
- * Never blocks.  The command's environment gets the facts (HPCAP_FILE,
+ * Never blocks.  A command that cannot start is reported by the return
+ * value only (no event).  The command's environment gets the facts (HPCAP_FILE,
  * HPCAP_FILE_BYTES, ... see doc/pipeline.md); its standard output goes to
- * the caller's standard error, and it runs in a process group of its own
- * (a terminal's Ctrl-C does not reach it).
+ * the caller's standard error, it runs in a process group of its own
+ * (a terminal's Ctrl-C does not reach it) and at a lower priority (nice).
  * @return 0; -EAGAIN when the queue is full (this file's hook is skipped
- *   and counted); another negative code if it could not be started (an
- *   event reports that too).
+ *   and counted); another negative code if it could not be started.
  */
 int hpcap_hookq_submit(struct hpcap_hookq *q, const struct hpcap_file_facts *f);
 /**

@@ -86,10 +86,11 @@ interactive=0
 
 ask() { # ask VAR QUESTION DEFAULT
 	local -n _v=$1
-	local a
-	read -r -p "$2 [$3]: " a || true
-	_v=${a:-$3}
+	local _ans=""
+	read -r -p "$2 [$3]: " _ans || true
+	_v=${_ans:-$3}
 }
+a=""
 
 # ---- the machine
 declare -A NODE_OF=() SIBS=() TAKEN=()

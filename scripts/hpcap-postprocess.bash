@@ -47,13 +47,13 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [[ $inst =~ ^([0-9]+)[_-]([0-9]+)$ ]] || usage_error "which queue? give <adapter>_<queue>, e.g. 0_0"
+export HPCAP_ADAPTER=$((10#${BASH_REMATCH[1]})) HPCAP_QUEUE=$((10#${BASH_REMATCH[2]}))
 cfg_load "$config"
 cmd=$(cfg postprocess_cmd "")
 if [ -z "$cmd" ]; then
 	say "no postprocess_cmd in $config: nothing to do"
 	exit 0
 fi
-export HPCAP_ADAPTER=$((10#${BASH_REMATCH[1]})) HPCAP_QUEUE=$((10#${BASH_REMATCH[2]}))
 export HPCAP_DIR
 HPCAP_DIR=$(cfg capture_dir /var/lib/hpcap)/hpcap${HPCAP_ADAPTER}_$HPCAP_QUEUE
 export HPCAP_RESULT=${SERVICE_RESULT:-manual}

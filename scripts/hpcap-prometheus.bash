@@ -63,7 +63,7 @@ if [ "$out" != - ]; then
 fi
 
 metrics() {
-	local up=0 id name src nq _c q d k v buf wp rp min l ql
+	local up=0 id name src nq _c q d k v buf wp rp min l ql txt
 	module_loaded && up=1
 	printf '# HELP hpcap_up 1 if the hpcap module is loaded.\n# TYPE hpcap_up gauge\nhpcap_up %s\n' "$up"
 	[ "$up" = 1 ] || return 0
@@ -82,13 +82,15 @@ metrics() {
 				d=$(qdir "$id" "$q")
 				[ -r "$d/stats" ] || continue
 				ql="$l,queue=\"$q\""
-				while read -r k v; do echo "$k {$ql} $v"; done <"$d/stats"
+				slurp txt "$d/stats"
+				while read -r k v; do [ -z "$k" ] || echo "$k {$ql} $v"; done <<<"$txt"
 				rd buf "$d/buf_size"
 				rd wp "$d/write_pos"
 				min=$wp
+				slurp txt "$d/listeners"
 				while read -r _ _ rp _; do
 					[ -n "$rp" ] && [ "$rp" -lt "$min" ] && min=$rp
-				done 2>/dev/null <"$d/listeners"
+				done <<<"$txt"
 				echo "buffer {$ql} $buf"
 				echo "buffer_used {$ql} $((wp - min))"
 			done

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@ struct job {
 struct hpcap_hookq {
 	char *script;		/* CMD "$@" */
 	unsigned max_running, max_pending;
+	int nice;
 	struct job *run;	/* max_running slots, pid 0 = free */
 	unsigned nrun;
 	struct job *pend;	/* ring of max_pending */
@@ -65,6 +67,7 @@ int hpcap_hookq_open(struct hpcap_hookq **qp, const struct hpcap_hook_opts *o,
 	}
 	q->max_running = o->max_running ? o->max_running : 1;
 	q->max_pending = o->max_pending ? o->max_pending : 16;
+	q->nice = o->nice < 0 ? 0 : o->nice ? o->nice : 10;
 	n = strlen(o->cmd) + 8;
 	q->script = malloc(n);
 	q->run = calloc(q->max_running, sizeof(*q->run));
@@ -194,6 +197,17 @@ static int spawn(struct hpcap_hookq *q, struct job *jb)
 	if (err) {
 		jb->pid = 0;
 		return err;
+	}
+	/* Hooks yield the CPU to the capture: nice +10.  posix_spawn() has
+	 * no attribute for it (and lowering our own priority around the
+	 * call could not be undone without privileges), so it is set on the
+	 * hook's process group right after the start: that reaches whatever
+	 * the shell has started already, and what it starts later inherits
+	 * it. */
+	if (q->nice) {
+		int prio = getpriority(PRIO_PROCESS, 0) + q->nice;
+
+		setpriority(PRIO_PGRP, (id_t)jb->pid, prio > 19 ? 19 : prio);
 	}
 	jb->t0 = mono();
 	q->started++;

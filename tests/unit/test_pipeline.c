@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -392,7 +393,7 @@ static void test_hooks(void)
 		fprintf(h, "#!/bin/sh\n"
 			   "[ \"$1\" = \"$HPCAP_FILE\" ] || exit 9\n"
 			   "sleep \"${SLEEP:-0}\"\n"
-			   "echo \"$1 frames=$HPCAP_FILE_FRAMES bytes=$HPCAP_FILE_BYTES reason=$HPCAP_FILE_REASON first=$HPCAP_FILE_FIRST\" >> %s\n"
+			   "echo \"$1 frames=$HPCAP_FILE_FRAMES bytes=$HPCAP_FILE_BYTES reason=$HPCAP_FILE_REASON first=$HPCAP_FILE_FIRST nice=$(nice)\" >> %s\n"
 			   "case \"$1\" in *fail*) exit 3;; esac\n", log);
 		fclose(h);
 	}
@@ -449,6 +450,14 @@ static void test_hooks(void)
 	CHECK_EQ(ok, 3);
 	CHECK_EQ(skipped, 3);
 	CHECK_EQ(count_lines(log, NULL), 3);
+	{	/* hooks run 10 steps of nice below their caller (set just
+		 * after they start; these slept 0.3 s first) */
+		char want[32];
+		int prio = getpriority(PRIO_PROCESS, 0) + 10;
+
+		snprintf(want, sizeof(want), "nice=%d", prio > 19 ? 19 : prio);
+		CHECK_EQ(count_lines(log, want), 3);
+	}
 	hpcap_hookq_close(q);
 	unsetenv("SLEEP");
 

@@ -1,0 +1,573 @@
+#!/usr/bin/env bash
+# install_hpcap.bash - set up capture from params.cfg: check the whole file,
+# build and load hpcap.ko, bind the chosen ports, bring them up, attach the
+# generic captures, mount hugetlbfs, pin cores and start the monitors.
+# Running it again applies the file again; --uninstall undoes everything.
+# See doc/operations.md and params.cfg.sample.
+set -euo pipefail
+PROG=install_hpcap.bash
+
+usage() {
+	cat <<'USAGE'
+Usage: install_hpcap.bash [-c FILE] [--check] [--module KO] [--wait SEC] [-q]
+       install_hpcap.bash --uninstall
+
+Sets up hpcap as params.cfg says (default /etc/hpcap/params.cfg):
+  1. checks the whole file first and stops at the first error, naming the
+     key, its value and what is allowed (nothing is changed then);
+  2. builds hpcap.ko when needed (from a source tree) and loads it, with
+     the native ports' settings as module parameters;
+  3. binds the ports in mode 2/3 to hpcap (they become hpcap<i>) and brings
+     them up; gives ports in mode 1 back to their normal driver; attaches
+     the interfaces in mirror/drop mode (generic capture, adapter <i>);
+  4. mounts hugetlbfs and reserves pages when mode 3 or hugepages_reserve
+     ask for them; pins interrupts; starts the monitors;
+  5. prints what it did.
+Running it again is safe: what is already as the file says is left alone;
+a change of the native ports' settings reloads the module (refused while a
+capture program has a queue open).
+
+Options:
+  -c, --config FILE  the configuration (default /etc/hpcap/params.cfg)
+      --check        check the file and print what would be done; change
+                     nothing (needs no root)
+      --module KO    use this hpcap.ko (default: params.cfg's module=, the
+                     source tree's build, then the installed module)
+      --wait SEC     wait up to SEC seconds for the interfaces of ifs to
+                     appear (at boot, NIC drivers may still be loading)
+      --no-monitors  do not start the monitors even if monitor_enabled=1
+      --uninstall    stop the monitors, give every port back to its normal
+                     driver, unload hpcap, unmount what install mounted
+  -q, --quiet        only errors and warnings
+  -h, --help         this help
+
+Exit status: 0 done; 1 an error (the message says what to do); 2 usage.
+Examples:
+  install_hpcap.bash --check -c params.cfg
+  sudo install_hpcap.bash
+  sudo install_hpcap.bash --uninstall
+USAGE
+}
+
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+lib=""
+for lib in "${HPCAP_LIB:-}" "$here/scripts/hpcap-lib.bash" "$here/hpcap-lib.bash" \
+	"@HPCAP_DATADIR@/hpcap-lib.bash" "$here/../share/hpcap/hpcap-lib.bash"; do
+	[ -n "$lib" ] && [ -r "$lib" ] && break
+done
+[ -r "$lib" ] || { echo "$PROG: cannot find hpcap-lib.bash (reinstall hpcap, or set HPCAP_LIB)" >&2; exit 1; }
+# shellcheck source=scripts/hpcap-lib.bash
+. "$lib"
+
+config=$HPCAP_DEFAULT_CONFIG
+check=0 uninstall=0 quiet=0 monitors=1 wait_sec=0 opt_module=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	-c | --config) [ $# -ge 2 ] || usage_error "$1 needs a file"; config=$2; shift 2 ;;
+	--check) check=1; shift ;;
+	--module) [ $# -ge 2 ] || usage_error "--module needs a file"; opt_module=$2; shift 2 ;;
+	--wait) { [ $# -ge 2 ] && is_uint "$2"; } || usage_error "--wait needs a number of seconds"; wait_sec=$((10#$2)); shift 2 ;;
+	--no-monitors) monitors=0; shift ;;
+	--uninstall) uninstall=1; shift ;;
+	-q | --quiet) quiet=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage_error "unknown option '$1'" ;;
+	esac
+done
+
+log() { [ "$quiet" = 1 ] || say "$@"; }
+# run_tool NAME ARGS: a companion script, from the source tree or installed
+# beside this one (or in PATH)
+run_tool() {
+	local t=$1 p
+	shift
+	for p in "$here/scripts/$t.bash" "$here/$t.bash" "$here/$t"; do
+		[ -x "$p" ] && { "$p" "$@"; return; }
+	done
+	"$t" "$@"
+}
+
+# ------------------------------------------------------------ uninstall
+
+do_uninstall() {
+	need_root "unbinds ports and unloads the module" "--uninstall"
+	mkdir -p "$HPCAP_RUNDIR"
+	if module_loaded && [ "$(module_refcnt)" -gt 0 ]; then
+		die "hpcap is in use ($(module_users | awk '{ printf "%s%s[%s]", s, $2, $1; s = ", " }')): stop the capture programs first (systemctl stop 'hpcap-capture@*', or kill them), then run --uninstall again"
+	fi
+	run_tool stop-hpcap-monitors -q || true
+	local d pci drv n=0 name
+	# Every port bound to hpcap, or left with an override naming it.
+	for d in "$HPCAP_SYSFS"/bus/pci/devices/*; do
+		pci=${d##*/}
+		if [ "$(pci_driver "$pci")" = hpcap ] || [ "$(cat "$d/driver_override" 2>/dev/null)" = hpcap ]; then
+			drv=$(pci_handback "$pci")
+			n=$((n + 1))
+			if [ -n "$drv" ]; then
+				name=""
+				for _ in $(seq 50); do
+					name=$(pci_netdevs "$pci" | head -1)
+					[ -n "$name" ] && break
+					sleep 0.1
+				done
+				log "$pci: back to $drv${name:+ ($name)}"
+			else
+				warn "$pci: no driver took it back (modprobe its driver, then: echo $pci > /sys/bus/pci/drivers_probe)"
+			fi
+		fi
+	done
+	if module_loaded || [ -d "$HPCAP_SYSFS/module/hpcap" ]; then
+		rmmod hpcap || die "rmmod hpcap failed: see dmesg; a capture program may have opened a queue meanwhile"
+		log "hpcap unloaded"
+	fi
+	# Generic ports: promiscuous mode as it was.
+	local i spec mode promisc
+	if [ -r "$HPCAP_RUNDIR/ports" ]; then
+		while read -r i spec name pci mode promisc; do
+			: "$i$spec$pci"
+			if is_generic "$mode" && [ "$promisc" = 0 ] && netdev_exists "$name"; then
+				ip link set dev "$name" promisc off 2>/dev/null && log "$name: promiscuous mode off again"
+			fi
+		done <"$HPCAP_RUNDIR/ports"
+	fi
+	if [ -r "$HPCAP_RUNDIR/huge" ]; then
+		local what val
+		while read -r what val; do
+			case $what in
+			mounted) umount "$val" 2>/dev/null && log "hugetlbfs at $val unmounted" ;;
+			nr_hugepages) echo "$val" >"$HPCAP_PROCFS/sys/vm/nr_hugepages" && log "hugetlbfs pages back to $val" ;;
+			esac
+		done <"$HPCAP_RUNDIR/huge"
+	fi
+	rm -f "$HPCAP_RUNDIR/ports" "$HPCAP_RUNDIR/modparams" "$HPCAP_RUNDIR/huge"
+	log "uninstalled: $n port(s) given back"
+}
+
+# -------------------------------------------------------------- the plan
+
+# Module parameters for the native ports, arrays indexed by adapter number
+# (= the interface's place in ifs).
+modparams() {
+	local i last=-1 ports="" nrxq="" core="" vel="" caplen="" dup="" bufmb="" huge="" jumbo="" sep=""
+	for ((i = 0; i < NIF; i++)); do is_native "${IF_MODE[i]}" && last=$i; done
+	for ((i = 0; i <= last; i++)); do
+		if is_native "${IF_MODE[i]}"; then
+			ports+="$sep${IF_PCI[i]}" nrxq+="$sep${IF_NRXQ[i]}" core+="$sep${IF_CORE[i]}"
+			vel+="$sep${IF_VEL[i]}" caplen+="$sep${IF_CAPLEN[i]}" dup+="$sep${IF_DUP[i]}"
+			bufmb+="$sep$((IF_BUF[i] >> 20))" jumbo+="$sep${IF_JUMBO[i]}"
+			huge+="$sep$([ "${IF_MODE[i]}" = 3 ] && echo 1 || echo 0)"
+		else
+			ports+="$sep-" nrxq+="${sep}1" core+="$sep-1" vel+="${sep}0" caplen+="${sep}0"
+			dup+="${sep}0" bufmb+="${sep}0" huge+="${sep}0" jumbo+="${sep}0"
+		fi
+		sep=,
+	done
+	if [ "$last" -ge 0 ]; then
+		printf 'ports=%s nrxq=%s core=%s vel=%s caplen=%s dup=%s bufmb=%s huge=%s jumbo=%s ' \
+			"$ports" "$nrxq" "$core" "$vel" "$caplen" "$dup" "$bufmb" "$huge" "$jumbo"
+	fi
+	printf 'file_size=%s poll_idle_us=%s ts_per_frame=%s\n' "$FILE_SIZE" "$POLL_IDLE_US" "$TS_PER_FRAME"
+}
+
+# attach_req I: the generic attach request of interface I
+attach_req() {
+	local i=$1
+	echo "${IF_NAME[i]} ${IF_MODE[i]} caplen=${IF_CAPLEN[i]} queues=${IF_NRXQ[i]} bufsize=${IF_BUF[i]} filesize=$FILE_SIZE adapter=$i"
+}
+
+# nodes A N: the device nodes of N queues of adapter A
+nodes() {
+	if [ "$2" = 1 ]; then echo "/dev/hpcap_$1_0"; else echo "/dev/hpcap_$1_{0..$(($2 - 1))}"; fi
+}
+
+# describe I: one line about interface I, for the plan and the summary
+describe() {
+	local i=$1 m cores what where
+	m=${IF_MODE[i]} where=${IF_SPEC[i]}
+	[ -n "${IF_PCI[i]}" ] && [ "${IF_PCI[i]}" != "${IF_SPEC[i]}" ] && where+=" (${IF_PCI[i]})"
+	case $m in
+	1)
+		what="mode 1: left to its normal driver"
+		[ "${IF_VEL[i]}" != 0 ] && what+=", speed ${IF_VEL[i]} Mb/s"
+		[ -n "${IF_CORE[i]}" ] && what+=", interrupts on core ${IF_CORE[i]}"
+		;;
+	2 | 3)
+		cores=$(seq -s, "${IF_CORE[i]}" $((IF_CORE[i] + IF_NRXQ[i] - 1)))
+		what="mode $m: hpcap$i, ${IF_NRXQ[i]} queue(s) polled on core(s) $cores, buffers ${IF_NQ[i]} x $(human_bytes "${IF_BUF[i]}")"
+		[ "$m" = 3 ] && what+=" in 2 MiB pages"
+		what+=", caplen $([ "${IF_CAPLEN[i]}" = 0 ] && echo all || echo "${IF_CAPLEN[i]}")"
+		what+=", duplicates $([ "${IF_DUP[i]}" = 1 ] && echo removed || echo kept)"
+		[ "${IF_VEL[i]}" != 0 ] && what+=", speed ${IF_VEL[i]} Mb/s"
+		[ "${IF_JUMBO[i]}" = 1 ] && what+=", jumbo frames"
+		what+=", $(nodes "$i" "${IF_NQ[i]}")"
+		;;
+	*)
+		what="generic $m capture as adapter $i, ${IF_NQ[i]} queue(s), buffers ${IF_NQ[i]} x $(human_bytes "${IF_BUF[i]}")"
+		what+=", caplen $([ "${IF_CAPLEN[i]}" = 0 ] && echo all || echo "${IF_CAPLEN[i]}")"
+		[ -n "${IF_CORE[i]}" ] && what+=", interrupts on core ${IF_CORE[i]}"
+		[ "${IF_VEL[i]}" != 0 ] && what+=", speed ${IF_VEL[i]} Mb/s"
+		what+=", $(nodes "$i" "${IF_NQ[i]}")"
+		;;
+	esac
+	[ -n "${IF_APPCORES[i]}" ] && what+=", capture programs on core(s) ${IF_APPCORES[i]}"
+	printf '  %2d %-28s %s\n' "$i" "$where" "$what"
+}
+
+print_plan() {
+	local i
+	echo "$PROG: $CFG_FILE: $NIF interface(s)"
+	for ((i = 0; i < NIF; i++)); do describe "$i"; done
+	echo "  module parameters: $(modparams)"
+	[ "$HUGE_TOTAL" -gt 0 ] || [ "$HUGE_RESERVE" -gt 0 ] &&
+		echo "  hugetlbfs at $HUGE_DIR$([ "$HUGE_RESERVE" -gt 0 ] && echo ", $HUGE_RESERVE pages reserved")"
+	if [ "$MON_ENABLED" = 1 ]; then
+		echo "  monitors: every $MON_INTERVAL s into $MON_BASEDIR/<YYYY-WW>/<iface>$([ "$MON_CORE" -ge 0 ] && echo ", on core $MON_CORE")"
+	else
+		echo "  monitors: off"
+	fi
+	return 0
+}
+
+# find_module: sets KO (a file to insmod) or KO="" (modprobe the installed
+# one); builds it from the source tree when that is older than the sources
+find_module() {
+	local kver ko f newer=0
+	kver=$(uname -r)
+	KO=${opt_module:-$MODULE_PATH}
+	BUILD_NEEDED=0
+	if [ -n "$KO" ]; then
+		[ -r "$KO" ] || die "--module $KO: no such file"
+		return 0
+	fi
+	if [ -x "$here/scripts/build-module.bash" ] && [ -d "$here/driver" ]; then
+		ko=$here/build/kmod/$kver/driver/hpcap.ko
+		if [ -e "$ko" ]; then
+			# Up to date when build-module.bash's copy of the sources (it
+			# builds from a copy per kernel) is the same as the tree's: by
+			# content, as a checkout touches files without changing them.
+			local src=() cpy=()
+			for f in "$here"/driver/*.c "$here"/driver/*.h "$here"/driver/Kbuild "$here"/include/*.h; do
+				src+=("$f")
+				cpy+=("$here/build/kmod/$kver/${f#"$here"/}")
+			done
+			[ "$(cat "${src[@]}" | md5sum)" = "$(cat "${cpy[@]}" 2>/dev/null | md5sum)" ] || newer=1
+		fi
+		if [ ! -e "$ko" ] || [ "$newer" = 1 ]; then
+			[ -d "/lib/modules/$kver/build" ] ||
+				die "no hpcap.ko built for kernel $kver and no headers to build it: install them (apt install linux-headers-$kver) and run again, or give --module KO"
+			BUILD_NEEDED=1
+		fi
+		KO=$ko
+		return 0
+	fi
+	if modinfo -n hpcap >/dev/null 2>&1; then
+		KO=""
+		return 0
+	fi
+	if command -v dkms >/dev/null && [ -d "/usr/src/hpcap-$HPCAP_VERSION" ]; then
+		KO="" BUILD_NEEDED=2
+		return 0
+	fi
+	die "no hpcap module for kernel $kver: install it with DKMS (make install, then dkms install hpcap/$HPCAP_VERSION), run this script from the source tree, or give --module KO"
+}
+
+build_module() {
+	local kver
+	kver=$(uname -r)
+	case $BUILD_NEEDED in
+	1)
+		log "building hpcap.ko for $kver"
+		"$here/scripts/build-module.bash" "$kver" >/dev/null ||
+			die "building the module failed (see above); fix it, or give --module KO"
+		;;
+	2)
+		log "building hpcap.ko for $kver with DKMS"
+		dkms install "hpcap/$HPCAP_VERSION" -k "$kver" >/dev/null ||
+			die "dkms install hpcap/$HPCAP_VERSION failed: see /var/lib/dkms/hpcap/$HPCAP_VERSION/build/make.log"
+		;;
+	esac
+}
+
+wait_for_ifs() {
+	local deadline=$((SECONDS + wait_sec)) spec missing
+	[ "$wait_sec" -gt 0 ] || return 0
+	while :; do
+		missing=""
+		for spec in $(cfg ifs); do
+			if is_pci_addr "$spec"; then
+				pci_exists "$(pci_norm "$spec")" || missing+=" $spec"
+			elif ! netdev_exists "$spec" && [ -z "$(state_lookup "$spec")" ]; then
+				missing+=" $spec"
+			fi
+		done
+		[ -z "$missing" ] && return 0
+		[ $SECONDS -lt $deadline ] || return 0
+		sleep 0.5
+	done
+}
+
+# ------------------------------------------------------------- install
+
+main_install() {
+	local i pci name drv cur want reload=0 line
+	cfg_load "$config"
+	wait_for_ifs
+	cfg_validate
+	find_module
+	WANT_PARAMS=$(modparams)
+	if [ "$check" = 1 ]; then
+		print_plan
+		case $BUILD_NEEDED in 1) echo "  hpcap.ko would be built for $(uname -r)" ;; 2) echo "  hpcap.ko would be built with DKMS" ;; esac
+		echo "$PROG: $CFG_FILE is valid; nothing was changed (--check)"
+		return 0
+	fi
+	need_root "loads a module and binds ports" "-c $config"
+	mkdir -p "$HPCAP_RUNDIR"
+	exec 9>"$HPCAP_RUNDIR/lock"
+	flock -w 120 9 || die "another install_hpcap.bash holds $HPCAP_RUNDIR/lock"
+
+	# What has to change, and may it: all checked before the first change.
+	cur=$(cat "$HPCAP_RUNDIR/modparams" 2>/dev/null || true)
+	if module_loaded && [ "$cur" != "$WANT_PARAMS" ]; then
+		reload=1
+		if [ "$(module_refcnt)" -gt 0 ]; then
+			die "the native ports' settings changed, which needs the module reloaded, but hpcap is in use ($(module_users | awk '{ printf "%s%s[%s]", s, $2, $1; s = ", " }')): stop the capture programs, then run again"
+		fi
+	fi
+	declare -A detach=()
+	if module_loaded && [ "$reload" = 0 ]; then
+		local id aname src nq
+		while read -r id aname src nq _; do
+			[ -n "$id" ] || continue
+			[ "$src" = native ] && continue
+			want=""
+			if [ "$id" -lt "$NIF" ] && is_generic "${IF_MODE[id]}"; then
+				want="${IF_NAME[id]} generic-${IF_MODE[id]} ${IF_NQ[id]} ${IF_BUF[id]} $FILE_SIZE"
+			fi
+			line="$aname $src $nq $(cat "$(qdir "$id" 0)/buf_size" 2>/dev/null) $(cat "$(qdir "$id" 0)/file_size" 2>/dev/null)"
+			if [ "$line" != "$want" ]; then
+				detach[$id]=$aname
+				if grep -h '^listeners' "$HPCAP_SYSFS"/class/hpcap/hpcap_"${id}"_*/stats | grep -qv '^listeners 0$'; then
+					die "adapter $id ($aname) must be attached again for the new settings, but a capture program has one of its queues open: stop it, then run again"
+				fi
+			fi
+		done <<<"$(adapters)"
+	fi
+	# Mode 3: the module takes its 2 MiB chunks from the page allocator.
+	if [ "$HUGE_TOTAL" -gt 0 ]; then
+		local need have
+		need=$((HUGE_TOTAL / (2 << 20)))
+		have=$(free_2m_blocks)
+		if [ "$have" -lt "$need" ]; then
+			echo 1 >"$HPCAP_PROCFS/sys/vm/compact_memory" 2>/dev/null || true
+			have=$(free_2m_blocks)
+		fi
+		# A loaded module's 2 MiB chunks come back when it is reloaded.
+		[ "$reload" = 1 ] && have=$((have + $(current_buffers_bytes) / (2 << 20)))
+		if [ "$have" -lt "$need" ]; then
+			die "mode 3 needs $need free 2 MiB blocks of memory for its buffers, and only $have are free even after compaction: use smaller hugesize<i>, mode 2, or install right after boot"
+		fi
+	fi
+	build_module
+
+	# From here on things change.
+	if [ "$reload" = 1 ]; then
+		log "native settings changed: reloading hpcap"
+		run_tool stop-hpcap-monitors -q || true
+		rmmod hpcap || die "rmmod hpcap failed (see dmesg); nothing else was changed"
+	fi
+	# Ports bound to hpcap (or marked for it) that are no longer native.
+	local d p keep
+	for d in "$HPCAP_SYSFS"/bus/pci/devices/*; do
+		p=${d##*/}
+		[ "$(pci_driver "$p")" = hpcap ] || [ "$(cat "$d/driver_override" 2>/dev/null)" = hpcap ] || continue
+		keep=0
+		for ((i = 0; i < NIF; i++)); do
+			[ "${IF_PCI[i]}" = "$p" ] && is_native "${IF_MODE[i]}" && keep=1
+		done
+		if [ "$keep" = 0 ]; then
+			drv=$(pci_handback "$p")
+			log "$p: given back to ${drv:-no driver}"
+		fi
+	done
+
+	# Hugetlbfs.
+	local hugestate="" prev
+	if [ "$HUGE_TOTAL" -gt 0 ] || [ "$HUGE_RESERVE" -gt 0 ]; then
+		[ -r "$HPCAP_RUNDIR/huge" ] && hugestate=$(cat "$HPCAP_RUNDIR/huge")
+		if ! hugetlbfs_mounts | grep -qx "$HUGE_DIR"; then
+			mkdir -p "$HUGE_DIR"
+			mount -t hugetlbfs -o pagesize=2M hpcap-huge "$HUGE_DIR" ||
+				die "cannot mount hugetlbfs at $HUGE_DIR (does the kernel have CONFIG_HUGETLBFS?)"
+			hugestate+=$'\n'"mounted $HUGE_DIR"
+			log "hugetlbfs mounted at $HUGE_DIR"
+		fi
+		prev=$(meminfo HugePages_Total)
+		if [ "$HUGE_RESERVE" -gt "${prev:-0}" ]; then
+			grep -q '^nr_hugepages' <<<"$hugestate" || hugestate+=$'\n'"nr_hugepages $prev"
+			echo "$HUGE_RESERVE" >"$HPCAP_PROCFS/sys/vm/nr_hugepages"
+			local got
+			got=$(meminfo HugePages_Total)
+			if [ "$got" -lt "$HUGE_RESERVE" ]; then
+				warn "asked for $HUGE_RESERVE hugetlbfs pages, the kernel reserved $got (memory is fragmented: reserve them at boot with hugepages=$HUGE_RESERVE on the kernel command line)"
+			else
+				log "$got hugetlbfs pages of 2 MiB reserved"
+			fi
+		fi
+		sed '/^$/d' <<<"$hugestate" >"$HPCAP_RUNDIR/huge"
+	fi
+
+	# The module.
+	if ! module_loaded; then
+		local -a params
+		read -r -a params <<<"$WANT_PARAMS"
+		if [ -n "$KO" ]; then
+			insmod "$KO" "${params[@]}" || die "insmod $KO failed: see dmesg | grep hpcap"
+		else
+			modprobe hpcap "${params[@]}" || die "modprobe hpcap failed: see dmesg | grep hpcap"
+		fi
+		echo "$WANT_PARAMS" >"$HPCAP_RUNDIR/modparams"
+		log "hpcap loaded ($WANT_PARAMS)"
+	else
+		echo "$WANT_PARAMS" >"$HPCAP_RUNDIR/modparams"
+	fi
+
+	# Adapters attached otherwise than the file says (attached again below).
+	for i in "${!detach[@]}"; do
+		echo "$i" >"$HPCAP_SYSFS/class/hpcap/detach" && log "adapter $i (${detach[$i]}) detached"
+	done
+
+	# Ports, in order.
+	: >"$HPCAP_RUNDIR/ports.new"
+	local promisc flags n
+	for ((i = 0; i < NIF; i++)); do
+		pci=${IF_PCI[i]}
+		name=${IF_NAME[i]}
+		promisc=-
+		case ${IF_MODE[i]} in
+		2 | 3)
+			if [ "$(pci_driver "$pci")" != hpcap ] || [ ! -e "$HPCAP_SYSFS/class/net/hpcap$i" ]; then
+				pci_to_hpcap "$pci" || true
+			fi
+			for _ in $(seq 50); do
+				[ -e "$HPCAP_SYSFS/bus/pci/devices/$pci/net/hpcap$i" ] && break
+				sleep 0.1
+			done
+			if [ ! -e "$HPCAP_SYSFS/bus/pci/devices/$pci/net/hpcap$i" ]; then
+				drv=$(pci_handback "$pci")
+				die "$pci (${IF_SPEC[i]}) did not become hpcap$i (given back to ${drv:-no driver}); the kernel log says why: dmesg | grep hpcap"
+			fi
+			# The stack would try to send (IPv6 autoconfiguration) on a
+			# port that transmits nothing: keep IPv6 off it.
+			echo 1 >"$HPCAP_PROCFS/sys/net/ipv6/conf/hpcap$i/disable_ipv6" 2>/dev/null || true
+			ip link set dev "hpcap$i" up
+			n=0
+			for _ in $(seq 50); do
+				[ "$(cat "$HPCAP_SYSFS/class/net/hpcap$i/carrier" 2>/dev/null)" = 1 ] && { n=1; break; }
+				sleep 0.1
+			done
+			[ "$n" = 1 ] || warn "hpcap$i (${IF_SPEC[i]}) has no link yet: capture starts when it comes up"
+			log "hpcap$i up (${IF_SPEC[i]}, $pci)"
+			name=hpcap$i
+			;;
+		1)
+			if [ -n "$pci" ]; then
+				if [ "$(pci_driver "$pci")" = hpcap ] || [ -z "$(pci_driver "$pci")" ]; then
+					drv=$(pci_handback "$pci")
+					[ -n "$drv" ] || die "$pci (${IF_SPEC[i]}): no driver took it (modprobe its driver and run again)"
+				fi
+				for _ in $(seq 50); do
+					name=$(pci_netdevs "$pci" | head -1)
+					[ -n "$name" ] && break
+					sleep 0.1
+				done
+			fi
+			if [ -n "$name" ]; then
+				ip link set dev "$name" up || warn "cannot bring $name up"
+				if [ "${IF_VEL[i]}" != 0 ]; then
+					ethtool -s "$name" speed "${IF_VEL[i]}" duplex full autoneg off ||
+						warn "$name: ethtool could not force ${IF_VEL[i]} Mb/s"
+				fi
+				if [ -n "${IF_CORE[i]}" ]; then
+					n=$(pin_irqs "$name" "${IF_CORE[i]}")
+					log "$name: $n interrupt(s) on core ${IF_CORE[i]}"
+				fi
+				log "$name: standard mode ($(pci_driver "$pci" 2>/dev/null || true))"
+			fi
+			;;
+		mirror | drop)
+			if [ -z "$name" ]; then
+				# It was a native port: its interface comes back with its driver.
+				drv=$(pci_handback "$pci")
+				for _ in $(seq 50); do
+					name=$(pci_netdevs "$pci" | head -1)
+					[ -n "$name" ] && break
+					sleep 0.1
+				done
+				[ -n "$name" ] || die "$pci (${IF_SPEC[i]}) has no network interface after binding ${drv:-its driver}: see dmesg"
+				IF_NAME[i]=$name
+			fi
+			flags=$(cat "$HPCAP_SYSFS/class/net/$name/flags")
+			promisc=$(((flags & 0x100) != 0))
+			if [ -r "$HPCAP_RUNDIR/ports" ]; then
+				# keep what it was before the first install
+				local old
+				old=$(awk -v n="$name" '$3 == n && $6 != "-" { print $6 }' "$HPCAP_RUNDIR/ports")
+				[ -n "$old" ] && promisc=$old
+			fi
+			ip link set dev "$name" promisc on up
+			if [ "${IF_VEL[i]}" != 0 ]; then
+				ethtool -s "$name" speed "${IF_VEL[i]}" duplex full autoneg off ||
+					warn "$name: ethtool could not force ${IF_VEL[i]} Mb/s"
+			fi
+			line=$(adapters | awk -v i="$i" '$1 == i')
+			if [ -z "$line" ]; then
+				echo "$(attach_req "$i")" >"$HPCAP_SYSFS/class/hpcap/attach" ||
+					die "attaching $name failed: dmesg | tail says why (request: $(attach_req "$i"))"
+				log "$name: ${IF_MODE[i]} capture as adapter $i"
+			fi
+			# caplen can change without re-attaching
+			want=$((IF_CAPLEN[i] == 0 ? 65523 : IF_CAPLEN[i]))
+			if [ "$(cat "$(qdir "$i" 0)/caplen")" != "$want" ]; then
+				echo "$want" >"$(qdir "$i" 0)/caplen"
+			fi
+			if [ -n "${IF_CORE[i]}" ]; then
+				n=$(pin_irqs "$name" "${IF_CORE[i]}")
+				log "$name: $n interrupt(s) on core ${IF_CORE[i]}"
+			fi
+			;;
+		esac
+		echo "$i ${IF_SPEC[i]} ${name:--} ${pci:--} ${IF_MODE[i]} $promisc" >>"$HPCAP_RUNDIR/ports.new"
+	done
+	mv "$HPCAP_RUNDIR/ports.new" "$HPCAP_RUNDIR/ports"
+	if irqbalance_running; then
+		for ((i = 0; i < NIF; i++)); do
+			if [ -n "${IF_CORE[i]}" ] && ! is_native "${IF_MODE[i]}"; then
+				warn "irqbalance is running and may move the interrupts pinned here: stop it, or ban those cores (IRQBALANCE_BANNED_CPULIST)"
+				break
+			fi
+		done
+	fi
+
+	# Monitors.
+	if [ "$MON_ENABLED" = 1 ] && [ "$monitors" = 1 ]; then
+		local qopt=()
+		[ "$quiet" = 1 ] && qopt=(-q)
+		# 9>&-: the monitors must not inherit (and hold) the lock
+		run_tool launch-hpcap-monitors -c "$config" "${qopt[@]}" 9>&-
+	else
+		run_tool stop-hpcap-monitors -q || true
+	fi
+
+	if [ "$quiet" = 0 ]; then
+		echo "$PROG: done:"
+		for ((i = 0; i < NIF; i++)); do describe "$i"; done
+		echo "  status: hpcap-status; capture: hpcapdd <adapter> <queue> <dir>"
+	fi
+}
+
+if [ "$uninstall" = 1 ]; then
+	do_uninstall
+else
+	main_install
+fi

@@ -1,0 +1,926 @@
+# shellcheck shell=bash
+# hpcap-lib.bash - shared by hpcap's operations scripts (install_hpcap.bash,
+# hpcap-status, the monitors, ...): messages, params.cfg parsing and
+# validation, the view of the machine (sysfs, /proc) and the counters of
+# the hpcap module.  Sourced, never run.
+#
+# Every read of the machine goes through $HPCAP_SYSFS (default /sys) and
+# $HPCAP_PROCFS (default /proc), so the host-side tests can point the
+# scripts at a made-up machine (tests/ops/fakesys.bash).
+#
+# Variables set here are used by the scripts that source this file:
+# shellcheck disable=SC2034
+
+HPCAP_VERSION=0.1.0
+HPCAP_SYSFS=${HPCAP_SYSFS:-/sys}
+HPCAP_PROCFS=${HPCAP_PROCFS:-/proc}
+HPCAP_RUNDIR=${HPCAP_RUNDIR:-/run/hpcap}
+HPCAP_DEFAULT_CONFIG=${HPCAP_CONFIG:-/etc/hpcap/params.cfg}
+PROG=${PROG:-${0##*/}}
+
+die() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
+warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
+say() { printf '%s: %s\n' "$PROG" "$*"; }
+usage_error() { printf '%s: %s (see --help)\n' "$PROG" "$*" >&2; exit 2; }
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || die "must run as root (it $1); try: sudo $PROG $2"
+}
+
+# ------------------------------------------------------------- numbers
+
+# is_uint STR: a plain decimal number (leading zeros allowed, read as decimal)
+is_uint() { [[ $1 =~ ^[0-9]{1,18}$ ]]; }
+is_int() { [[ $1 =~ ^-?[0-9]{1,18}$ ]]; }
+# dec STR: the decimal value of an is_int string (never octal)
+dec() {
+	if [[ $1 == -* ]]; then echo $((-10#${1#-})); else echo $((10#$1)); fi
+}
+
+# parse_size STR: bytes of "N", "NK", "NM" or "NG" (binary), decimal
+# digits only, as the module's bufsize=/filesize= options; empty if bad.
+parse_size() {
+	local n u
+	[[ $1 =~ ^([0-9]{1,15})([KkMmGg]?)$ ]] || return 1
+	n=$((10#${BASH_REMATCH[1]}))
+	u=${BASH_REMATCH[2]}
+	case $u in
+	K | k) n=$((n << 10)) ;;
+	M | m) n=$((n << 20)) ;;
+	G | g) n=$((n << 30)) ;;
+	esac
+	echo "$n"
+}
+
+# human_bytes N: "64 MiB", "1.5 GiB", "4 KiB", "100 B" (binary units)
+human_bytes() {
+	local n=$1 i=0 r=0
+	local u=(B KiB MiB GiB TiB PiB)
+	while [ "$n" -ge 1024 ] && [ $i -lt 5 ]; do
+		r=$((n % 1024))
+		n=$((n / 1024))
+		i=$((i + 1))
+	done
+	if [ "$r" = 0 ]; then echo "$n ${u[i]}"; else echo "$n.$((r * 10 / 1024)) ${u[i]}"; fi
+}
+
+# ------------------------------------------------------------- machine
+
+# expand_list_a ARRAY "0-3,6,8-9": the numbers into ARRAY (no fork)
+expand_list_a() {
+	local -n _el=$1
+	local part a b
+	local IFS=,
+	_el=()
+	for part in $2; do
+		part=${part//[[:space:]]/}
+		[ -n "$part" ] || continue
+		if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
+			for ((a = 10#${BASH_REMATCH[1]}, b = 10#${BASH_REMATCH[2]}; a <= b; a++)); do _el+=("$a"); done
+		elif [[ $part =~ ^[0-9]+$ ]]; then
+			_el+=("$((10#$part))")
+		fi
+	done
+}
+# expand_list "0-3,6,8-9": one number per line
+expand_list() {
+	local l=()
+	expand_list_a l "$1"
+	[ ${#l[@]} = 0 ] || printf '%s\n' "${l[@]}"
+}
+
+# cpus_online: the online CPU numbers, one per line; ncpus: how many
+CPUS=()
+cpus_load() {
+	local f=$HPCAP_SYSFS/devices/system/cpu/online line
+	if [ -r "$f" ]; then
+		read -r line <"$f"
+		expand_list_a CPUS "$line"
+	else
+		expand_list_a CPUS "0-$(($(nproc) - 1))"
+	fi
+}
+cpus_online() { cpus_load; printf '%s\n' "${CPUS[@]}"; }
+ncpus() { cpus_load; echo "${#CPUS[@]}"; }
+
+# meminfo KEY: the value of KEY in /proc/meminfo (kB, or a count)
+declare -gA MEMINFO=()
+meminfo_load() {
+	local k v _
+	MEMINFO=()
+	while read -r k v _; do MEMINFO[${k%:}]=$v; done <"$HPCAP_PROCFS/meminfo"
+}
+meminfo() { meminfo_load; echo "${MEMINFO[$1]:-}"; }
+
+# free_2m_blocks: free physically contiguous 2 MiB blocks (buddy orders >= 9)
+free_2m_blocks() {
+	awk '{ for (i = 5; i <= NF; i++) if (i - 5 >= 9) n += $i * 2 ^ (i - 5 - 9) }
+	     END { printf "%.0f\n", n }' "$HPCAP_PROCFS/buddyinfo" 2>/dev/null || echo 0
+}
+
+netdev_exists() { [ -n "$1" ] && [ -e "$HPCAP_SYSFS/class/net/$1" ]; }
+
+# netdev_pci IF: the PCI address of a network interface ("" if virtual)
+netdev_pci() {
+	local line
+	[ -r "$HPCAP_SYSFS/class/net/$1/device/uevent" ] || return 0
+	while IFS= read -r line; do
+		[[ $line == PCI_SLOT_NAME=* ]] && { echo "${line#PCI_SLOT_NAME=}"; return 0; }
+	done <"$HPCAP_SYSFS/class/net/$1/device/uevent"
+	return 0
+}
+
+# pci_netdevs ADDR: the network interfaces of a PCI function
+pci_netdevs() {
+	local d
+	for d in "$HPCAP_SYSFS/bus/pci/devices/$1/net"/*; do
+		[ -e "$d" ] && echo "${d##*/}"
+	done
+	return 0
+}
+
+# first_netdev VAR ADDR: the first network interface of a PCI function, or ""
+first_netdev() {
+	local -n _fn=$1
+	local d
+	_fn=""
+	for d in "$HPCAP_SYSFS/bus/pci/devices/$2/net"/*; do
+		[ -e "$d" ] && { _fn=${d##*/}; return 0; }
+	done
+	return 0
+}
+# read_pci_slot VAR IF: the PCI address of an interface into VAR ("" if virtual)
+read_pci_slot() {
+	local -n _rp=$1
+	local line
+	_rp=""
+	[ -r "$HPCAP_SYSFS/class/net/$2/device/uevent" ] || return 0
+	while IFS= read -r line; do
+		[[ $line == PCI_SLOT_NAME=* ]] && { _rp=${line#PCI_SLOT_NAME=}; return 0; }
+	done <"$HPCAP_SYSFS/class/net/$2/device/uevent"
+	return 0
+}
+
+pci_exists() { [ -e "$HPCAP_SYSFS/bus/pci/devices/$1" ]; }
+# pci_driver ADDR: the driver bound to a PCI function (each driver's
+# directory has a link named after every device it holds)
+pci_driver() {
+	local d
+	for d in "$HPCAP_SYSFS"/bus/pci/drivers/*/"$1"; do
+		[ -e "$d" ] || continue
+		d=${d%/*}
+		echo "${d##*/}"
+		return 0
+	done
+	return 0
+}
+pci_id() {
+	local d=$HPCAP_SYSFS/bus/pci/devices/$1 v p
+	read -r v <"$d/vendor"
+	read -r p <"$d/device"
+	echo "${v#0x}:${p#0x}"
+}
+pci_numa_node() {
+	local n=-1
+	read -r n 2>/dev/null <"$HPCAP_SYSFS/bus/pci/devices/$1/numa_node" || n=-1
+	echo "${n:--1}"
+}
+
+# is_pci_addr STR: a PCI address, 0000:03:00.0 (the domain may be left out)
+is_pci_addr() { [[ $1 =~ ^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$ ]]; }
+pci_norm() {
+	local a=${1,,}
+	[[ $a =~ ^[0-9a-f]{4}: ]] || a=0000:$a
+	echo "$a"
+}
+
+# The ports hpcap's native driver brings up, as driver/hpcap_native.c lists
+# them (hpcap_known[]: copper 82576, SFP+ 82599); tests/ops/host-tests.bash
+# checks that the two lists agree.
+declare -gA HPCAP_CHIPS=(
+	[8086:10c9]=82576 [8086:10e8]=82576 [8086:1526]=82576 [8086:150a]=82576
+	[8086:10fb]=82599 [8086:1507]=82599 [8086:1529]=82599 [8086:1557]=82599
+	[8086:154d]=82599
+)
+# RX queues and link speeds each chip takes (hpcap_hw_*.c: max_queues,
+# setup_link).
+declare -gA HPCAP_CHIP_QUEUES=([82576]=8 [82599]=16)
+declare -gA HPCAP_CHIP_SPEEDS=([82576]="0 10 100 1000" [82599]="0 1000 10000")
+
+# netdev_irqs IF: the interrupt numbers of a NIC (MSI-X vectors, else its
+# legacy line)
+netdev_irqs() {
+	local dev=$HPCAP_SYSFS/class/net/$1/device f
+	if [ -d "$dev/msi_irqs" ]; then
+		for f in "$dev/msi_irqs"/*; do
+			[ -e "$f" ] && echo "${f##*/}"
+		done | sort -n
+	elif [ -r "$dev/irq" ] && [ "$(<"$dev/irq")" != 0 ]; then
+		cat "$dev/irq"
+	fi
+}
+
+# poll_threads: "<comm> <pid> <cpu>" for every running hpcap poll thread
+poll_threads() {
+	local d comm st w
+	for d in "$HPCAP_PROCFS"/[0-9]*; do
+		read -r comm 2>/dev/null <"$d/comm" || continue
+		[[ $comm =~ ^hpcap[0-9]+_rx[0-9]+$ ]] || continue
+		read -r st 2>/dev/null <"$d/stat" || continue
+		# field 39 of stat (processor) is word 37 after "comm) "
+		read -r -a w <<<"${st##*) }"
+		echo "$comm ${d##*/} ${w[36]}"
+	done
+	return 0
+}
+
+# ------------------------------------------------------------- module
+
+module_loaded() { [ -d "$HPCAP_SYSFS/module/hpcap" ] && [ -d "$HPCAP_SYSFS/class/hpcap" ]; }
+module_refcnt() { cat "$HPCAP_SYSFS/module/hpcap/refcnt" 2>/dev/null || echo 0; }
+
+# module_users: "pid comm" of every process that has an hpcap device open
+module_users() {
+	local fd pid comm
+	{ find "$HPCAP_PROCFS"/[0-9]*/fd -maxdepth 1 -lname '/dev/hpcap_*' 2>/dev/null || true; } |
+		while IFS= read -r fd; do
+			pid=${fd#"$HPCAP_PROCFS"/}
+			pid=${pid%%/*}
+			read -r comm 2>/dev/null <"$HPCAP_PROCFS/$pid/comm" || comm='?'
+			echo "$pid $comm"
+		done | sort -un
+}
+
+# slurp VAR FILE: the whole of a (sysfs) file into VAR with one read.
+# Reading it line by line would not do: the shell seeks back after each
+# line, and sysfs generates the file again at every such read, so the
+# lines of a counters file would come from different moments.
+slurp() {
+	local -n _sl=$1
+	_sl=""
+	IFS= read -r -d '' _sl 2>/dev/null <"$2" || true
+}
+
+# adapters: the lines of /sys/class/hpcap/adapters, "id name source queues caplen"
+adapters() {
+	local txt
+	slurp txt "$HPCAP_SYSFS/class/hpcap/adapters"
+	printf '%s' "$txt"
+}
+
+# qdir A Q: the sysfs directory of queue Q of adapter A
+qdir() { echo "$HPCAP_SYSFS/class/hpcap/hpcap_$1_$2"; }
+
+# rd VAR FILE [DEFAULT]: the first line of FILE into VAR, without a fork
+rd() {
+	local -n _rd_var=$1
+	IFS= read -r _rd_var 2>/dev/null <"$2" || _rd_var=${3:-0}
+	[ -n "$_rd_var" ] || _rd_var=${3:-0}
+}
+
+# netdev_stat IF NAME: /sys/class/net/IF/statistics/NAME, 0 if absent
+netdev_stat() {
+	local v
+	rd v "$HPCAP_SYSFS/class/net/$1/statistics/$2"
+	echo "$v"
+}
+
+# snapshot_adapter ID NAME SOURCE NQ: one line of counters for an adapter,
+#   time_ns rx_frames rx_bytes captured_frames captured_bytes
+#   client_lost_frames client_lost_bytes noclient_frames noclient_bytes
+#   dup_frames nic_missed rx_errors link listeners(q0,q1,...) buf_size
+#   used(q0,q1,... bytes the slowest listener has not read)
+# nic_missed: frames the NIC itself dropped (native: MPC + RNBC, generic:
+# the driver's rx_missed_errors + rx_fifo_errors); rx_errors: CRC, length
+# and framing errors.  A synthetic source has neither, nor a link (1).
+snapshot_adapter() {
+	local line
+	snapshot_adapter_v line "$@"
+	echo "$line"
+}
+# snapshot_adapter_v VAR ID NAME SOURCE NQ: the same into VAR, no fork
+snapshot_adapter_v() {
+	local -n _sa=$1
+	shift
+	local id=$1 name=$2 src=$3 nq=$4 q k v d wp rp min lst="" used="" buf txt
+	local -A s=()
+	local t=${EPOCHREALTIME/./}000	# nanoseconds
+	for ((q = 0; q < nq; q++)); do
+		d=$HPCAP_SYSFS/class/hpcap/hpcap_${id}_$q
+		[ -r "$d/stats" ] || continue
+		slurp txt "$d/stats"
+		while read -r k v; do
+			case $k in
+			"") ;;
+			listeners) lst+="${lst:+,}$v" ;;
+			*) s[$k]=$((${s[$k]:-0} + v)) ;;
+			esac
+		done <<<"$txt"
+		rd wp "$d/write_pos"
+		min=$wp
+		slurp txt "$d/listeners"
+		while read -r _ _ rp _; do
+			[ -n "$rp" ] && [ "$rp" -lt "$min" ] && min=$rp
+		done <<<"$txt"
+		used+="${used:+,}$((wp - min))"
+	done
+	local missed=0 errs=0 link=1 n=$HPCAP_SYSFS/class/net/$name a b c
+	if [ "$src" != synthetic ] && [ -e "$n" ]; then
+		rd a "$n/statistics/rx_missed_errors"
+		rd b "$n/statistics/rx_fifo_errors"
+		missed=$((a + b))
+		rd a "$n/statistics/rx_crc_errors"
+		rd b "$n/statistics/rx_length_errors"
+		rd c "$n/statistics/rx_frame_errors"
+		errs=$((a + b + c))
+		rd link "$n/carrier"
+	elif [ "$src" != synthetic ]; then
+		link=0
+	fi
+	rd buf "$HPCAP_SYSFS/class/hpcap/hpcap_${id}_0/buf_size"
+	_sa="$t ${s[rx_frames]:-0} ${s[rx_bytes]:-0} ${s[captured_frames]:-0}"
+	_sa+=" ${s[captured_bytes]:-0} ${s[client_lost_frames]:-0} ${s[client_lost_bytes]:-0}"
+	_sa+=" ${s[noclient_frames]:-0} ${s[noclient_bytes]:-0} ${s[dup_frames]:-0}"
+	_sa+=" $missed $errs $link ${lst:--} $buf ${used:--}"
+}
+
+# snapshot: "id name source nq <snapshot_adapter fields>" for every adapter
+snapshot() {
+	local id name src nq _c
+	while read -r id name src nq _c; do
+		[ -n "$id" ] || continue
+		echo "$id $name $src $nq $(snapshot_adapter "$id" "$name" "$src" "$nq")"
+	done <<<"$(adapters)"
+}
+
+# huge_adapters: the adapter numbers whose buffers are in 2 MiB pages
+huge_adapters() {
+	local f=$HPCAP_SYSFS/module/hpcap/parameters/huge i=0 v
+	[ -r "$f" ] || return 0
+	local IFS=,
+	for v in $(<"$f"); do
+		[ "$v" = 1 ] && echo "$i"
+		i=$((i + 1))
+	done
+	return 0
+}
+
+# hugetlbfs_mounts: mount points of hugetlbfs
+hugetlbfs_mounts() { awk '$3 == "hugetlbfs" { print $2 }' "$HPCAP_PROCFS/mounts" 2>/dev/null || true; }
+
+# week_dir BASEDIR [EPOCH]: HPCAP's per-week log directory, BASEDIR/YYYY-WW
+# (ISO 8601 year and week, local time); week_dir_v VAR BASEDIR EPOCH: into VAR
+week_dir() { local d; week_dir_v d "$1" "${2:--1}"; echo "$d"; }
+week_dir_v() {
+	local -n _wd=$1
+	printf -v _wd '%s/%(%G-%V)T' "$2" "$3"
+}
+
+# nap SECONDS: sleep without starting a process (read with a timeout on a
+# FIFO nobody writes), once nap_init has opened it; else sleep(1)
+NAP_FD=""
+nap_init() {
+	local f
+	f=$(mktemp -u "${TMPDIR:-/tmp}/hpcap-nap.XXXXXX") && mkfifo -m 600 "$f" 2>/dev/null || return 0
+	exec {NAP_FD}<>"$f"
+	rm -f "$f"
+}
+nap() {
+	if [ -n "$NAP_FD" ]; then
+		read -r -t "$1" -u "$NAP_FD" _ || true
+	else
+		sleep "$1"
+	fi
+}
+
+# ------------------------------------------------------------- params.cfg
+
+# Keys: global, and per interface (followed by the interface's index i,
+# its position in ifs counting from 0).
+HPCAP_GLOBAL_KEYS="ifs nif nrxq filesize poll_idle_us ts_per_frame monitor_enabled monitor_interval monitor_core monitor_basedir hugetlbfs_dir hugepages_reserve module capture_dir postprocess_cmd"
+HPCAP_IF_KEYS="mode core nrxq dup vel caplen pages bufsize hugesize jumbo capture_cores"
+
+declare -gA CFG=() CFG_LINE=()
+CFG_FILE=""
+
+# cfg_fail KEY PROBLEM ALLOWED: the error for a key, with its line, value
+# and what is allowed, then exit 1
+cfg_fail() {
+	local key=$1 where
+	if [ -n "${CFG_LINE[$key]:-}" ]; then
+		where="$CFG_FILE:${CFG_LINE[$key]}: $key=${CFG[$key]}"
+	else
+		where="$CFG_FILE: $key"
+	fi
+	die "$where: $2${3:+; allowed: $3}"
+}
+
+# cfg_load FILE: read params.cfg into CFG (key -> value) and CFG_LINE.
+# Lines are "key=value", blank or "# comment"; a value may be quoted with
+# "" or '', and an unquoted one ends at " #".  The file is parsed, never
+# run as shell code.
+cfg_load() {
+	local file=$1 n=0 line key val known
+	CFG=() CFG_LINE=()
+	CFG_FILE=$file
+	[ -e "$file" ] || die "$file: no such file (copy params.cfg.sample there and edit it, or give another with -c FILE)"
+	[ -r "$file" ] || die "$file: cannot read it (permissions?)"
+	while IFS= read -r line || [ -n "$line" ]; do
+		n=$((n + 1))
+		line=${line%$'\r'}
+		[[ $line =~ ^[[:space:]]*(#.*)?$ ]] && continue
+		if ! [[ $line =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=[[:space:]]*(.*)$ ]]; then
+			die "$file:$n: '$line' is not a setting; allowed: key=value, a comment (#) or an empty line"
+		fi
+		key=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
+		if [[ $val =~ ^\"([^\"]*)\"[[:space:]]*(#.*)?$ ]] || [[ $val =~ ^\'([^\']*)\'[[:space:]]*(#.*)?$ ]]; then
+			val=${BASH_REMATCH[1]}
+		elif [[ $val == [\"\']* ]]; then
+			die "$file:$n: $key=$val: the quote is not closed; allowed: a value in matching quotes"
+		else
+			[[ $val =~ ^(.*[^[:space:]]|)[[:space:]]+#.*$ ]] && val=${BASH_REMATCH[1]}
+			[[ $val == \#* ]] && val=""
+			val=${val%"${val##*[![:space:]]}"}
+		fi
+		known=0
+		if [[ " $HPCAP_GLOBAL_KEYS " == *" $key "* ]]; then
+			known=1
+		elif [[ $key =~ ^([a-z_]+[a-z])([0-9]+)$ ]] && [[ " $HPCAP_IF_KEYS " == *" ${BASH_REMATCH[1]} "* ]]; then
+			known=1
+		fi
+		if [ $known = 0 ]; then
+			local g=${HPCAP_GLOBAL_KEYS// /, } p=${HPCAP_IF_KEYS// /<i>, }
+			die "$file:$n: $key=$val: unknown key; allowed: $g, and per interface i (its place in ifs, from 0): $p<i>"
+		fi
+		if [ -n "${CFG_LINE[$key]:-}" ]; then
+			die "$file:$n: $key=$val: $key is already set on line ${CFG_LINE[$key]}; allowed: each key once"
+		fi
+		CFG[$key]=$val
+		CFG_LINE[$key]=$n
+	done <"$file"
+	return 0
+}
+
+# cfg KEY [DEFAULT]: a setting's value; cfgv VAR KEY [DEFAULT]: into VAR
+cfg() {
+	if [ -n "${CFG[$1]+x}" ]; then echo "${CFG[$1]}"; else echo "${2:-}"; fi
+}
+cfgv() {
+	local -n _cv=$1
+	if [ -n "${CFG[$2]+x}" ]; then _cv=${CFG[$2]}; else _cv=${3:-}; fi
+}
+cfg_set() { [ -n "${CFG[$1]+x}" ]; }
+
+# cfg_int VAR KEY DEFAULT MIN MAX ALLOWED-TEXT: an integer setting, checked
+cfg_int() {
+	local -n _ci=$1
+	local key=$2 v
+	cfgv v "$key" "$3"
+	is_int "$v" || cfg_fail "$key" "not a number" "$6"
+	if [[ $v == -* ]]; then v=$((-10#${v#-})); else v=$((10#$v)); fi
+	{ [ "$v" -ge "$4" ] && [ "$v" -le "$5" ]; } || cfg_fail "$key" "out of range" "$6"
+	_ci=$v
+}
+
+# cfg_bool VAR KEY DEFAULT
+cfg_bool() {
+	local -n _cb=$1
+	local v
+	cfgv v "$2" "$3"
+	case $v in
+	0 | 1) _cb=$v ;;
+	*) cfg_fail "$2" "not 0 or 1" "0 (off) or 1 (on)" ;;
+	esac
+}
+
+# size_of VAR STR: bytes of a size (parse_size without a fork); false if bad
+size_of() {
+	local -n _so=$1
+	[[ $2 =~ ^([0-9]{1,15})([KkMmGg]?)$ ]] || return 1
+	_so=$((10#${BASH_REMATCH[1]}))
+	case ${BASH_REMATCH[2]} in
+	K | k) _so=$((_so << 10)) ;;
+	M | m) _so=$((_so << 20)) ;;
+	G | g) _so=$((_so << 30)) ;;
+	esac
+}
+
+# The validated configuration, per interface index i:
+#   IF_SPEC (as written in ifs), IF_NAME (netdev now, "" if none), IF_PCI,
+#   IF_MODE (1, 2, 3, mirror, drop), IF_CHIP, IF_CORE ("" = not set),
+#   IF_NRXQ, IF_BUF (bytes per queue), IF_NQ (queues the buffers are for),
+#   IF_CAPLEN, IF_DUP, IF_VEL, IF_JUMBO, IF_APPCORES
+declare -ga IF_SPEC=() IF_NAME=() IF_PCI=() IF_MODE=() IF_CHIP=() IF_CORE=()
+declare -ga IF_NRXQ=() IF_BUF=() IF_NQ=() IF_CAPLEN=() IF_DUP=() IF_VEL=()
+declare -ga IF_JUMBO=() IF_APPCORES=() IF_PCIID=()
+NIF=0
+declare -gA POLL_CORE_OWNER=()
+
+# state_lookup NAME: the PCI address a previous install recorded for an
+# interface name (it is hpcapN now, or gone)
+state_lookup() {
+	local f=$HPCAP_RUNDIR/ports spec pci
+	[ -r "$f" ] || return 0
+	# lines: index spec netdev pci mode promisc
+	while read -r _ spec _ pci _; do
+		[ "$spec" = "$1" ] && [ "$pci" != - ] && { echo "$pci"; return 0; }
+	done <"$f"
+	return 0
+}
+
+# current_buffers_bytes: memory the loaded module's buffers take now
+current_buffers_bytes() {
+	local f sum=0
+	for f in "$HPCAP_SYSFS"/class/hpcap/hpcap_*_*/buf_size; do
+		[ -r "$f" ] && sum=$((sum + $(<"$f")))
+	done
+	echo "$sum"
+}
+
+is_native() { [ "$1" = 2 ] || [ "$1" = 3 ]; }
+is_generic() { [ "$1" = mirror ] || [ "$1" = drop ]; }
+
+# cfg_validate: check the whole loaded configuration against this machine;
+# the first problem ends the program with the key, its value and what is
+# allowed.  Fills the IF_* arrays.  Changes nothing.
+cfg_validate() {
+	local ifs spec i n key v pci name ncpu maxcpu mode chip q c buf nq
+	local -A seen=()
+	IF_SPEC=() IF_NAME=() IF_PCI=() IF_MODE=() IF_CHIP=() IF_CORE=() IF_NRXQ=()
+	IF_BUF=() IF_NQ=() IF_CAPLEN=() IF_DUP=() IF_VEL=() IF_JUMBO=() IF_APPCORES=()
+	POLL_CORE_OWNER=()
+	cpus_load
+	meminfo_load
+	ncpu=${#CPUS[@]}
+	maxcpu=$((ncpu - 1))
+
+	cfg_set ifs || cfg_fail ifs "is not set" "the interfaces to use, by name or PCI address: ifs=\"eth1 eth2\""
+	cfgv ifs ifs
+	read -r -a IF_SPEC <<<"$ifs"
+	NIF=${#IF_SPEC[@]}
+	[ "$NIF" -gt 0 ] || cfg_fail ifs "lists no interface" "one or more interface names or PCI addresses"
+	[ "$NIF" -le 32 ] || cfg_fail ifs "lists $NIF interfaces" "at most 32 (the module's adapter numbers 0-31)"
+	if cfg_set nif; then
+		cfgv v nif
+		{ is_uint "$v" && [ "$((10#$v))" -eq "$NIF" ]; } ||
+			cfg_fail nif "ifs lists $NIF interface(s)" "the number of interfaces in ifs ($NIF), or leave nif out"
+	fi
+	# Per-interface keys must name an interface of ifs.
+	for key in "${!CFG[@]}"; do
+		if [[ $key =~ ^([a-z_]+[a-z])([0-9]+)$ ]] && [[ " $HPCAP_IF_KEYS " == *" ${BASH_REMATCH[1]} "* ]]; then
+			i=$((10#${BASH_REMATCH[2]}))
+			[ "$i" -lt "$NIF" ] || cfg_fail "$key" "ifs lists $NIF interface(s), so there is no interface $i" "${BASH_REMATCH[1]}0 to ${BASH_REMATCH[1]}$((NIF - 1))"
+		fi
+	done
+
+	# Which interface is which, before anything is unbound: names become
+	# hpcapN once their port is bound to hpcap.
+	for ((i = 0; i < NIF; i++)); do
+		spec=${IF_SPEC[i]}
+		name="" pci=""
+		if is_pci_addr "$spec"; then
+			pci=${spec,,}
+			[[ $pci =~ ^[0-9a-f]{4}: ]] || pci=0000:$pci
+			pci_exists "$pci" || cfg_fail ifs "$spec: no PCI device has this address (lspci -D lists them)" "names of present interfaces or addresses of present PCI devices"
+			first_netdev name "$pci"
+		elif netdev_exists "$spec"; then
+			name=$spec
+			pci=""
+			read_pci_slot pci "$spec"
+		else
+			pci=$(state_lookup "$spec")
+			if [ -z "$pci" ] || ! pci_exists "$pci" || [ "$(pci_driver "$pci")" != hpcap ]; then
+				cfg_fail ifs "$spec: no such network interface (present: $(ls "$HPCAP_SYSFS/class/net" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'))" "names of present interfaces, or PCI addresses"
+			fi
+			first_netdev name "$pci"
+		fi
+		key=${pci:-$name}
+		[ -z "${seen[$key]:-}" ] || cfg_fail ifs "$spec is the same port as ${seen[$key]}" "each port once"
+		seen[$key]=$spec
+		IF_NAME[i]=$name
+		IF_PCI[i]=$pci
+		IF_CHIP[i]=""
+		if [ -n "$pci" ]; then
+			local vid did
+			read -r vid <"$HPCAP_SYSFS/bus/pci/devices/$pci/vendor"
+			read -r did <"$HPCAP_SYSFS/bus/pci/devices/$pci/device"
+			IF_CHIP[i]=${HPCAP_CHIPS[${vid#0x}:${did#0x}]:-}
+			IF_PCIID[i]=${vid#0x}:${did#0x}
+		fi
+	done
+
+	# Modes.
+	for ((i = 0; i < NIF; i++)); do
+		key=mode$i
+		cfg_set "$key" || cfg_fail "$key" "is not set (ifs lists ${IF_SPEC[i]} as interface $i)" "1 (standard driver), 2 (hpcap), 3 (hpcap, 2 MiB pages), mirror or drop (generic capture)"
+		cfgv mode "$key"
+		case $mode in
+		1 | 2 | 3 | mirror | drop) ;;
+		*) cfg_fail "$key" "unknown mode" "1 (standard driver), 2 (hpcap), 3 (hpcap, 2 MiB pages), mirror or drop (generic capture)" ;;
+		esac
+		if is_native "$mode" && [ -z "${IF_CHIP[i]}" ]; then
+			if [ -z "${IF_PCI[i]}" ]; then
+				cfg_fail "$key" "${IF_SPEC[i]} is not a PCI network port" "mirror or drop (generic capture) or 1 for this interface"
+			fi
+			cfg_fail "$key" "${IF_SPEC[i]} (${IF_PCI[i]}) is a ${IF_PCIID[i]} device, and hpcap's native driver drives copper Intel 82576 and SFP+ 82599 ports only" "mirror or drop (generic capture) or 1 for this port"
+		fi
+		if is_generic "$mode"; then
+			if [ -z "${IF_NAME[i]}" ] && [ ! -e "$HPCAP_SYSFS/bus/pci/drivers/hpcap/${IF_PCI[i]}" ]; then
+				cfg_fail "$key" "${IF_SPEC[i]} has no network interface (no driver bound to it)" "2 or 3 for an Intel 82576/82599 port, or bind its driver first"
+			fi
+			local t=""
+			[ -z "${IF_NAME[i]}" ] || read -r t 2>/dev/null <"$HPCAP_SYSFS/class/net/${IF_NAME[i]}/type" || t=""
+			if [ -n "${IF_NAME[i]}" ] && [ "$t" != 1 ]; then
+				cfg_fail "$key" "${IF_NAME[i]} is not an Ethernet interface (RAW files hold Ethernet frames)" "an Ethernet interface"
+			fi
+		fi
+		IF_MODE[i]=$mode
+	done
+
+	# Queues, buffers, frames.
+	local gnrxq
+	cfgv gnrxq nrxq ""
+	if [ -n "$gnrxq" ]; then
+		{ is_uint "$gnrxq" && [ "$((10#$gnrxq))" -le 32 ]; } ||
+			cfg_fail nrxq "not a number of queues" "1 to 32 (0 for generic capture: one per RX queue)"
+		gnrxq=$((10#$gnrxq))
+	fi
+	local total=0 huge_total=0 maxq
+	for ((i = 0; i < NIF; i++)); do
+		mode=${IF_MODE[i]}
+		chip=${IF_CHIP[i]}
+		# nrxq
+		cfgv v "nrxq$i" "$gnrxq"
+		key=nrxq$i
+		cfg_set "$key" || key=nrxq
+		if is_native "$mode"; then
+			maxq=${HPCAP_CHIP_QUEUES[$chip]}
+			v=${v:-1}
+			{ is_uint "$v" && [ "$((10#$v))" -ge 1 ] && [ "$((10#$v))" -le "$maxq" ]; } ||
+				cfg_fail "$key" "the $chip of ${IF_SPEC[i]} has $maxq RX queues" "1 to $maxq"
+			IF_NRXQ[i]=$((10#$v))
+			IF_NQ[i]=${IF_NRXQ[i]}
+		elif is_generic "$mode"; then
+			v=${v:-0}
+			{ is_uint "$v" && [ "$((10#$v))" -le 32 ]; } ||
+				cfg_fail "$key" "not a number of queues" "0 (one per RX queue of the interface) to 32"
+			IF_NRXQ[i]=$((10#$v))
+			n=0
+			if [ -n "${IF_NAME[i]}" ]; then
+				local rq
+				for rq in "$HPCAP_SYSFS/class/net/${IF_NAME[i]}/queues"/rx-*; do [ -e "$rq" ] && n=$((n + 1)); done
+			fi
+			[ "$n" -ge 1 ] || n=1
+			[ "$n" -le 32 ] || n=32
+			if [ "${IF_NRXQ[i]}" -gt 0 ] && [ "${IF_NRXQ[i]}" -lt "$n" ]; then n=${IF_NRXQ[i]}; fi
+			IF_NQ[i]=$n
+		else
+			IF_NRXQ[i]=0
+			IF_NQ[i]=0
+		fi
+		# buffer per queue
+		IF_BUF[i]=0
+		if [ "${IF_NQ[i]}" -gt 0 ]; then
+			local bkeys=() k
+			for k in "pages$i" "bufsize$i" "hugesize$i"; do cfg_set "$k" && bkeys+=("$k"); done
+			if [ ${#bkeys[@]} -gt 1 ]; then
+				cfg_fail "${bkeys[1]}" "${bkeys[0]} sets the buffer of interface $i already" "one of pages$i, bufsize$i or hugesize$i"
+			fi
+			buf=$((64 << 20))
+			if [ ${#bkeys[@]} = 1 ]; then
+				key=${bkeys[0]}
+				cfgv v "$key"
+				case $key in
+				pages*)
+					is_uint "$v" || cfg_fail "$key" "not a number of pages" "a number of 4 KiB pages, a multiple of 256 (1 MiB)"
+					buf=$((10#$v * 4096))
+					{ [ "$buf" -gt 0 ] && [ $((buf % (1 << 20))) = 0 ]; } ||
+						cfg_fail "$key" "the buffer must be a whole number of MiB" "a positive multiple of 256 pages (1 MiB)"
+					;;
+				hugesize*)
+					[ "$mode" = 3 ] || cfg_fail "$key" "hugesize is the buffer of mode 3; interface $i is in mode $mode" "bufsize$i or pages$i for this mode"
+					size_of buf "$v" || cfg_fail "$key" "not a size" "a multiple of 2 MiB, in bytes or with K, M or G (e.g. 1G)"
+					{ [ "$buf" -gt 0 ] && [ $((buf % (2 << 20))) = 0 ]; } ||
+						cfg_fail "$key" "2 MiB pages need a multiple of 2 MiB" "a positive multiple of 2 MiB (e.g. 512M)"
+					;;
+				*)
+					size_of buf "$v" || cfg_fail "$key" "not a size" "a multiple of 1 MiB, in bytes or with K, M or G (e.g. 512M)"
+					{ [ "$buf" -gt 0 ] && [ $((buf % (1 << 20))) = 0 ]; } ||
+						cfg_fail "$key" "not a whole number of MiB" "a positive multiple of 1 MiB (e.g. 512M)"
+					;;
+				esac
+				if [ "$mode" = 3 ] && [ $((buf % (2 << 20))) != 0 ]; then
+					cfg_fail "$key" "mode 3 buffers are made of 2 MiB pages" "a positive multiple of 2 MiB"
+				fi
+			fi
+			IF_BUF[i]=$buf
+			total=$((total + IF_NQ[i] * buf))
+			[ "$mode" = 3 ] && huge_total=$((huge_total + IF_NQ[i] * buf))
+		fi
+		# caplen, dup, vel, jumbo
+		cfgv v "caplen$i" 0
+		{ is_uint "$v" && [ "$((10#$v))" -le 65523 ]; } ||
+			cfg_fail "caplen$i" "not a frame length" "0 (whole frames) or 1 to 65523 bytes"
+		IF_CAPLEN[i]=$((10#$v))
+		cfg_bool "IF_DUP[$i]" "dup$i" 0
+		if [ "${IF_DUP[i]}" = 1 ] && ! is_native "$mode"; then
+			cfg_fail "dup$i" "duplicate removal needs the NIC's RSS hash: modes 2 and 3 only; interface $i is in mode $mode" "0"
+		fi
+		cfg_bool "IF_JUMBO[$i]" "jumbo$i" 0
+		if [ "${IF_JUMBO[i]}" = 1 ] && ! is_native "$mode"; then
+			cfg_fail "jumbo$i" "jumbo is a setting of hpcap's native driver; interface $i is in mode $mode (set the MTU with ip link instead)" "0"
+		fi
+		cfgv v "vel$i" 0
+		is_uint "$v" || cfg_fail "vel$i" "not a speed" "0 (autonegotiate) or a speed in Mb/s"
+		v=$((10#$v))
+		if is_native "$mode"; then
+			[[ " ${HPCAP_CHIP_SPEEDS[$chip]} " == *" $v "* ]] ||
+				cfg_fail "vel$i" "the $chip cannot run at $v Mb/s" "${HPCAP_CHIP_SPEEDS[$chip]// /, } (0 = autonegotiate)"
+		else
+			[[ " 0 10 100 1000 2500 5000 10000 25000 40000 50000 100000 " == *" $v "* ]] ||
+				cfg_fail "vel$i" "not an Ethernet speed" "0 (autonegotiate), 10, 100, 1000, 2500, 5000, 10000, 25000, 40000, 50000 or 100000"
+			if [ "$v" != 0 ] && [ -z "${IF_PCI[i]}" ]; then
+				cfg_fail "vel$i" "${IF_SPEC[i]} is not a physical port" "0"
+			fi
+		fi
+		IF_VEL[i]=$v
+	done
+
+	# Cores: poll threads of native ports (queue q on core<i>+q; -1 = the
+	# last cores, counting down past those earlier -1 ports took, as the
+	# module does), the one core that takes the interrupts of a standard or
+	# generic port.  The module is given explicit cores, so that the
+	# binding order cannot change them.
+	local auto=0 top
+	for ((i = 0; i < NIF; i++)); do
+		mode=${IF_MODE[i]}
+		key=core$i
+		IF_CORE[i]=""
+		if is_native "$mode"; then
+			cfgv v "$key" -1
+		elif cfg_set "$key"; then
+			cfgv v "$key"
+		else
+			continue
+		fi
+		is_int "$v" || cfg_fail "$key" "not a core number" "-1 (the last cores) or 0 to $maxcpu"
+		if [[ $v == -* ]]; then c=$((-10#${v#-})); else c=$((10#$v)); fi
+		{ [ "$c" -ge -1 ] && [ "$c" -le "$maxcpu" ]; } ||
+			cfg_fail "$key" "out of range: this machine has $ncpu online CPUs" "-1 (the last cores) or 0 to $maxcpu"
+		if ! is_native "$mode"; then
+			[ "$c" -ge 0 ] || c=$maxcpu
+			IF_CORE[i]=$c
+			continue
+		fi
+		nq=${IF_NRXQ[i]}
+		if [ "$c" -ge 0 ]; then
+			if [ $((c + nq - 1)) -gt "$maxcpu" ]; then
+				cfg_fail "$key" "with $nq queues, queue $((nq - 1)) would poll on core $((c + nq - 1)), and this machine has cores 0 to $maxcpu" "-1 or 0 to $((maxcpu - nq + 1))"
+			fi
+		else
+			top=$((maxcpu - auto))
+			if [ $((top - nq + 1)) -lt 0 ]; then
+				cfg_fail "$key" "counting down from the last core, past the $auto core(s) earlier ports at -1 took, $nq poll thread(s) do not fit in $ncpu CPUs" "explicit cores, or fewer queues"
+			fi
+			c=$((top - nq + 1))
+			auto=$((auto + nq))
+		fi
+		IF_CORE[i]=$c
+		for ((q = 0; q < nq; q++)); do
+			n=$((c + q))
+			if [ -n "${POLL_CORE_OWNER[$n]:-}" ]; then
+				cfg_fail "$key" "a poll thread of this port would run on core $n, where ${POLL_CORE_OWNER[$n]} polls already (a poll thread keeps its core busy)" "cores no other poll thread uses"
+			fi
+			POLL_CORE_OWNER[$n]="interface $i (${IF_SPEC[i]}) queue $q"
+		done
+	done
+	for ((i = 0; i < NIF; i++)); do
+		c=${IF_CORE[i]}
+		if ! is_native "${IF_MODE[i]}" && [ -n "$c" ] && [ -n "${POLL_CORE_OWNER[$c]:-}" ]; then
+			cfg_fail "core$i" "core $c polls ${POLL_CORE_OWNER[$c]}; its interrupts would starve" "a core no poll thread uses"
+		fi
+		IF_APPCORES[i]=""
+		if cfg_set "capture_cores$i"; then
+			cfgv v "capture_cores$i"
+			[[ $v =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] ||
+				cfg_fail "capture_cores$i" "not a list of cores" "a list like 2,3 or 4-7"
+			local cl=()
+			expand_list_a cl "$v"
+			for n in "${cl[@]}"; do
+				[ "$n" -le "$maxcpu" ] || cfg_fail "capture_cores$i" "core $n is out of range" "cores 0 to $maxcpu"
+				[ -z "${POLL_CORE_OWNER[$n]:-}" ] ||
+					cfg_fail "capture_cores$i" "core $n polls ${POLL_CORE_OWNER[$n]}" "cores no poll thread uses"
+			done
+			IF_APPCORES[i]=$v
+		fi
+	done
+
+	# Global settings.
+	cfgv v filesize 2G
+	size_of FILE_SIZE "$v" || cfg_fail filesize "not a size" "a multiple of 1 MiB, in bytes or with K, M or G (default 2G)"
+	{ [ "$FILE_SIZE" -gt 0 ] && [ $((FILE_SIZE % (1 << 20))) = 0 ]; } ||
+		cfg_fail filesize "not a whole number of MiB" "a positive multiple of 1 MiB (default 2G)"
+	cfg_int POLL_IDLE_US poll_idle_us 0 0 1000000 "0 (poll without sleeping) to 1000000 microseconds"
+	cfg_bool TS_PER_FRAME ts_per_frame 0
+	cfg_bool MON_ENABLED monitor_enabled 1
+	cfg_int MON_INTERVAL monitor_interval 1 1 3600 "1 to 3600 seconds"
+	cfg_int MON_CORE monitor_core -1 -1 "$maxcpu" "-1 (any core) or 0 to $maxcpu"
+	if [ "$MON_CORE" -ge 0 ] && [ -n "${POLL_CORE_OWNER[$MON_CORE]:-}" ]; then
+		cfg_fail monitor_core "core $MON_CORE polls ${POLL_CORE_OWNER[$MON_CORE]}" "-1 or a core no poll thread uses"
+	fi
+	cfgv MON_BASEDIR monitor_basedir /var/log/hpcap
+	[[ $MON_BASEDIR == /* ]] || cfg_fail monitor_basedir "not an absolute path" "a directory such as /var/log/hpcap"
+	cfgv HUGE_DIR hugetlbfs_dir /mnt/hugetlbfs
+	[[ $HUGE_DIR == /* ]] || cfg_fail hugetlbfs_dir "not an absolute path" "a directory such as /mnt/hugetlbfs"
+	cfg_int HUGE_RESERVE hugepages_reserve 0 0 1048576 "a number of 2 MiB hugetlbfs pages for programs that map them (0 = none)"
+	cfgv CAPTURE_DIR capture_dir /var/lib/hpcap
+	[[ $CAPTURE_DIR == /* ]] || cfg_fail capture_dir "not an absolute path" "a directory such as /var/lib/hpcap"
+	cfgv MODULE_PATH module ""
+	if [ -n "$MODULE_PATH" ] && [ ! -r "$MODULE_PATH" ]; then
+		cfg_fail module "no such file" "the path of hpcap.ko, or leave it out to use the installed module"
+	fi
+
+	# Memory: every buffer, plus the hugetlbfs pages to reserve, must fit in
+	# what the machine can spare.  A loaded module's buffers are counted as
+	# free (install replaces them); so are hugetlbfs pages reserved already.
+	local avail_kb spare have_huge hp_size_kb extra_huge keep
+	avail_kb=${MEMINFO[MemAvailable]:-0}
+	keep=$((${MEMINFO[MemTotal]:-0} / 10))
+	[ "$keep" -ge $((256 << 10)) ] || keep=$((256 << 10))
+	local cur=0 bf b
+	for bf in "$HPCAP_SYSFS"/class/hpcap/hpcap_*_*/buf_size; do
+		[ -r "$bf" ] && read -r b <"$bf" && cur=$((cur + b))
+	done
+	spare=$(((avail_kb - keep) * 1024 + cur))
+	[ "$spare" -ge 0 ] || spare=0
+	have_huge=${MEMINFO[HugePages_Total]:-0}
+	hp_size_kb=${MEMINFO[Hugepagesize]:-2048}
+	extra_huge=0
+	if [ "$HUGE_RESERVE" -gt "${have_huge:-0}" ]; then
+		extra_huge=$(((HUGE_RESERVE - ${have_huge:-0}) * ${hp_size_kb:-2048} * 1024))
+	fi
+	if [ "$extra_huge" -gt "$spare" ]; then
+		cfg_fail hugepages_reserve "$(human_bytes "$extra_huge") more of hugetlbfs pages than the $(human_bytes "$spare") this machine can spare" "at most $((spare / (hp_size_kb * 1024) + have_huge)) pages"
+	fi
+	local sum=$extra_huge
+	for ((i = 0; i < NIF; i++)); do
+		[ "${IF_NQ[i]}" -gt 0 ] || continue
+		sum=$((sum + IF_NQ[i] * IF_BUF[i]))
+		if [ "$sum" -gt "$spare" ]; then
+			key=bufsize$i
+			for k in "pages$i" "hugesize$i"; do cfg_set "$k" && key=$k; done
+			cfg_set "$key" || key=nrxq$i
+			cfg_fail "$key" "${IF_NQ[i]} queue(s) x $(human_bytes "${IF_BUF[i]}") bring the capture buffers$([ "$extra_huge" -gt 0 ] && echo " and hugepages_reserve") to $(human_bytes "$sum"), more than the $(human_bytes "$spare") this machine can spare (MemAvailable $(human_bytes $((avail_kb * 1024))), less $(human_bytes $((keep * 1024))) kept for the system)" "smaller buffers or fewer queues: at most $(human_bytes "$spare") in all"
+		fi
+	done
+	HUGE_TOTAL=$huge_total
+	TOTAL_BUF=$total
+	return 0
+}
+
+# pci_handback ADDR: give a port back to its normal driver (clear
+# driver_override, unbind it from hpcap, probe).  Prints the driver that
+# took it, or nothing.
+pci_handback() {
+	local pci=$1 d=$HPCAP_SYSFS/bus/pci/devices/$1 drv
+	if [ "$(cat "$d/driver_override" 2>/dev/null)" != "(null)" ]; then
+		echo >"$d/driver_override"
+	fi
+	if [ "$(pci_driver "$pci")" = hpcap ]; then
+		echo "$pci" >"$HPCAP_SYSFS/bus/pci/drivers/hpcap/unbind"
+	fi
+	if [ -z "$(pci_driver "$pci")" ]; then
+		# The normal driver may not be loaded (hpcap took the port at boot).
+		modprobe -q "$(cat "$d/modalias")" 2>/dev/null || true
+		echo "$pci" >"$HPCAP_SYSFS/bus/pci/drivers_probe" 2>/dev/null || true
+	fi
+	drv=$(pci_driver "$pci")
+	echo "$drv"
+}
+
+# pci_to_hpcap ADDR: bind a port to hpcap (driver_override, unbind, probe)
+pci_to_hpcap() {
+	local pci=$1 d=$HPCAP_SYSFS/bus/pci/devices/$1 drv
+	echo hpcap >"$d/driver_override"
+	drv=$(pci_driver "$pci")
+	[ "$drv" = hpcap ] && return 0
+	[ -n "$drv" ] && echo "$pci" >"$d/driver/unbind"
+	echo "$pci" >"$HPCAP_SYSFS/bus/pci/drivers_probe" 2>/dev/null || true
+	[ "$(pci_driver "$pci")" = hpcap ]
+}
+
+# pin_irqs IF CORE: every interrupt of IF to CORE; prints how many
+pin_irqs() {
+	local irq n=0 bad=0
+	for irq in $(netdev_irqs "$1"); do
+		if echo "$2" >"$HPCAP_PROCFS/irq/$irq/smp_affinity_list" 2>/dev/null; then
+			n=$((n + 1))
+		else
+			bad=$((bad + 1))
+		fi
+	done
+	[ "$bad" = 0 ] || warn "$1: $bad interrupt(s) could not be moved to core $2 (managed by the kernel)"
+	echo "$n"
+}
+
+irqbalance_running() { pgrep -x irqbalance >/dev/null 2>&1; }
