@@ -122,6 +122,7 @@ bench: all
 	bench/run-bench.bash
 	bench/run-capture-bench.bash
 	bench/run-mgmon-bench.bash
+	bench/pipeline-bench.bash
 
 demo: all
 	scripts/demo.bash

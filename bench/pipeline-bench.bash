@@ -130,15 +130,15 @@ for _ in $(seq "$dd_rounds"); do
 		while [ ! -e "$qdir/hpcap_0_0" ]; do sleep 0.05; done
 		t0=$EPOCHREALTIME
 		# shellcheck disable=SC2046 # options are words
-		HPCAP_DEV_DIR=$qdir "$BUILD/bin/hpcapdd" -q $(opts_of "$c") 0 0 "$outdir" 2> "$scratch.$c.log" ||
-			{ echo "pipeline-bench: hpcapdd $c failed: $(tail -2 "$scratch.$c.log")" >&2; exit 1; }
+		HPCAP_DEV_DIR=$qdir "$BUILD/bin/hpcapdd" -q $(opts_of "$c") 0 0 "$outdir" 2> "$qdir/$c.log" ||
+			{ echo "pipeline-bench: hpcapdd $c failed: $(tail -2 "$qdir/$c.log")" >&2; exit 1; }
 		t1=$EPOCHREALTIME
 		wait "$pp"
 		T[$c]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') "
 		FILES[$c]=$(find "$outdir" -type f ! -name '*.sha256' | wc -l)
 		HOOKS[$c]=$(grep -c . "$hooklog" 2>/dev/null || echo 0)
 		case $c in plain | split*) "$BUILD/bin/checkraw" -q "$outdir" >/dev/null 2>&1 ||
-			echo "checkraw_failed $c" >> "$scratch.notes" ;; esac
+			echo "checkraw_failed $c" >> "$qdir/notes" ;; esac
 	done
 done
 {
@@ -169,7 +169,7 @@ sp=$(printf '%s\n' ${T[split_post]} | best)
 	pmed=$(printf '%s\n' ${T[plain]} | med)
 	# shellcheck disable=SC2086
 	smed=$(printf '%s\n' ${T[split_post]} | med)
-	echo "Target: splitting (about a file a second) and a post hook cost at most 5% of hpcapdd's throughput: $(calc 1 "100 * (1 - $pbest / $sp)")% here (best of $dd_rounds; $(calc 1 "100 * (1 - $pmed / $smed)")% between the medians), $(awk -v a="$sp" -v b="$pbest" 'BEGIN { print (b / a >= 0.95) ? "met" : "**MISSED**" }').$( [ -s "$scratch.notes" ] && echo " checkraw FAILED: $(cat "$scratch.notes" | xargs)" || echo " checkraw passed on every RAW output.")"
+	echo "Target: splitting (about a file a second) and a post hook cost at most 5% of hpcapdd's throughput: $(calc 1 "100 * (1 - $pbest / $sp)")% here (best of $dd_rounds; $(calc 1 "100 * (1 - $pmed / $smed)")% between the medians), $(awk -v a="$sp" -v b="$pbest" 'BEGIN { print (b / a >= 0.95) ? "met" : "**MISSED**" }').$( [ -s "$qdir/notes" ] && echo " checkraw FAILED: $(cat "$qdir/notes" | xargs)" || echo " checkraw passed on every RAW output.")"
 	echo
 } >> "$out"
 cat "$out"

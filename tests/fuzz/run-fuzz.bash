@@ -16,7 +16,8 @@ flags=(-std=c11 -g -O1 -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
-	clang "${flags[@]}" -o "$out/$name" "$t" srclib/*.c
+	# shellcheck disable=SC2046 # srclib/LIBS holds several flags
+	clang "${flags[@]}" -o "$out/$name" "$t" srclib/*.c $(cat srclib/LIBS 2>/dev/null) -lpthread
 	echo "fuzz: $name for ${secs}s"
 	"$out/$name" -max_total_time="$secs" -max_len=200000 -timeout=10 \
 		-artifact_prefix="$out/$name-" -print_final_stats=1 \

@@ -93,6 +93,8 @@ for d in dev proc sys; do
 	mount --move "/$d" "/newroot/$d" || die "cannot move /$d into the new root"
 done
 mkdir -p /newroot/dev/pts /newroot/dev/shm
+# bash process substitution needs /dev/fd
+ln -sf /proc/self/fd /newroot/dev/fd 2>/dev/null
 mount -t devpts -o gid=5,mode=0620,ptmxmode=0666 devpts /newroot/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm
 mount -t tmpfs -o size=50%,mode=1777 tmpfs /newroot/tmp || die "cannot mount /tmp"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-module-tests.bash [--kernel KVER]... [--only generic|native] [--native TEST]... [TEST...]
+# run-module-tests.bash [--kernel KVER]... [--only generic|native|pipeline] [--native TEST]... [TEST...]
 # - build hpcap.ko for
 # every kernel with headers (W=1, sparse when available), then boot each
 # kernel in QEMU and run tests/vm/module/guest-tests.bash inside.
@@ -41,7 +41,7 @@ done
 
 status=0
 for k in "${kvers[@]}"; do
-	if [ "$only" != native ]; then
+	if [ -z "$only" ] || [ "$only" = generic ]; then
 		res=build/vm-results/$k
 		rm -rf "$res"; mkdir -p "$res"
 		echo "=== module tests on $k"
@@ -53,7 +53,19 @@ for k in "${kvers[@]}"; do
 			status=1
 		fi
 	fi
-	[ "$only" = generic ] && continue
+	if [ -z "$only" ] || [ "$only" = pipeline ]; then
+		pres=build/vm-results/$k-pipeline
+		rm -rf "$pres"; mkdir -p "$pres"
+		echo "=== pipeline tests on $k"
+		st=0
+		tests/vm/run-vm.bash --kernel "$k" --timeout 600 --mem 1536 --results "$pres" --env BUILD=$BUILD -- \
+			tests/vm/module/pipeline-tests.bash | tee "$pres/output.txt" || st=$?
+		if [ "$st" -ne 0 ] || grep -q '^fail' "$pres/output.txt"; then
+			echo "FAIL (pipeline) on $k (exit $st; guest dmesg in $pres/dmesg.txt)"
+			status=1
+		fi
+	fi
+	[ -n "$only" ] && [ "$only" != native ] && continue
 
 	# The native driver on two emulated 82576 NICs, QEMU's dump of the
 	# captured port as ground truth.
