@@ -19,6 +19,7 @@ Options:
       --until HH:MM  stop at that local time (today, or tomorrow if it is
                      past), with hpcapdd --duration
       --dir DIR      write here instead
+  -n, --dry-run      print the command instead of running it
   -h, --help         this help
 Examples:
   hpcap-capture 0_0
@@ -35,12 +36,13 @@ done
 # shellcheck source=hpcap-lib.bash
 . "$lib"
 
-config=$HPCAP_DEFAULT_CONFIG until="" dir="" inst=""
+config=$HPCAP_DEFAULT_CONFIG until="" dir="" inst="" dry=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-c | --config) [ $# -ge 2 ] || usage_error "$1 needs a file"; config=$2; shift 2 ;;
 	--until) { [ $# -ge 2 ] && [[ $2 =~ ^([01]?[0-9]|2[0-3]):[0-5][0-9]$ ]]; } || usage_error "--until needs a time HH:MM"; until=$2; shift 2 ;;
 	--dir) [ $# -ge 2 ] || usage_error "$1 needs a directory"; dir=$2; shift 2 ;;
+	-n | --dry-run) dry=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage_error "unknown option '$1'" ;;
 	*) [ -z "$inst" ] || usage_error "one <adapter>_<queue> only"; inst=$1; shift ;;
@@ -56,14 +58,17 @@ if [ -r "$config" ]; then
 	cores=$(cfg "capture_cores$a" "")
 fi
 dir=${dir:-$capdir/hpcap${a}_$q}
-[ -e "/dev/hpcap_${a}_$q" ] || die "no /dev/hpcap_${a}_$q: is hpcap set up (systemctl status hpcap, install_hpcap.bash), and does adapter $a have a queue $q?"
-mkdir -p "$dir" || die "cannot create $dir"
+if [ "$dry" = 0 ]; then
+	[ -e "/dev/hpcap_${a}_$q" ] || die "no /dev/hpcap_${a}_$q: is hpcap set up (systemctl status hpcap, install_hpcap.bash), and does adapter $a have a queue $q?"
+	mkdir -p "$dir" || die "cannot create $dir"
+fi
 
 hpcapdd=""
 for h in "@HPCAP_BINDIR@/hpcapdd" "$here/../build/bin/hpcapdd" "$(command -v hpcapdd || true)"; do
 	[ -x "$h" ] && { hpcapdd=$h; break; }
 done
-[ -n "$hpcapdd" ] || die "hpcapdd not found (make install puts it in /usr/local/bin)"
+[ -n "$hpcapdd" ] || [ "$dry" = 1 ] || die "hpcapdd not found (make install puts it in /usr/local/bin)"
+hpcapdd=${hpcapdd:-hpcapdd}
 
 cmd=()
 if [ -n "$cores" ]; then
@@ -79,5 +84,9 @@ if [ -n "$until" ]; then
 	say "capturing queue $q of adapter $a into $dir until $(date -d "@$end" '+%Y-%m-%d %H:%M')"
 else
 	say "capturing queue $q of adapter $a into $dir"
+fi
+if [ "$dry" = 1 ]; then
+	echo "${cmd[*]} $a $q $dir"
+	exit 0
 fi
 exec "${cmd[@]}" "$a" "$q" "$dir"

@@ -97,11 +97,12 @@ module_users_pids() {
 		while IFS= read -r fd; do fd=${fd#"$HPCAP_PROCFS"/}; echo "${fd%%/*}"; done
 }
 
-# pct10 PART WHOLE: PART/WHOLE in %, one decimal
+# pct10 VAR PART WHOLE: PART/WHOLE in %, one decimal, into VAR
 pct10() {
+	local -n _pc=$1
 	local x=0
-	[ "$2" -gt 0 ] && x=$((($1 * 1000 + $2 / 2) / $2))
-	echo "$((x / 10)).$((x % 10))"
+	[ "$3" -gt 0 ] && x=$((($2 * 1000 + $3 / 2) / $3))
+	_pc="$((x / 10)).$((x % 10))"
 }
 
 trap 'exit 0' TERM INT
@@ -112,7 +113,7 @@ PT=0 CT=0
 # shellcheck disable=SC2034 # the P arrays of sample P: only some are read
 PCORE=() PNAME=()
 sample P
-written=0 dir="" secs=1
+written=0 dir="" secs=1 pc=0
 while [ "$count" = 0 ] || [ "$written" -lt "$count" ]; do
 	now=${EPOCHREALTIME/./}
 	left=$((step - now % step))
@@ -124,12 +125,14 @@ while [ "$count" = 0 ] || [ "$written" -lt "$count" ]; do
 	out=""
 	for k in "${!CTOTAL[@]}"; do
 		[ -n "${PTOTAL[k]:-}" ] || continue
-		out+="$epoch cpu $k $(pct10 $((CBUSY[k] - PBUSY[k])) $((CTOTAL[k] - PTOTAL[k])))"$'\n'
+		pct10 pc $((CBUSY[k] - PBUSY[k])) $((CTOTAL[k] - PTOTAL[k]))
+		out+="$epoch cpu $k $pc"$'\n'
 	done
 	for pid in "${!CTICKS[@]}"; do
 		[ -n "${PTICKS[pid]:-}" ] || continue
 		# ticks / hz over dt microseconds, in %
-		out+="$epoch ${CNAME[pid]} ${CCORE[pid]} $(pct10 $(((CTICKS[pid] - PTICKS[pid]) * 1000000 / hz)) "$dt")"$'\n'
+		pct10 pc $(((CTICKS[pid] - PTICKS[pid]) * 1000000 / hz)) "$dt"
+		out+="$epoch ${CNAME[pid]} ${CCORE[pid]} $pc"$'\n'
 	done
 	if [ -n "$out" ] && [ "$dt" -gt 0 ]; then
 		if [ "$to_stdout" = 1 ]; then

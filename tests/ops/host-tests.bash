@@ -234,6 +234,13 @@ t_eq "... the message" "hpcap-mcast-join: no groups given and no $W/mcast-eth3.c
 t_run "hpcap-capture: not a queue" 2 scripts/hpcap-capture.bash zero
 t_run "hpcap-capture: a queue without a device" 1 scripts/hpcap-capture.bash -c /nonexistent 7_3
 t_grep "... the message" "no /dev/hpcap_7_3: is hpcap set up" "$T_OUT"
+printf 'capture_dir=/srv/cap\ncapture_cores0=2,3\n' >"$W/cap.cfg"
+t_run "hpcap-capture --dry-run: hpcapdd on the queue's capture core, into capture_dir" 0 scripts/hpcap-capture.bash -n -c "$W/cap.cfg" 0_1
+t_grep "... the command" "^taskset -c 3 [^ ]*hpcapdd -i 60 0 1 /srv/cap/hpcap0_1$" "$T_OUT"
+t_run "hpcap-capture --until HH:MM: a duration up to that time" 0 scripts/hpcap-capture.bash -n -c "$W/cap.cfg" --until "$(date -d '+2 hours' +%H:%M)" 0_2
+t_grep "... about two hours" "hpcapdd -i 60 --duration (71[4-9][0-9]|720[0-9]) 0 2 /srv/cap/hpcap0_2$" "$T_OUT"
+t_run "hpcap-capture --until a time already past today: tomorrow" 0 scripts/hpcap-capture.bash -n -c "$W/cap.cfg" --until "$(date -d '-1 hours' +%H:%M)" 0_0
+t_grep "... about 23 hours" "--duration (82[6-9][0-9][0-9]) " "$T_OUT"
 printf 'postprocess_cmd="echo done $HPCAP_ADAPTER $HPCAP_QUEUE $HPCAP_DIR $HPCAP_RESULT"\ncapture_dir=/srv/cap\n' >"$W/pp.cfg"
 t_run "hpcap-postprocess runs postprocess_cmd with the capture's environment" 0 env SERVICE_RESULT=success scripts/hpcap-postprocess.bash -c "$W/pp.cfg" 2_1
 t_grep "... and the command saw it" "^done 2 1 /srv/cap/hpcap2_1 success$" "$T_OUT"

@@ -42,8 +42,8 @@ def i(n):
 print(eval(sys.argv[2]))
 PY
 }
-send() { # send SRC-SUFFIX COUNT PPS SIZES [IFACE]
-	python3 "$M/send_frames.py" "${5:-$SEND_IF}" --src "02:00:00:00:01:$1" --count "$2" --pps "$3" --sizes "$4" >/dev/null
+send() { # send SRC-SUFFIX COUNT PPS SIZES [IFACE] (exec: "send ... &" gives python's pid)
+	exec python3 "$M/send_frames.py" "${5:-$SEND_IF}" --src "02:00:00:00:01:$1" --count "$2" --pps "$3" --sizes "$4" >/dev/null
 }
 wait_carrier() {
 	for _ in $(seq 60); do [ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null)" = 1 ] && return 0; sleep 0.1; done
@@ -316,5 +316,12 @@ wait
 sleep 0.3
 t_eq "igb receives on it again" yes "$([ $(($(cat "/sys/class/net/$back/statistics/rx_packets") - rx0)) -gt 100 ] && echo yes || echo no)"
 t_run "--uninstall again: nothing to do" 0 install_hpcap.bash --uninstall
+t_run "hugepages_mount -d /tmp/huge2 -n 3" 0 hugepages_mount -c "$W/params.cfg" -d /tmp/huge2 -n 3
+t_eq "... hugetlbfs mounted, 3 pages reserved" "1 3" "$(awk '$2 == "/tmp/huge2" && $3 == "hugetlbfs"' /proc/mounts | wc -l) $(awk '/^HugePages_Total/ { print $2 }' /proc/meminfo)"
+t_run "hugepages_mount again: already there" 0 hugepages_mount -d /tmp/huge2 -n 3
+t_grep "... says so" "already mounted at /tmp/huge2" "$T_OUT"
+t_run "hugepages_mount -u" 0 hugepages_mount -d /tmp/huge2 -u
+echo 0 >/proc/sys/vm/nr_hugepages
+t_eq "... unmounted" 0 "$(awk '$2 == "/tmp/huge2"' /proc/mounts | wc -l)"
 t_eq "no kernel warning or bug" 0 "$(dmesg | grep -cE 'WARNING|BUG|Oops|general protection')"
 t_done
