@@ -106,7 +106,7 @@ module:
 	  $(MAKE) -C "$(KDIR)" M="$(CURDIR)/driver" modules; \
 	else echo "hpcap: no kernel headers at $(KDIR) (or no driver yet): module not built"; fi
 
-check: check-unit check-fuzz check-vm
+check: check-unit check-fuzz check-vm check-ops
 
 check-unit:
 	tests/run-unit.bash

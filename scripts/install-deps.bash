@@ -57,6 +57,7 @@ base_pkgs=(
 	libpcap-dev tcpdump tshark zstd libzstd-dev
 	sparse shellcheck doxygen gnuplot-nox hyperfine time
 	iproute2 ethtool kmod python3 bc xxd file
+	dkms numactl hwloc-nox groff-base man-db systemd
 )
 
 if [ "$want_vm" = 1 ]; then

@@ -28,6 +28,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 make -s -j"$jobs" BUILD=$BUILD libs tools
 sparse_opt=()
 command -v sparse >/dev/null && sparse_opt=(--sparse)
+mkdir -p build/kmod
 scripts/build-module.bash "${sparse_opt[@]}" "${kvers[@]}" 2>&1 | tee build/kmod/build.log
 if grep -qE 'warning|error' build/kmod/build.log; then
 	echo "fail module build: compiler or sparse warnings (see build/kmod/build.log)"
