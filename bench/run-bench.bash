@@ -383,7 +383,7 @@ section=$tmp/section.md
 	echo "- tools: raw2pcap/checkraw $("$RAW2PCAP" -V | awk '{ print $2 }')," \
 		"$(ver editcap --version), $(ver capinfos --version), $(ver "$CC" --version)"
 	if [ "$do_disk" = 1 ]; then
-		echo "- on-disk outputs: $(findmnt -n -o SOURCE,FSTYPE -T "$data_dir" | tr -s ' ') ($data_dir);" \
+		echo "- on-disk outputs: $(findmnt -n -o SOURCE,FSTYPE -T "$data_dir" | tr -s ' ') (bench/data);" \
 			"raw2pcap's output identical to the reference pcap: ${verified:-not checked}"
 	else
 		echo "- on-disk part: $disk_note"

@@ -40,16 +40,7 @@ static int e1_reset(struct hpcap_nic *nic)
 
 static void e1_read_mac(struct hpcap_nic *nic, u8 *mac)
 {
-	u32 lo = hpcap_rd(nic, E1_RAL0), hi = hpcap_rd(nic, E1_RAH0);
-
-	mac[0] = lo;
-	mac[1] = lo >> 8;
-	mac[2] = lo >> 16;
-	mac[3] = lo >> 24;
-	mac[4] = hi;
-	mac[5] = hi >> 8;
-	if (!is_valid_ether_addr(mac))
-		eth_random_addr(mac);
+	hpcap_read_mac(nic, E1_RAL0, mac);
 }
 
 /* DS76 8.2.4: write a PHY register through MDIC. */
@@ -113,24 +104,6 @@ static bool e1_link_status(struct hpcap_nic *nic, u32 *mbps)
 	return st & E1_STATUS_LU;
 }
 
-/* DS76 7.1.2.8: RSS over the queues, symmetric key. */
-static void e1_setup_rss(struct hpcap_nic *nic)
-{
-	u32 i, j, reta;
-
-	for (i = 0; i < 10; i++)
-		hpcap_wr(nic, E1_RSSRK(i), hpcap_rss_key_word());
-	for (i = 0; i < 32; i++) {
-		for (reta = 0, j = 0; j < 4; j++)
-			reta |= ((4 * i + j) % nic->nrxq) << (8 * j);
-		hpcap_wr(nic, E1_RETA(i), reta);
-	}
-	/* The hash reaches the descriptor (dedup uses it) only with PCSD;
-	 * QEMU applies RSS only with it too. */
-	hpcap_wr(nic, E1_RXCSUM, hpcap_rd(nic, E1_RXCSUM) | E1_RXCSUM_PCSD);
-	hpcap_wr(nic, E1_MRQC, E1_MRQC_RSS | MRQC_HASH_ALL);
-}
-
 /* DS76 4.5.9: receive initialization (queues come after, RX enable last). */
 static int e1_init_rx(struct hpcap_nic *nic)
 {
@@ -144,7 +117,7 @@ static int e1_init_rx(struct hpcap_nic *nic)
 		hpcap_wr(nic, E1_VMOLR(i),
 			 hpcap_rd(nic, E1_VMOLR(i)) & ~E1_VMOLR_STRVLAN);
 	hpcap_wr(nic, E1_RLPML, nic->jumbo ? 9728 : 1522);
-	e1_setup_rss(nic);
+	hpcap_setup_rss(nic, E1_MRQC_RSS);	/* DS76 7.1.2.8 */
 	return 0;
 }
 

@@ -44,16 +44,7 @@ static int ix_reset(struct hpcap_nic *nic)
 
 static void ix_read_mac(struct hpcap_nic *nic, u8 *mac)
 {
-	u32 lo = hpcap_rd(nic, IX_RAL0), hi = hpcap_rd(nic, IX_RAH0);
-
-	mac[0] = lo;
-	mac[1] = lo >> 8;
-	mac[2] = lo >> 16;
-	mac[3] = lo >> 24;
-	mac[4] = hi;
-	mac[5] = hi >> 8;
-	if (!is_valid_ether_addr(mac))
-		eth_random_addr(mac);
+	hpcap_read_mac(nic, IX_RAL0, mac);
 }
 
 /*
@@ -110,17 +101,9 @@ static void ix_set_rxen(struct hpcap_nic *nic, bool on)
 /* DS99 7.1.2.8: RSS (4-bit queue indices: up to 16 queues). */
 static void ix_setup_rss(struct hpcap_nic *nic)
 {
-	u32 i, j, reta;
+	u32 i;
 
-	for (i = 0; i < 10; i++)
-		hpcap_wr(nic, IX_RSSRK(i), hpcap_rss_key_word());
-	for (i = 0; i < 32; i++) {
-		for (reta = 0, j = 0; j < 4; j++)
-			reta |= ((4 * i + j) % nic->nrxq) << (8 * j);
-		hpcap_wr(nic, IX_RETA(i), reta);
-	}
-	hpcap_wr(nic, IX_RXCSUM, hpcap_rd(nic, IX_RXCSUM) | IX_RXCSUM_PCSD);
-	hpcap_wr(nic, IX_MRQC, IX_MRQC_RSSEN | MRQC_HASH_ALL);
+	hpcap_setup_rss(nic, IX_MRQC_RSSEN);
 	/* Queue q counts into statistics counter q (QPRDC), 4 per RQSMR. */
 	for (i = 0; i < 4; i++)
 		hpcap_wr(nic, IX_RQSMR(i), (4 * i) | (4 * i + 1) << 8 |

@@ -27,6 +27,7 @@
 #include <linux/vmalloc.h>
 
 #include "hpcap_native.h"
+#include "hpcap_regs.h"
 
 /*
  * Per-port settings, indexed by adapter number (the N of hpcapN), as
@@ -115,6 +116,45 @@ int hpcap_wait_reg(struct hpcap_nic *nic, u32 reg, u32 mask, u32 want,
 		waited += 100;
 	}
 	return 0;
+}
+
+/*
+ * RSS on both chips: the same key, table and checksum-control registers
+ * (the 82599 decodes the 82576's addresses, its 82598-compatible aliases),
+ * 128 table entries spread round robin over the queues.  Only the MRQC
+ * value that turns RSS on differs.  The symmetric key sends both
+ * directions of a flow to one queue.
+ */
+void hpcap_setup_rss(struct hpcap_nic *nic, u32 mrqc)
+{
+	u32 i, j, reta;
+
+	for (i = 0; i < 10; i++)
+		hpcap_wr(nic, E1_RSSRK(i), hpcap_rss_key_word());
+	for (i = 0; i < 32; i++) {
+		for (reta = 0, j = 0; j < 4; j++)
+			reta |= ((4 * i + j) % nic->nrxq) << (8 * j);
+		hpcap_wr(nic, E1_RETA(i), reta);
+	}
+	/* The hash reaches the descriptor (dedup uses it) only with PCSD;
+	 * QEMU's igb applies RSS only with it too. */
+	hpcap_wr(nic, E1_RXCSUM, hpcap_rd(nic, E1_RXCSUM) | E1_RXCSUM_PCSD);
+	hpcap_wr(nic, E1_MRQC, mrqc | MRQC_HASH_ALL);
+}
+
+/* The permanent MAC address from receive address register 0 (RAL/RAH). */
+void hpcap_read_mac(struct hpcap_nic *nic, u32 ral, u8 *mac)
+{
+	u32 lo = hpcap_rd(nic, ral), hi = hpcap_rd(nic, ral + 4);
+
+	mac[0] = lo;
+	mac[1] = lo >> 8;
+	mac[2] = lo >> 16;
+	mac[3] = lo >> 24;
+	mac[4] = hi;
+	mac[5] = hi >> 8;
+	if (!is_valid_ether_addr(mac))
+		eth_random_addr(mac);
 }
 
 /* Adapter number for a port: its place in ports=, else -1 (lowest free). */

@@ -108,6 +108,8 @@ int hpcap_wait_reg(struct hpcap_nic *nic, u32 reg, u32 mask, u32 want,
 		   u32 timeout_us);
 
 void hpcap_native_fill_stats(struct hpcap_nic *nic);
+void hpcap_setup_rss(struct hpcap_nic *nic, u32 mrqc);
+void hpcap_read_mac(struct hpcap_nic *nic, u32 ral, u8 *mac);
 
 /*
  * RSS key: 0x6d5a repeated makes the Toeplitz hash symmetric, so both

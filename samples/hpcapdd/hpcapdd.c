@@ -540,18 +540,7 @@ int main(int argc, char **argv)
 				cli_bad_option(argc, argv, optopt);
 		}
 	}
-	if (argc - optind != 3)
-		cli_usage_error("need <adapter> <queue> <dir|null>");
-	d.adapter = (unsigned)cli_parse_u64("adapter", argv[optind], 1023);
-	d.queue = (unsigned)cli_parse_u64("queue", argv[optind + 1], 1023);
-	d.dir = strcmp(argv[optind + 2], "null") ? argv[optind + 2] : NULL;
-	if (d.dir) {
-		struct stat st;
-
-		if (stat(d.dir, &st) < 0 || !S_ISDIR(st.st_mode))
-			cli_usage_error("%s is not a directory (create it first, or give 'null')",
-					d.dir);
-	}
+	capfile_parse_args(argc, argv, optind, &d.adapter, &d.queue, &d.dir);
 	pipecli_check(&pc, d.dir);
 	per_frame = pc.any && pipecli_per_frame(&pc);
 	pc.quiet = quiet;

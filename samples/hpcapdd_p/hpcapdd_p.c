@@ -155,18 +155,7 @@ int main(int argc, char **argv)
 				cli_bad_option(argc, argv, optopt);
 		}
 	}
-	if (argc - optind != 3)
-		cli_usage_error("need <adapter> <queue> <dir|null>");
-	nm.adapter = (unsigned)cli_parse_u64("adapter", argv[optind], 1023);
-	nm.queue = (unsigned)cli_parse_u64("queue", argv[optind + 1], 1023);
-	nm.dir = strcmp(argv[optind + 2], "null") ? argv[optind + 2] : NULL;
-	if (nm.dir) {
-		struct stat sst;
-
-		if (stat(nm.dir, &sst) < 0 || !S_ISDIR(sst.st_mode))
-			cli_usage_error("%s is not a directory (create it first, or give 'null')",
-					nm.dir);
-	}
+	capfile_parse_args(argc, argv, optind, &nm.adapter, &nm.queue, &nm.dir);
 	pipecli_check(&pc, nm.dir);
 	pc.quiet = quiet;
 	if (hpcap_open(&h, nm.adapter, nm.queue, lossy ? HPCAP_OPEN_LOSSY : 0,

@@ -20,4 +20,12 @@
 int capfile_create(char *path, size_t n, const char *dir, unsigned adapter,
 		   unsigned queue, time_t *last, int extra_flags);
 
+/*
+ * The positional arguments every capture tool takes, HPCAP's way:
+ * <adapter> <queue> <dir|null>.  *dir is NULL for "null"; a dir that is
+ * not a directory is a usage error (exit 2).
+ */
+void capfile_parse_args(int argc, char **argv, int first, unsigned *adapter,
+			unsigned *queue, const char **dir);
+
 #endif
