@@ -2,20 +2,23 @@
 # demo-guest.bash - the inside of scripts/demo.bash, run in the QEMU guest.
 set -euo pipefail
 top=$PWD
+# shellcheck source=tests/lib.sh
+. "$top/tests/lib.sh"	# ipv6_off
+
 bin=$top/${BUILD:-build}/bin
 M=$top/tests/vm/module
 frames=${FRAMES:-20000}
 step() { printf '\n== %s\n' "$*"; }
 
 step "1. load hpcap.ko (64 MiB buffer per queue, 16 MiB files for the demo)"
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ipv6_off
 modprobe veth
 insmod "$top/build/kmod/$(uname -r)/driver/hpcap.ko" buf_size=$((64 << 20)) file_size=$((16 << 20))
 dmesg | grep 'hpcap: loaded' | sed 's/^\[[ .0-9]*\] /   /'
 
 step "2. a link to capture: veth pair, the sender in its own namespace"
 ip netns add sender
-ip netns exec sender sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ipv6_off --netns sender
 ip link add cap0 type veth peer name wire0
 ip link set wire0 netns sender
 ip link set cap0 mtu 9000 up

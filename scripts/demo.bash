@@ -26,6 +26,7 @@ if [ -z "$kver" ] || ! command -v qemu-system-x86_64 >/dev/null; then
 	echo "demo: showing the storage path without the module instead."
 	exec scripts/demo-offline.bash
 fi
+tests/deps/check-deps.bash --preflight --vm || exit 1
 export BUILD=build-demo
 make -s BUILD=$BUILD libs tools
 scripts/build-module.bash "$kver" >/dev/null

@@ -69,6 +69,7 @@ for t in samples/*/tests/*.bash tests/man/test-man.bash; do
 done
 
 tests/run-shellcheck.bash || failed+=(shellcheck)
+tests/deps/check-deps.bash || failed+=("tests/deps/check-deps.bash (scripts/deps.list)")
 
 if [ "${#failed[@]}" -ne 0 ]; then
 	printf 'FAILED: %s\n' "${failed[@]}"

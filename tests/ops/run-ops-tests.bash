@@ -42,6 +42,7 @@ fi
 [ "$vm" = 1 ] || exit $status
 
 [ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(tests/vm/kernels.bash)
+tests/deps/check-deps.bash --preflight --vm || exit 1
 if [ ${#kvers[@]} = 0 ] || ! command -v qemu-system-x86_64 >/dev/null; then
 	echo "fail ops-vm        no kernel with headers or no QEMU (scripts/install-deps.bash installs them)"
 	exit 1

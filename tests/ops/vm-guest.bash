@@ -20,7 +20,7 @@ CAP_PCI=0000:00:04.0
 read -r CAP_IF SEND_IF <<<"${VM_NIC_IFACES:-eth0 eth1}"
 CAP_MAC=52:54:00:00:00:01
 LOGS=/tmp/hpcap-logs
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ipv6_off
 
 drv() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
 ethstat() { ethtool -S "$1" | awk -v k="$2:" '$1 == k { print $2 }'; }

@@ -18,7 +18,7 @@ M=$top/tests/vm/module
 W=$T_TMP
 export PATH=$BIN:$PATH
 
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ipv6_off
 modprobe veth
 
 load() {
@@ -32,7 +32,7 @@ mkveth() {
 	ip link del va 2>/dev/null
 	ip netns add peer
 	# No IPv6 autoconfiguration chatter on the wire, on either side.
-	ip netns exec peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ipv6_off --netns peer
 	ip link add va type veth peer name vb
 	ip link set vb netns peer
 	ip link set va mtu 9000 up

@@ -18,7 +18,7 @@ export PATH=$BIN:$PATH
 CAP=0000:00:04.0		# the port hpcap captures
 read -r _ SEND_IF <<<"${VM_NIC_IFACES:-eth0 eth1}"
 
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ipv6_off
 ip link set "$SEND_IF" mtu 9000 up
 
 # Take the port from igb (or wherever it is) and give it to hpcap.
