@@ -8,8 +8,14 @@
 #   make demo          the main job end to end
 #   make install       PREFIX=/usr/local DESTDIR= honoured
 #
-# Objects go to $(BUILD) (default build/), so sanitizer builds
-# (BUILD=build-san SAN=1) sit beside the normal one.
+# Objects go to $(BUILD) (default build/), so sanitizer builds sit beside
+# the normal one: BUILD=build-san SAN=1 (ASan+UBSan), BUILD=build-tsan
+# SAN=thread (TSan), BUILD=build-fuzz SAN=fuzz CC=clang (libFuzzer).
+#
+# The floors (doc/architecture.md): include/ (the ABI) -> core/ (plain C
+# that runs both in the kernel and here: ring, framing, poll loop, dedup)
+# -> driver/ (the module, built by Kbuild) | srclib/ (libhpcap, libmgmon)
+# -> samples/ (the tools).
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -24,26 +30,43 @@ KDIR       ?= /lib/modules/$(KVER)/build
 
 CC         ?= cc
 CFLAGS     ?= -O2 -g
+# gcc's -Wformat-truncation is off (snprintf that may cut is intended);
+# clang (the fuzz build) has no such warning.
+NO_FMT_TRUNC := $(if $(filter fuzz,$(SAN)),,-Wno-format-truncation)
 WARNINGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
-              -Wno-format-truncation
-CPPFLAGS   += -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64 \
+              $(NO_FMT_TRUNC)
+CPPFLAGS   += -Iinclude -Icore -Isrclib -D_FILE_OFFSET_BITS=64 \
               -DHPCAP_VERSION=\"$(VERSION)\"
 ifeq ($(SAN),1)
 CFLAGS     += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
 LDFLAGS    += -fsanitize=address,undefined
 endif
-ALL_CFLAGS  = $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP
+ifeq ($(SAN),thread)
+CFLAGS     += -O1 -fsanitize=thread -Wno-tsan
+LDFLAGS    += -fsanitize=thread
+endif
+ifeq ($(SAN),fuzz)
+CFLAGS     += -O1 -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=address,undefined
+endif
+# -fno-semantic-interposition: calls inside libhpcap stay direct (and
+# inlinable) although the objects are position-independent.
+ALL_CFLAGS  = $(WARNINGS) $(CFLAGS) -fPIC -fno-semantic-interposition -MMD -MP
 
 PCAP_LIBS  := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 
-# libhpcap: srclib/*.c (plus the module's ring code for the userspace
-# producer); libmgmon: srclib/mgmon/*.c, on top of libhpcap.
-LIB_SRCS   := $(wildcard srclib/*.c)
+# libhpcap: srclib/{file,queue,pipeline}/*.c and the core floor (core/*.c,
+# the same files the module builds: the userspace producer runs the
+# module's ring code); libmgmon: srclib/mgmon/*.c, on top of libhpcap.
+CORE_SRCS  := $(wildcard core/*.c)
+LIB_SRCS   := $(wildcard srclib/file/*.c srclib/queue/*.c srclib/pipeline/*.c)
 CLI_SRCS   := $(wildcard srclib/cli/*.c)
 MGMON_SRCS := $(wildcard srclib/mgmon/*.c)
-LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(CORE_OBJS)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 MGMON_OBJS := $(MGMON_SRCS:%.c=$(BUILD)/%.o)
 SOVER      := 1
@@ -77,10 +100,18 @@ $(LIBA): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(LIBSO): $(LIB_OBJS) srclib/libhpcap.map
+# The core floor's functions are linked in but not exported: the map made
+# from srclib/libhpcap.map.in lists each of them as local.
+$(BUILD)/lib/libhpcap.map: srclib/libhpcap.map.in $(CORE_OBJS)
+	@mkdir -p $(@D)
+	{ sed '/@CORE_LOCAL@/,$$d' $<; \
+	  nm -g --defined-only $(CORE_OBJS) | awk 'NF == 3 { print "\t\t" $$3 ";" }' | sort -u; \
+	  sed '1,/@CORE_LOCAL@/d' $<; } > $@
+
+$(LIBSO): $(LIB_OBJS) $(BUILD)/lib/libhpcap.map
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,libhpcap.so.$(SOVER) \
-	  -Wl,--version-script=srclib/libhpcap.map $(LDFLAGS) -o $@ $(LIB_OBJS) \
+	  -Wl,--version-script=$(BUILD)/lib/libhpcap.map $(LDFLAGS) -o $@ $(LIB_OBJS) \
 	  $(LIB_LIBS)
 	ln -sf libhpcap.so.$(SOVER) $(BUILD)/lib/libhpcap.so
 
@@ -100,11 +131,46 @@ $(BUILD)/bin/%: $$(BUILD)/samples/$$*/$$*.o $(CLIA) $(LIBA) $(if $(MGMON_SRCS),$
 	  $(call tool_libs,$*) $(LIB_LIBS)
 
 # The module is built only where kernel headers exist (not needed for the
-# userspace tools; CI builds it for every kernel in tests/vm).
+# userspace tools; CI builds it for every kernel in tests/vm).  Kbuild (at
+# the top, so it reaches driver/, core/ and include/) decides what it holds;
+# scripts/build-module.bash builds it out of tree, per kernel.
 module:
-	@if [ -d driver ] && [ -f driver/Kbuild ] && [ -d "$(KDIR)" ]; then \
-	  $(MAKE) -C "$(KDIR)" M="$(CURDIR)/driver" modules; \
-	else echo "hpcap: no kernel headers at $(KDIR) (or no driver yet): module not built"; fi
+	@if [ -d "$(KDIR)" ]; then scripts/build-module.bash $(KVER); \
+	else echo "hpcap: no kernel headers at $(KDIR): module not built"; fi
+
+# Unit tests: each tests/unit/test_X.c links the libraries like any program
+# (static archives: only what it uses is pulled in); test_regs reads the
+# driver's register header.  TSAN_TESTS run again under ThreadSanitizer
+# (make BUILD=build-tsan SAN=thread tsan-tests).
+UNIT_TESTS := $(notdir $(basename $(wildcard tests/unit/test_*.c)))
+TSAN_TESTS := test_ring test_shmring test_mgmon_live
+TEST_LIBS  := $(PCAP_LIBS) -lpthread $(LIB_LIBS)
+# Tests and benchmarks: the base warnings (they printf through helpers).
+TEST_WARNINGS := -std=c11 -Wall -Wextra -Werror $(NO_FMT_TRUNC)
+unit-tests: $(UNIT_TESTS:%=$(BUILD)/tests/%)
+tsan-tests: $(TSAN_TESTS:%=$(BUILD)/tests/%)
+print-tsan-tests:
+	@echo $(TSAN_TESTS)
+$(BUILD)/tests/%: tests/unit/%.c $(MGMONA) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit -Idriver $(TEST_WARNINGS) $(CFLAGS) -MMD -MP \
+	  $(LDFLAGS) -o $@ $< $(MGMONA) $(LIBA) $(TEST_LIBS)
+
+# Benchmark programs (bench/*.c), built like the tests; bench/*.bash run them.
+BENCH_PROGS := $(notdir $(basename $(wildcard bench/*.c)))
+bench-progs: $(BENCH_PROGS:%=$(BUILD)/bench/%)
+$(BUILD)/bench/%: bench/%.c $(MGMONA) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_WARNINGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< \
+	  $(MGMONA) $(LIBA) $(TEST_LIBS)
+
+# libFuzzer targets (make BUILD=build-fuzz SAN=fuzz CC=clang fuzz-targets).
+FUZZ_TARGETS := $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
+fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_WARNINGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	  $(LIBA) $(TEST_LIBS)
 
 check: check-unit check-fuzz check-vm check-ops
 
@@ -153,7 +219,8 @@ install: libs tools
 	  $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
 	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/hpcap $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(DKMSDIR)/driver $(DESTDIR)$(DKMSDIR)/include
+	  $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(DKMSDIR)/driver $(DESTDIR)$(DKMSDIR)/core \
+	  $(DESTDIR)$(DKMSDIR)/include
 	install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
@@ -180,7 +247,9 @@ install: libs tools
 	  install -m 644 params.cfg.sample $(DESTDIR)$(SYSCONFDIR)/hpcap/params.cfg
 	install -m 644 scripts/udev/99-hpcap.rules $(DESTDIR)$(UDEVDIR)/
 	install -m 644 dkms.conf $(DESTDIR)$(DKMSDIR)/
-	install -m 644 driver/*.c driver/*.h driver/Kbuild $(DESTDIR)$(DKMSDIR)/driver/
+	install -m 644 Kbuild $(DESTDIR)$(DKMSDIR)/
+	install -m 644 driver/*.c driver/*.h $(DESTDIR)$(DKMSDIR)/driver/
+	install -m 644 core/*.c core/*.h $(DESTDIR)$(DKMSDIR)/core/
 	install -m 644 include/*.h $(DESTDIR)$(DKMSDIR)/include/
 	install -m 644 doc/operations.md doc/module.md params.cfg.sample $(DESTDIR)$(DOCDIR)/
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
@@ -216,12 +285,11 @@ doxydoc:
 	doxygen doc/Doxyfile
 
 clean:
-	rm -rf build build-san build-fuzz doc/api
-	@if [ -d "$(KDIR)" ] && [ -f driver/Kbuild ]; then \
-	  $(MAKE) -C "$(KDIR)" M="$(CURDIR)/driver" clean >/dev/null; fi
+	rm -rf build build-san build-tsan build-fuzz doc/api
 
 .PHONY: all libs tools module check check-unit check-fuzz check-vm bench \
-	demo install uninstall doxydoc clean
+	demo install uninstall doxydoc clean unit-tests tsan-tests print-tsan-tests fuzz-targets bench-progs
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) \
-	 $(TOOLS:%=$(BUILD)/samples/%/%.d)
+	 $(TOOLS:%=$(BUILD)/samples/%/%.d) $(UNIT_TESTS:%=$(BUILD)/tests/%.d) \
+	 $(BENCH_PROGS:%=$(BUILD)/bench/%.d)

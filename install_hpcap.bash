@@ -240,13 +240,13 @@ find_module() {
 		return 0
 	fi
 	if [ -x "$here/scripts/build-module.bash" ] && [ -d "$here/driver" ]; then
-		ko=$here/build/kmod/$kver/driver/hpcap.ko
+		ko=$here/build/kmod/$kver/hpcap.ko
 		if [ -e "$ko" ]; then
 			# Up to date when build-module.bash's copy of the sources (it
 			# builds from a copy per kernel) is the same as the tree's: by
 			# content, as a checkout touches files without changing them.
 			local src=() cpy=()
-			for f in "$here"/driver/*.c "$here"/driver/*.h "$here"/driver/Kbuild "$here"/include/*.h; do
+			for f in "$here"/Kbuild "$here"/driver/*.[ch] "$here"/core/*.[ch] "$here"/include/*.h; do
 				src+=("$f")
 				cpy+=("$here/build/kmod/$kver/${f#"$here"/}")
 			done

@@ -73,7 +73,7 @@ mounted=()
 cleanup() {
 	local i
 	for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-		umount -l "${mounted[i]}" 2>/dev/null || true
+		umount -R -l "${mounted[i]}" 2>/dev/null || true
 	done
 	if [ "$keep" = 0 ]; then
 		rm -rf --one-file-system "$root"
@@ -82,7 +82,14 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-bind() { mkdir -p "$2"; mount "${@:3}" --bind "$1" "$2"; mounted+=("$2"); }
+# bind SRC DST [--rbind]: the mount is made a slave, so that unmounting it
+# (or anything under it) never reaches this machine's own mounts.
+bind() {
+	mkdir -p "$2"
+	mount "${3:---bind}" "$1" "$2"
+	mount --make-rslave "$2"
+	mounted+=("$2")
+}
 
 # 1. The base: debootstrap --variant=minbase + git and sudo, or the cached
 #    tarball of exactly that.

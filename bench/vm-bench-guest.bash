@@ -15,7 +15,7 @@ M=$top/tests/vm/module
 vol_mb=${VOL_MB:-512}
 frames=${FRAMES:-20000}
 pps=${PPS:-0}
-KO=$top/build/kmod/$(uname -r)/driver/hpcap.ko
+KO=$top/build/kmod/$(uname -r)/hpcap.ko
 ipv6_off
 modprobe virtio_blk 2>/dev/null
 modprobe veth

@@ -15,7 +15,7 @@ bin=$top/${BUILD:-build}/bin
 M=$top/tests/vm/module
 frames=${FRAMES:-20000}
 pps=${PPS:-0}
-KO=$top/build/kmod/$(uname -r)/driver/hpcap.ko
+KO=$top/build/kmod/$(uname -r)/hpcap.ko
 CAP=0000:00:04.0
 read -r CAP_IF SEND_IF <<<"${VM_NIC_IFACES:-eth0 eth1}"
 ipv6_off

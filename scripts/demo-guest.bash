@@ -13,7 +13,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "1. load hpcap.ko (64 MiB buffer per queue, 16 MiB files for the demo)"
 ipv6_off
 modprobe veth
-insmod "$top/build/kmod/$(uname -r)/driver/hpcap.ko" buf_size=$((64 << 20)) file_size=$((16 << 20))
+insmod "$top/build/kmod/$(uname -r)/hpcap.ko" buf_size=$((64 << 20)) file_size=$((16 << 20))
 dmesg | grep 'hpcap: loaded' | sed 's/^\[[ .0-9]*\] /   /'
 
 step "2. a link to capture: veth pair, the sender in its own namespace"

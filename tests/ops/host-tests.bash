@@ -286,7 +286,7 @@ for f in usr/local/sbin/install_hpcap.bash usr/local/sbin/wake_standard_iface.ba
 	usr/local/lib/systemd/system/hpcap.service usr/local/lib/systemd/system/hpcap-capture@.service \
 	usr/local/lib/systemd/system/hpcap-weekday@.timer etc/hpcap/params.cfg etc/hpcap/params.cfg.sample \
 	etc/udev/rules.d/99-hpcap.rules usr/src/hpcap-0.1.0/dkms.conf usr/src/hpcap-0.1.0/driver/hpcap_main.c \
-	usr/src/hpcap-0.1.0/driver/Kbuild usr/src/hpcap-0.1.0/include/hpcap.h; do
+	usr/src/hpcap-0.1.0/Kbuild usr/src/hpcap-0.1.0/include/hpcap.h; do
 	t_eq "installed: /$f" yes "$([ -e "$R/$f" ] && echo yes || echo no)"
 done
 t_eq "no placeholder left in what was installed" "" "$(grep -rl '@HPCAP_[A-Z]*@\|@SBINDIR@\|@SYSCONFDIR@\|@DOCDIR@' "$R" 2>/dev/null)"

@@ -57,7 +57,7 @@ t_run "make install (PREFIX=/usr/local, into the guest's overlay)" 0 make -s -C 
 for f in /usr/local/sbin/install_hpcap.bash /usr/local/sbin/launch-hpcap-monitors /usr/local/sbin/wake_standard_iface.bash \
 	/usr/local/bin/hpcap-status /usr/local/bin/parse-hpcap-log /usr/local/bin/hpcapdd /usr/local/share/hpcap/hpcap-lib.bash \
 	/etc/hpcap/params.cfg /usr/local/lib/systemd/system/hpcap.service /usr/local/lib/systemd/system/hpcap-capture@.service \
-	/etc/udev/rules.d/99-hpcap.rules /usr/src/hpcap-0.1.0/dkms.conf /usr/src/hpcap-0.1.0/driver/Kbuild \
+	/etc/udev/rules.d/99-hpcap.rules /usr/src/hpcap-0.1.0/dkms.conf /usr/src/hpcap-0.1.0/Kbuild \
 	/usr/local/share/man/man8/install_hpcap.8 /usr/local/include/libhpcap_live.h; do
 	t_eq "installed: $f" yes "$([ -e "$f" ] && echo yes || echo no)"
 done

@@ -11,7 +11,7 @@ set -uo pipefail
 top=$PWD
 . "$top/tests/lib.sh"
 t_init module
-KO=$top/build/kmod/$(uname -r)/driver/hpcap.ko
+KO=$top/build/kmod/$(uname -r)/hpcap.ko
 BIN=$top/${BUILD:-build}/bin
 TB=$top/${BUILD:-build}/tests-vm
 M=$top/tests/vm/module

@@ -19,7 +19,7 @@ set -uo pipefail
 top=$PWD
 . "$top/tests/lib.sh"
 t_init pipeline
-KO=$top/build/kmod/$(uname -r)/driver/hpcap.ko
+KO=$top/build/kmod/$(uname -r)/hpcap.ko
 BIN=$top/${BUILD:-build}/bin
 M=$top/tests/vm/module
 W=$T_TMP
