@@ -991,7 +991,7 @@ cfg_validate() {
 					fi
 					;;
 				*)
-					size_of buf "$v" || cfg_fail "$key" "not a size" "a multiple of 1 MiB, in bytes or with K, M or G (e.g. 512M or 2GB)"
+					size_of buf "$v" || cfg_fail "$key" "not a size" "a multiple of 1 MiB, in bytes or with K, M or G (e.g. 512M)"
 					{ [ "$buf" -gt 0 ] && [ $((buf % (1 << 20))) = 0 ]; } ||
 						cfg_fail "$key" "not a whole number of MiB" "a positive multiple of 1 MiB (e.g. 512M)"
 					;;
