@@ -117,7 +117,7 @@ do_uninstall() {
 			if [ -n "$drv" ]; then
 				name=""
 				for _ in $(seq 50); do
-					name=$(pci_netdevs "$pci" | head -1)
+					first_netdev name "$pci"
 					[ -n "$name" ] && break
 					sleep 0.1
 				done
@@ -509,7 +509,7 @@ main_install() {
 					[ -n "$drv" ] || die "$pci (${IF_SPEC[i]}): no driver took it (modprobe its driver and run again)"
 				fi
 				for _ in $(seq 50); do
-					name=$(pci_netdevs "$pci" | head -1)
+					first_netdev name "$pci"
 					[ -n "$name" ] && break
 					sleep 0.1
 				done
@@ -532,7 +532,7 @@ main_install() {
 				# It was a native port: its interface comes back with its driver.
 				drv=$(pci_handback "$pci")
 				for _ in $(seq 50); do
-					name=$(pci_netdevs "$pci" | head -1)
+					first_netdev name "$pci"
 					[ -n "$name" ] && break
 					sleep 0.1
 				done

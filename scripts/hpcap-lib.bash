@@ -289,6 +289,145 @@ poll_threads() {
 	return 0
 }
 
+# ------------------------------------------------------------- topology
+
+# The machine's topology, for placing threads where they run best: per
+# online CPU its NUMA node (TOPO_NODE), its physical core (TOPO_CORE: one
+# key for all hyperthreads of a core) and its last-level cache (TOPO_L3:
+# one key for the CPUs behind one L3, "" if unknown); per PCI device its
+# node (TOPO_PCI_NODE, -1 unknown).  From hwloc when it is installed (it
+# knows hyperthreads and caches on every architecture, and the locality of
+# PCI devices from the firmware's tables), else from sysfs.  TOPO_SRC says
+# which.
+declare -gA TOPO_NODE=() TOPO_CORE=() TOPO_L3=() TOPO_PCI_NODE=()
+TOPO_SRC=""
+
+# topo_load auto|hwloc|sysfs: fill the TOPO_* arrays.  auto: hwloc when
+# lstopo-no-graphics is installed and looks at this machine (HPCAP_SYSFS is
+# /sys), or at the topology $HWLOC_XMLFILE names; else sysfs.
+topo_load() {
+	local how=$1 why=""
+	TOPO_NODE=() TOPO_CORE=() TOPO_L3=() TOPO_PCI_NODE=()
+	cpus_load
+	if [ "$how" = auto ]; then
+		how=sysfs
+		if command -v lstopo-no-graphics >/dev/null 2>&1 && { [ "$HPCAP_SYSFS" = /sys ] || [ -n "${HWLOC_XMLFILE:-}" ]; }; then
+			how=hwloc
+		fi
+	fi
+	if [ "$how" = hwloc ]; then
+		if ! command -v lstopo-no-graphics >/dev/null 2>&1; then
+			why="lstopo-no-graphics is not installed (apt install hwloc-nox)"
+		elif topo_from_hwloc; then
+			TOPO_SRC="hwloc ($(lstopo-no-graphics --version 2>/dev/null | awk '{ print $NF }')${HWLOC_XMLFILE:+, $HWLOC_XMLFILE})"
+			return 0
+		else
+			why="hwloc gave no topology"
+		fi
+	fi
+	topo_from_sysfs
+	TOPO_SRC="sysfs${why:+ ($why)}"
+}
+
+# topo_from_hwloc: the TOPO_* arrays from hwloc's XML export.  Objects
+# nest as the hardware does: a PU's core and L3 are its ancestors, its node
+# is its nodeset; a PCI device's node is that of the nearest ancestor that
+# has one (its host bridge's package or group).
+topo_from_hwloc() {
+	local kind a b c d n=0
+	local -A online=()
+	for c in "${CPUS[@]}"; do online[$c]=1; done
+	while read -r kind a b c d; do
+		case $kind in
+		pu)
+			[ -n "${online[$a]:-}" ] || continue
+			TOPO_NODE[$a]=$b TOPO_CORE[$a]=$c TOPO_L3[$a]=${d#-}
+			n=$((n + 1))
+			;;
+		pci) TOPO_PCI_NODE[$a]=$b ;;
+		esac
+	done < <(lstopo-no-graphics --of xml - 2>/dev/null | awk '
+		# the lowest set bit of a bitmap "0x...,0x..." (most significant
+		# word first), and whether exactly one bit is set
+		function onebit(m,   w, k, i, v, h, bit, cnt, res) {
+			k = split(m, w, ",")
+			cnt = 0; res = -1
+			for (i = k; i >= 1; i--) {
+				h = tolower(w[i]); sub(/^0x/, "", h)
+				v = 0
+				while (h != "") { v = v * 16 + index("0123456789abcdef", substr(h, 1, 1)) - 1; h = substr(h, 2) }
+				for (bit = 0; v > 0; bit++) {
+					if (v % 2) { cnt++; if (res < 0) res = (k - i) * 32 + bit }
+					v = int(v / 2)
+				}
+			}
+			return cnt == 1 ? res : -1
+		}
+		function attr(name,   r) {
+			if (match($0, " " name "=\"[^\"]*\"")) {
+				r = substr($0, RSTART + length(name) + 3, RLENGTH - length(name) - 4)
+				return r
+			}
+			return ""
+		}
+		/<object / {
+			d++
+			type[d] = attr("type"); os[d] = attr("os_index"); gp[d] = attr("gp_index")
+			ns[d] = attr("nodeset"); bus[d] = attr("pci_busid")
+			if (gp[d] == "") gp[d] = "l" NR
+			if (type[d] == "PU") {
+				core = "pu" os[d]; l3 = "-"
+				for (i = d - 1; i >= 1; i--) {
+					if (type[i] == "Core" && core ~ /^pu/) core = "core" gp[i]
+					if (type[i] == "L3Cache" && l3 == "-") l3 = "l3" gp[i]
+				}
+				print "pu", os[d], onebit(ns[d]), core, l3
+			} else if (type[d] == "PCIDev") {
+				node = -1
+				for (i = d - 1; i >= 1; i--) if (ns[i] != "") { node = onebit(ns[i]); break }
+				print "pci", bus[d], node
+			}
+			if ($0 ~ /\/>[[:space:]]*$/) d--
+			next
+		}
+		/<\/object>/ { d-- }')
+	[ "$n" -gt 0 ]
+}
+
+# topo_from_sysfs: the same from /sys: the nodes' cpulists, each CPU's
+# thread_siblings_list and the cache of level 3 it shares, each PCI
+# device's numa_node (read when asked: topo_pci_node).
+topo_from_sysfs() {
+	local c s d l
+	local -a cl
+	cpu_nodes_load
+	for c in "${CPUS[@]}"; do
+		TOPO_NODE[$c]=${CPU_NODE[$c]:-0}
+		s=$c
+		read -r s 2>/dev/null <"$HPCAP_SYSFS/devices/system/cpu/cpu$c/topology/thread_siblings_list" || s=$c
+		expand_list_a cl "$s"
+		TOPO_CORE[$c]=core${cl[0]:-$c}
+		TOPO_L3[$c]=""
+		for d in "$HPCAP_SYSFS/devices/system/cpu/cpu$c/cache"/index*; do
+			read -r l 2>/dev/null <"$d/level" || continue
+			[ "$l" = 3 ] || continue
+			read -r s 2>/dev/null <"$d/shared_cpu_list" || continue
+			expand_list_a cl "$s"
+			TOPO_L3[$c]=l3-${cl[0]:-$c}
+		done
+	done
+}
+
+# topo_pci_node ADDR: a PCI device's NUMA node (-1 unknown): hwloc's, else
+# the device's numa_node in sysfs
+topo_pci_node() {
+	if [ "${TOPO_PCI_NODE[$1]:--1}" -ge 0 ]; then
+		echo "${TOPO_PCI_NODE[$1]}"
+	else
+		pci_numa_node "$1"
+	fi
+}
+
 # ------------------------------------------------------------- module
 
 module_loaded() { [ -d "$HPCAP_SYSFS/module/hpcap" ] && [ -d "$HPCAP_SYSFS/class/hpcap" ]; }
