@@ -179,6 +179,90 @@ t_eq "... says where it looked and what to do" "install_hpcap.bash: $W/none/para
 t_run "installed scripts (no source tree): /etc/hpcap" 1 env HPCAP_ETC="$W/none" HPCAP_LIB="$T/scripts/hpcap-lib.bash" \
 	bash -c "mkdir -p '$W/inst/sbin' '$W/inst/share/hpcap' && cp '$T/install_hpcap.bash' '$W/inst/sbin/' && cp '$T/scripts/hpcap-lib.bash' '$W/inst/share/hpcap/' && HPCAP_LIB='$W/inst/share/hpcap/hpcap-lib.bash' '$W/inst/sbin/install_hpcap.bash' --check --module '$W/hpcap.ko'"
 t_eq "... says what to do" "install_hpcap.bash: $W/none/params.cfg: no such file (copy $W/none/params.cfg.sample there and edit it (or run gen-hpcap-config), or give -c FILE)" "$T_OUT"
+
+echo "--- from HPCAP: gen-hpcap-config, topology from hwloc"
+# 16 CPUs (8 cores x 2 hyperthreads, siblings c and c+8) on 2 nodes; node
+# 1's first core sits alone behind its L3 (a split L3 complex).
+fs_init "$W/gx"
+fs_cpus 0-3,8-11 4-7,12-15
+for c in 0 1 2 3 4 5 6 7; do fs_smt "$c" $((c + 8)); done
+fs_l3 0-3,8-11 4,12 5-7,13-15
+fs_nic eth1 0000:03:00.0 8086:10fb ixgbe 1 8
+fs_nic eth2 0000:03:00.1 8086:10fb ixgbe 1 8
+fs_nic eth3 0000:00:19.0 8086:15b8 e1000e 0 1
+fs_mem 33554432 16777216
+fs_hwloc_xml "$W/gx.xml"
+fh_env "$W/gx"
+G=scripts/gen-hpcap-config.bash
+if command -v lstopo-no-graphics >/dev/null; then
+	t_run "hwloc reads the made-up machine" 0 lstopo-no-graphics -i "$W/gx.xml" --of console
+	t_grep "... node 1's first core alone behind an L3" "L3 L#1 \\(8192KB\\) \\+ Core L#4" "$T_OUT"
+	t_run "gen-hpcap-config -y -a 2 eth1, hwloc's topology (HWLOC_XMLFILE)" 0 env HWLOC_XMLFILE="$W/gx.xml" $G -y -a 2 -o "$W/g1.cfg" eth1
+	t_grep "... says where the topology came from" "^# Machine: 16 CPUs, 8 physical cores, 2 NUMA node\\(s\\); topology from hwloc \\([0-9.]+, $W/gx.xml\\)\\.$" "$(cat "$W/g1.cfg")"
+	t_eq "... poll thread on eth1's node, not behind the lone L3; capture programs sharing its L3" \
+		"core0=5 capture_cores0=6,7" "$(grep -o '^core0=[0-9]*\|^capture_cores0=.*' "$W/g1.cfg" | paste -sd' ' -)"
+	t_run "... install --check accepts it" 0 ./install_hpcap.bash --check -c "$W/g1.cfg" --module "$W/hpcap.ko"
+	t_eq "... without a warning" "" "$(grep warning <<<"$T_OUT")"
+else
+	t_fail "gen-hpcap-config with hwloc" "lstopo-no-graphics is not installed (apt install hwloc-nox)"
+fi
+t_run "the same from sysfs (--topology sysfs: the caches are there too)" 0 $G -y -a 2 --topology sysfs -o "$W/g2.cfg" eth1
+t_eq "... the same cores" "core0=5 capture_cores0=6,7" "$(grep -o '^core0=[0-9]*\|^capture_cores0=.*' "$W/g2.cfg" | paste -sd' ' -)"
+t_run "-s 0 (no core kept for the system): eth3's interrupts" 0 $G -y -s 0 -a 0 eth3
+t_grep "... not on CPU 0's core (0 and 8)" "^core0=1 " "$T_OUT"
+
+echo "--- from HPCAP: gen-hpcap-config params.cfg (HPCAP's form)"
+mkdir -p "$W/hf"
+t_run "gen-hpcap-config -y params.cfg: which interfaces?" 2 bash -c "cd '$W/hf' && '$top/$G' -y params.cfg"
+t_grep "... asks for them" "which interfaces\\? \\(give them as arguments, or run on a terminal\\)" "$T_OUT"
+t_eq "... and writes nothing" "" "$(ls "$W/hf")"
+t_run "gen-hpcap-config -y params.cfg eth1" 0 bash -c "cd '$W/hf' && '$top/$G' -y params.cfg eth1"
+t_eq "... writes ./params.cfg" "gen-hpcap-config: wrote params.cfg; check it with: install_hpcap.bash --check -c params.cfg" "$T_OUT"
+t_run "... which install --check accepts" 0 ./install_hpcap.bash --check -c "$W/hf/params.cfg" --module "$W/hpcap.ko"
+t_run "gen-hpcap-config -y eth1 eht2 (a typo, not a file)" 1 $G -y eth1 eht2
+t_eq "... says so" "gen-hpcap-config: eht2: no such network interface (ip link lists them); to write to a file of that name, give -o eht2" "$T_OUT"
+t_run "gen-hpcap-config -y -o a.cfg b.cfg eth1: two outputs" 2 $G -y -o "$W/a.cfg" "$W/b.cfg" eth1
+t_run "gen-hpcap-config -y hpcap0 hpcap1 (HPCAP's names)" 0 $G -y -a 0 -o "$W/hf/n.cfg" hpcap0 hpcap1
+t_grep "... the 82599 ports, in PCI order" "interface 0: eth1 \\(0000:03:00.0, ixgbe, 82599\\).*interface 1: eth2 \\(0000:03:00.1, ixgbe, 82599\\)" "$(tr '\n' ' ' <"$W/hf/n.cfg")"
+t_grep "... written as HPCAP's names" '^ifs="hpcap0 hpcap1"$' "$(cat "$W/hf/n.cfg")"
+if command -v script >/dev/null; then
+	mkdir -p "$W/hf2"
+	t_run "gen-hpcap-config params.cfg on a terminal: it asks" 0 \
+		bash -c "cd '$W/hf2' && printf 'eth1\\n\\n2\\n1\\n' | script -qec '$top/$G params.cfg' /dev/null"
+	t_grep "... the ports" "eth1 +0000:03:00.0 ixgbe node 1 82599" "$T_OUT"
+	t_eq "... not where to write" "" "$(grep 'Write the configuration to' <<<"$T_OUT")"
+	t_grep "... and writes params.cfg with the answers (2 queues)" "^core0=4 .*capture_cores0=6,7$" "$(grep '^core0\|^capture_cores0' "$W/hf2/params.cfg" 2>/dev/null | paste -sd' ' -)"
+fi
+
+echo "--- from HPCAP: gen-hpcap-config, what hwloc sees and sysfs does not"
+# 8 CPUs on 2 nodes whose hyperthreads are numbered side by side (4 and
+# 5 are one core), and eth1 on node 1 by hwloc's tables, while sysfs (as
+# in some VMs and containers) shows neither.
+fs_init "$W/gy"
+fs_cpus 0-3 4-7
+for c in 0 2 4 6; do fs_smt "$c" $((c + 1)); done
+fs_nic eth1 0000:03:00.0 8086:10fb ixgbe 1 8
+fs_hwloc_xml "$W/gy.xml"
+fs_cpus 0-3 4-7
+echo -1 >"$W/gy/sys/devices/pci0000:00/0000:03:00.0/numa_node"
+fh_env "$W/gy"
+if command -v lstopo-no-graphics >/dev/null; then
+	t_run "hwloc: -q 2 -a 0 eth1" 0 env HWLOC_XMLFILE="$W/gy.xml" $G -y -q 2 -a 0 eth1
+	t_grep "... eth1 on node 1 (hwloc's PCI locality)" "interface 0: eth1 \\(0000:03:00.0, ixgbe, 82599\\) on NUMA node 1 \\(CPUs 4-7\\)" "$T_OUT"
+	t_grep "... 2 poll threads on two physical cores (5 and 6, not the siblings 4 and 5)" "^core0=5 " "$T_OUT"
+fi
+t_run "sysfs: the same" 0 $G -y -q 2 -a 0 --topology sysfs eth1
+t_grep "... sees no node for eth1" "eth1 \\(0000:03:00.0, ixgbe, 82599\\) on no particular NUMA node" "$T_OUT"
+t_grep "... nor siblings" "^core0=1 " "$T_OUT"
+t_run "auto on a made-up sysfs without HWLOC_XMLFILE: sysfs" 0 $G -y -q 2 -a 0 eth1
+t_grep "... says so" "topology from sysfs\\.$" "$T_OUT"
+mkdir -p "$W/nohw"
+ln -s /usr/bin/* "$W/nohw/" 2>/dev/null
+rm -f "$W/nohw"/lstopo* "$W/nohw"/hwloc*
+t_run "--topology hwloc without hwloc installed" 0 env PATH="$W/nohw" HWLOC_XMLFILE="$W/gy.xml" $G -y -q 2 -a 0 --topology hwloc eth1
+t_grep "... falls back to sysfs, and says why" "topology from sysfs \\(lstopo-no-graphics is not installed \\(apt install hwloc-nox\\)\\)\\.$" "$T_OUT"
+t_grep "... with sysfs's answer" "^core0=1 " "$T_OUT"
+
 unset HPCAP_SYSFS HPCAP_PROCFS HPCAP_RUNDIR
 
 [ "$fh_alone" = 0 ] || t_done
