@@ -263,6 +263,30 @@ t_run "--topology hwloc without hwloc installed" 0 env PATH="$W/nohw" HWLOC_XMLF
 t_grep "... falls back to sysfs, and says why" "topology from sysfs \\(lstopo-no-graphics is not installed \\(apt install hwloc-nox\\)\\)\\.$" "$T_OUT"
 t_grep "... with sysfs's answer" "^core0=1 " "$T_OUT"
 
+
+echo "--- from HPCAP: parse-hpcap-log on a log whose first and last minutes are idle"
+# HPCAP's monitor format; a minute of "0 0 0 0" before and after 30 s of
+# 10 Gbps with 3 s of losses (tests/ops/fixtures/idle-ends.log).
+P=scripts/parse-hpcap-log.bash
+t_run "parse-hpcap-log idle-ends.log" 0 bash -c "cd '$F' && TZ=UTC '$top/$P' --no-plot idle-ends.log"
+t_eq "... exactly the expected summary, timeline and HPCAP's periods" "$(cat "$F/idle-ends.expected")" "$T_OUT"
+t_grep "... the idle minutes left out, and said so" "^trimmed: +60 idle line\\(s\\) at the start, 60 at the end" "$T_OUT"
+t_grep "... the average is the traffic's (not diluted by the idle minutes)" "^rate: +average 10.000 Gbps, max 10.000 Gbps, min 10.000 Gbps$" "$T_OUT"
+t_grep "... HPCAP's line for the losses" "^  At Wed Nov 15 00:01:10 UTC 2023 \\(ts 1700006470, elapsed 10 secs\\) losses \\(3 secs\\)\\. Lost 1500 frames\\. Received 3000000 frames, 30000\\.00 Mbits, 10\\.000 Gbps\\.$" "$T_OUT"
+t_run "... --no-trim keeps them" 0 env TZ=UTC $P --no-plot --no-trim "$F/idle-ends.log"
+t_grep "... and the average is diluted" "^rate: +average 2.000 Gbps, max 10.000 Gbps, min 0.000 Gbps$" "$T_OUT"
+t_eq "... no trimmed line then" "" "$(grep '^trimmed' <<<"$T_OUT")"
+t_run "... from standard input, the same" 0 bash -c "TZ=UTC '$top/$P' --no-plot - <'$F/idle-ends.log'"
+t_eq "... the same numbers" "$(sed 1d "$F/idle-ends.expected")" "$(sed 1d <<<"$T_OUT")"
+head -20 "$F/idle-ends.log" >"$W/idle.log"
+t_run "a log that is idle throughout" 0 env TZ=UTC $P --no-plot "$W/idle.log"
+t_grep "... is kept whole, and it says so" "^trimmed: +nothing: every line is idle" "$T_OUT"
+t_grep "... 20 samples" "^samples: +20, every 1 s$" "$T_OUT"
+if command -v gnuplot >/dev/null; then
+	t_run "the plot of the trimmed log" 0 env TZ=UTC $P --png "$W/idle-ends.png" "$F/idle-ends.log"
+	t_eq "... a PNG" PNG "$(head -c 4 "$W/idle-ends.png" 2>/dev/null | tail -c 3)"
+fi
+
 unset HPCAP_SYSFS HPCAP_PROCFS HPCAP_RUNDIR
 
 [ "$fh_alone" = 0 ] || t_done
