@@ -684,7 +684,7 @@ cfg_where() {
 	fi
 }
 # note TEXT: how an HPCAP form was read (stderr; not a problem)
-note() { [ -n "${CFG_NOTES_OFF:-}" ] || printf '%s: note: %s\n' "$PROG" "$*" >&2; }
+note() { printf '%s: note: %s\n' "$PROG" "$*" >&2; }
 # cfg_warn / cfg_note: once per file and run: a script that install_hpcap.bash
 # starts (the monitors) reads the same file and keeps quiet about it
 # (HPCAP_CFG_TOLD, exported once told).
