@@ -6,7 +6,8 @@
 #
 # Every read of the machine goes through $HPCAP_SYSFS (default /sys) and
 # $HPCAP_PROCFS (default /proc), so the host-side tests can point the
-# scripts at a made-up machine (tests/ops/fakesys.bash).
+# scripts at a made-up machine (tests/ops/fakesys.bash).  $HPCAP_ETC
+# (default /etc/hpcap) is where the installed params.cfg is looked for.
 #
 # Variables set here are used by the scripts that source this file:
 # shellcheck disable=SC2034
