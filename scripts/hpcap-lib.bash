@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # hpcap-lib.bash - shared by hpcap's operations scripts (install_hpcap.bash,
 # hpcap-status, the monitors, ...): messages, params.cfg parsing and
-# validation, the view of the machine (sysfs, /proc) and the counters of
+# validation, the view of the machine (sysfs, /proc, and hwloc for the
+# topology) and the counters of
 # the hpcap module.  Sourced, never run.
 #
 # Every read of the machine goes through $HPCAP_SYSFS (default /sys) and
