@@ -2,8 +2,7 @@
 # hpcap-lib.bash - shared by hpcap's operations scripts (install_hpcap.bash,
 # hpcap-status, the monitors, ...): messages, params.cfg parsing and
 # validation, the view of the machine (sysfs, /proc, and hwloc for the
-# topology) and the counters of
-# the hpcap module.  Sourced, never run.
+# topology) and the counters of the hpcap module.  Sourced, never run.
 #
 # Every read of the machine goes through $HPCAP_SYSFS (default /sys) and
 # $HPCAP_PROCFS (default /proc), so the host-side tests can point the
