@@ -167,10 +167,11 @@ progF is data
 DATA
 timeout -s KILL 10 progG && exec 9>/tmp/lock
 command -v progH >/dev/null || bash -c 'progI "x"'
+[[ $2 =~ ^(([KM])(B)?)?$ ]] && progJ $(((1 << 4) >> 1))
 PROBE
 git -C "$probe" add -A
 got=$(python3 tests/deps/shell_commands.py --repo "$probe" | awk '{ print $1 }' | sort | tr '\n' ' ')
 t_eq "the reader finds programs, and only programs, in a probe script" \
-	"bash cat ip progA progB progC progD progG progH progI sudo timeout " "$got"
+	"bash cat ip progA progB progC progD progG progH progI progJ sudo timeout " "$got"
 
 t_done

@@ -334,7 +334,9 @@ def scan(text, fname, lineno0, emit, defs):
                     j += 1
             i = j
             continue
-        if c == "(" and text[i:i + 2] == "((":
+        if c == "(" and text[i:i + 2] == "((" and not cur and \
+                not (words and words[0] == "[["):
+            # (( arithmetic )) as a command; inside [[ ]] it is a regex
             flush()
             j = text.find("))", i)
             i = (j + 2) if j >= 0 else n
