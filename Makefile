@@ -124,6 +124,10 @@ $(BUILD)/lib/hpcap.pc: srclib/hpcap.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
+# Objects are never removed as intermediates (a tool rebuilds only when
+# its sources change).
+.SECONDARY:
+
 .SECONDEXPANSION:
 $(BUILD)/bin/%: $$(BUILD)/samples/$$*/$$*.o $(CLIA) $(LIBA) $(if $(MGMON_SRCS),$(MGMONA))
 	@mkdir -p $(@D)
@@ -172,7 +176,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBA)
 	$(CC) $(CPPFLAGS) $(TEST_WARNINGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	  $(LIBA) $(TEST_LIBS)
 
-check: check-unit check-fuzz check-vm check-ops
+# Every suite runs even when an earlier one fails; the last line says
+# "check: all passed" or names the suites that failed.
+check:
+	tests/run-all.bash unit fuzz vm ops
 
 check-unit:
 	tests/run-unit.bash

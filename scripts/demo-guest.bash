@@ -50,3 +50,17 @@ step "6. the module's counters for the queue"
 sed 's/^/   /' /sys/class/hpcap/hpcap_0_0/stats
 echo
 tshark -r "$RESULTS/captured.pcap" -c 5 -t ad 2>/dev/null | sed 's/^/   /'
+
+# The proof in one line: sent = on disk + counted lost.
+stat_of() { awk -v k="$1" '$1 == k { print $2 }' /sys/class/hpcap/hpcap_0_0/stats; }
+ondisk=$("$bin/checkraw" -q /tmp/capture 2>&1 | sed -n 's/.* \([0-9][0-9]*\) frames.*/\1/p')
+lost=$(($(stat_of client_lost_frames) + $(stat_of noclient_frames)))
+echo
+if [ "$ondisk" = "$frames" ] && [ "$lost" = 0 ]; then
+	echo "demo: PASSED ($frames frames sent, $ondisk on disk, $lost lost)"
+elif [ "$((ondisk + lost))" = "$frames" ]; then
+	echo "demo: PASSED with losses counted ($frames frames sent, $ondisk on disk, $lost lost and counted)"
+else
+	echo "demo: FAILED ($frames frames sent, ${ondisk:-?} on disk, $lost counted lost: they do not add up)"
+	exit 1
+fi

@@ -35,4 +35,4 @@ rm -rf "$out"; mkdir -p "$out"
 echo "demo: booting Debian's $kver in QEMU (software emulation, ~10 s)..."
 tests/vm/run-vm.bash --kernel "$kver" --timeout 600 --mem 1536 --results "$out" \
 	--env BUILD=$BUILD --env FRAMES="$frames" -- scripts/demo-guest.bash
-echo "demo: capture files and pcaps kept in $out/"
+echo "demo: capture files and pcaps kept in $out/ (the guest's PASSED line above is the result)"
