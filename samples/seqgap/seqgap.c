@@ -45,8 +45,10 @@ static void usage(void)
 	       "the number after the previous datagram's messages).  Reported, one line\n"
 	       "each on stdout: gaps (numbers skipped), duplicates (a number seen\n"
 	       "before), late datagrams (a skipped number arriving after later ones:\n"
-	       "reordering, which fills the gap) and resets (a number far below the\n"
-	       "expected one: the feed restarted).  A summary per group goes to stderr.\n"
+	       "reordering, which fills the gap), early datagrams (a number below the\n"
+	       "first one seen: sent before the capture joined, never missing) and\n"
+	       "resets (a number far below the expected one: the feed restarted).\n"
+	       "A summary per group goes to stderr.\n"
 	       "\n"
 	       "Sequence number:\n"
 	       "  -o, --offset N        byte offset in the UDP payload (default 0)\n"
@@ -108,6 +110,8 @@ struct group {
 	uint64_t expected, first_seq, high;
 	uint64_t datagrams, short_dgrams;
 	uint64_t gaps, missing, recovered, dups, late, resets;
+	uint64_t early;		/* numbers below the first one seen, never
+				   missing: sent before the capture joined */
 	uint64_t *bits;		/* seen flags of [expected - window, expected) */
 };
 
@@ -177,6 +181,11 @@ static void event(struct state *s, const struct group *g,
 	else if (!strcmp(what, "dup"))
 		printf("%s %s duplicate: %llu (expected %llu)\n", t, g->name,
 		       (unsigned long long)got, (unsigned long long)expected);
+	else if (!strcmp(what, "early"))
+		printf("%s %s early: %llu arrived after %llu, before the first number seen (%llu)\n",
+		       t, g->name, (unsigned long long)got,
+		       (unsigned long long)expected,
+		       (unsigned long long)g->first_seq);
 	else if (!strcmp(what, "late"))
 		printf("%s %s late: %llu arrived after %llu (%llu filled)\n", t,
 		       g->name, (unsigned long long)got,
@@ -192,7 +201,7 @@ static void event(struct state *s, const struct group *g,
 static void check(struct state *s, struct group *g,
 		  const struct mgmon_pkthdr *h, uint64_t seq, uint64_t n)
 {
-	uint64_t e = g->expected, q, end, filled;
+	uint64_t e = g->expected, q, end, filled, early;
 
 	g->datagrams++;
 	if (g->datagrams == 1) {
@@ -233,24 +242,31 @@ static void check(struct state *s, struct group *g,
 		g->high = end - 1;
 		return;
 	}
-	/* Below the next expected number, within the window. */
-	filled = 0;
+	/* Below the next expected number, within the window.  A number not
+	 * seen yet fills a gap (late), unless it is below the first number
+	 * of the group: then it was never missing, it was sent before the
+	 * capture joined the feed and overtaken by later ones (early). */
+	filled = early = 0;
 	for (q = seq; q < end && q < e; q++) {
 		if (!seen(s, g, q)) {
 			mark(s, g, q, 1);
-			filled++;
+			if (q < g->first_seq)
+				early++;
+			else
+				filled++;
 		}
 	}
-	if (!filled)
-		event(s, g, h, "dup", e, seq, n);
-	else
-		event(s, g, h, "late", e, seq, filled);
 	if (filled) {
+		event(s, g, h, "late", e, seq, filled);
 		g->late++;
 		g->recovered += filled;
+	} else if (early) {
+		event(s, g, h, "early", e, seq, early);
 	} else {
+		event(s, g, h, "dup", e, seq, n);
 		g->dups++;
 	}
+	g->early += early;
 	if (end > e) {		/* overlaps the next expected numbers */
 		advance(s, g, end);
 		for (q = e; q < end; q++)
@@ -391,6 +407,9 @@ static void summary(const struct state *s, FILE *out)
 			(unsigned long long)g->dups, g->dups == 1 ? "" : "s",
 			(unsigned long long)g->resets,
 			g->resets == 1 ? "" : "s");
+		if (g->early)
+			fprintf(out, ", %llu early (sent before the first number seen)",
+				(unsigned long long)g->early);
 		if (g->short_dgrams)
 			fprintf(out, ", %llu too short to hold the sequence number",
 				(unsigned long long)g->short_dgrams);

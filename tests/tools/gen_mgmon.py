@@ -11,7 +11,7 @@ usage:
       Steady background traffic with bursts of known size and place;
       --expect writes microburst's CSV burst records for that interval and
       threshold (computed here independently, by plain binning).
-  gen_mgmon.py seq OUT.pcap --expect FILE [--mold]
+  gen_mgmon.py seq OUT.pcap --expect FILE [--mold | --late-join]
       UDP multicast groups (IPv4, IPv6, VLAN) carrying sequence numbers
       with planned gaps, duplicates, late datagrams and a reset, plus
       unicast and TCP noise.  --expect writes seqgap's CSV events.  --mold
@@ -333,6 +333,43 @@ def seq(a):
             f.write("%d.%09d,%s,%s,%d,%d,%d\n" % (t // 10**9, t % 10**9, g, what, exp, got, cnt))
 
 
+def seq_late_join(a):
+    """A capture that joins a feed mid-burst: the first datagram seen is
+    1003, and 1001 and 1002 (sent before it) arrive just after it.  They
+    were never missing, so they are 'early', not 'late'.  Then one real
+    gap filled late, and an old number again (a duplicate)."""
+    frames, events = [], []
+    t = START
+    g = "239.1.1.5:5005"
+    arrival = [1003, 1001, 1002] + list(range(1004, 1051)) + [1052, 1051] + \
+        list(range(1053, 1100)) + [1001]
+    expected = None
+    seen = set()
+    first = arrival[0]
+    for n in arrival:
+        t += 10007
+        frames.append((t, packet(4, 17, "10.2.0.5", "239.1.1.5", 40005, 5005,
+                                 struct.pack("!I", n) + bytes(40))))
+        if expected is None:
+            expected = n + 1
+        elif n > expected:
+            events.append((t, g, "gap", expected, n, n - expected))
+            expected = n + 1
+        elif n == expected:
+            expected = n + 1
+        elif n in seen:
+            events.append((t, g, "dup", expected, n, 1))
+        elif n < first:
+            events.append((t, g, "early", expected, n, 1))
+        else:
+            events.append((t, g, "late", expected, n, 1))
+        seen.add(n)
+    write_pcap(a.out, frames)
+    with open(a.expect, "w") as f:
+        for t, g, what, exp, got, cnt in events:
+            f.write("%d.%09d,%s,%s,%d,%d,%d\n" % (t // 10**9, t % 10**9, g, what, exp, got, cnt))
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -348,7 +385,12 @@ def main():
     p.add_argument("out")
     p.add_argument("--expect", required=True)
     p.add_argument("--mold", action="store_true")
+    p.add_argument("--late-join", action="store_true",
+                   help="one group whose first datagrams arrive reordered")
     a = ap.parse_args()
+    if a.cmd == "seq" and a.late_join:
+        seq_late_join(a)
+        return
     {"flows": flows, "burst": burst, "seq": seq}[a.cmd](a)
 
 

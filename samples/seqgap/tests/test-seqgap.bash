@@ -37,6 +37,17 @@ t_eq "-q: no event lines" 0 "$("$bin/seqgap" -q --csv --window 64 --offset 10 --
 "$bin/seqgap" --csv --window 64 --offset 10 --size 8 --count-offset 18 --raw m.raw 2>/dev/null | tail -n +2 >got-m.csv
 t_same_file "MoldUDP64 layout: events exactly as planned" want-m.csv got-m.csv
 
+# A capture that joins mid-burst: numbers below the first one seen are
+# early, never late, and nothing is missing but the one real gap.
+python3 "$gen" seq j.pcap --expect want-j.csv --late-join
+"$bin/pcap2raw" -q j.pcap j.raw
+t_run "late join" 0 "$bin/seqgap" --csv --window 256 --raw j.raw
+printf '%s\n' "$T_OUT" | grep -E '^[0-9]+\.[0-9]+,' >got-j.csv || true
+t_same_file "late join: events exactly as planned (early, gap, late, dup)" want-j.csv got-j.csv
+t_grep "late join: the summary agrees with the events" "239.1.1.5:5005: 100 datagrams, sequence 1003..1099; 1 gap \(1 missing, 1 late, 0 still missing\), 1 duplicate, 0 resets, 2 early \(sent before the first number seen\)" "$T_OUT"
+t_run "late join: text form" 0 "$bin/seqgap" --window 256 --raw j.raw
+t_grep "text: an early datagram" "239.1.1.5:5005 early: 1001 arrived after 1004, before the first number seen \(1003\)$" "$T_OUT"
+
 # Text form.
 t_run "text output" 0 "$bin/seqgap" --window 64 --raw s.raw
 t_grep "text: a gap" "^2023-11-14 22:13:20\.[0-9]{9} 239.1.1.1:5000 gap: expected 1020, got 1023: 3 missing$" "$T_OUT"
