@@ -85,12 +85,28 @@ tool_libs   = $(shell cat samples/$(1)/LIBS 2>/dev/null)
 
 all: libs tools module
 
-libs: $(LIBA) $(LIBSO) $(BUILD)/lib/hpcap.pc $(if $(MGMON_SRCS),$(MGMONA))
+MGMONSO    := $(BUILD)/lib/libmgmon.so.$(SOVER)
+libs: $(LIBA) $(LIBSO) $(BUILD)/lib/hpcap.pc $(MGMONA) $(MGMONSO) \
+      $(BUILD)/lib/mgmon.pc
 tools: $(TOOL_BINS)
 
 $(MGMONA): $(MGMON_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+
+# libmgmon.so sits on libhpcap.so and exports mgmon_* only.
+$(MGMONSO): $(MGMON_OBJS) $(LIBSO) srclib/mgmon/libmgmon.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libmgmon.so.$(SOVER) \
+	  -Wl,--version-script=srclib/mgmon/libmgmon.map $(if $(SAN),,-Wl,--no-undefined) \
+	  $(LDFLAGS) -o $@ \
+	  $(MGMON_OBJS) -L$(BUILD)/lib -lhpcap $(LIB_LIBS)
+	ln -sf libmgmon.so.$(SOVER) $(BUILD)/lib/libmgmon.so
+
+$(BUILD)/lib/mgmon.pc: srclib/mgmon/mgmon.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -229,12 +245,7 @@ install: libs tools
 	  $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(DKMSDIR)/driver $(DESTDIR)$(DKMSDIR)/core \
 	  $(DESTDIR)$(DKMSDIR)/include
 	install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
-	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
-	ln -sf libhpcap.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libhpcap.so
-	install -m 644 $(BUILD)/lib/hpcap.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
-	install -m 644 include/hpcap.h include/hpcap_framing.h \
-	  include/libhpcap.h include/libhpcap_live.h $(DESTDIR)$(INCDIR)/
+	$(MAKE) --no-print-directory install-libs
 	install -m 644 $(foreach t,$(TOOLS),samples/$(t)/$(t).1) \
 	  $(DESTDIR)$(MANDIR)/man1/
 	@# Operations: scripts (without .bash, except the two HPCAP names),
@@ -266,13 +277,28 @@ install: libs tools
 	@echo "hpcap installed.  Module: dkms add hpcap/$(VERSION) && dkms install hpcap/$(VERSION)"
 	@echo "Then edit $(SYSCONFDIR)/hpcap/params.cfg and: install_hpcap.bash --check; systemctl enable --now hpcap"
 
+# install-libs: only what a program links against (libhpcap and libmgmon:
+# .so, .a, pkg-config files, headers), as HPCAP's make install-libs did.
+PUB_HEADERS := include/hpcap.h include/hpcap_framing.h include/libhpcap.h \
+	       include/libhpcap_live.h include/libhpcap_pipeline.h include/libmgmon.h
+install-libs: libs
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)
+	install -m 644 $(LIBA) $(MGMONA) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIBSO) $(MGMONSO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libhpcap.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libhpcap.so
+	ln -sf libmgmon.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libmgmon.so
+	install -m 644 $(BUILD)/lib/hpcap.pc $(BUILD)/lib/mgmon.pc \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(PUB_HEADERS) $(DESTDIR)$(INCDIR)/
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
 # Leaves $(SYSCONFDIR)/hpcap/params.cfg (the user's) and the DKMS
 # registration (dkms remove hpcap/$(VERSION) --all) alone.
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
 	  $(DESTDIR)$(LIBDIR)/libhpcap.* $(DESTDIR)$(LIBDIR)/pkgconfig/hpcap.pc \
-	  $(DESTDIR)$(INCDIR)/hpcap.h $(DESTDIR)$(INCDIR)/hpcap_framing.h \
-	  $(DESTDIR)$(INCDIR)/libhpcap.h $(DESTDIR)$(INCDIR)/libhpcap_live.h \
+	  $(DESTDIR)$(LIBDIR)/libmgmon.* $(DESTDIR)$(LIBDIR)/pkgconfig/mgmon.pc \
+	  $(PUB_HEADERS:include/%=$(DESTDIR)$(INCDIR)/%) \
 	  $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
 	  $(OPS_SBIN:%=$(DESTDIR)$(SBINDIR)/%) $(OPS_BIN:%=$(DESTDIR)$(BINDIR)/%) \
 	  $(OPS_UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
@@ -295,7 +321,7 @@ clean:
 	rm -rf build build-san build-tsan build-fuzz doc/api
 
 .PHONY: all libs tools module check check-unit check-fuzz check-vm bench \
-	demo install uninstall doxydoc clean unit-tests tsan-tests print-tsan-tests fuzz-targets bench-progs
+	demo install uninstall doxydoc clean unit-tests tsan-tests print-tsan-tests fuzz-targets bench-progs install-libs
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) \
 	 $(TOOLS:%=$(BUILD)/samples/%/%.d) $(UNIT_TESTS:%=$(BUILD)/tests/%.d) \

@@ -393,6 +393,52 @@ int mgmon_flow_offline_loop(const char *const *paths, int npaths,
 			    const struct mgmon_flow_opts *o,
 			    mgmon_flow_handler handler, void *arg);
 
+/* ----------------------------------------------------------------------- */
+/* HPCAP's handler form                                                     */
+/* ----------------------------------------------------------------------- */
+
+/**
+ * HPCAP's documented handler: a libpcap header (microsecond time, as
+ * HPCAP filled it) and a writable payload pointer.  Code written for
+ * HPCAP's mgmon passes such a handler to mgmon_packet_online_loop() or
+ * mgmon_packet_offline_loop() unchanged: in C11 the two names below pick
+ * the right loop from the handler's type (_Generic), with no cast and no
+ * warning.  The payload must still not be written to (it points into the
+ * read-only capture buffer).
+ */
+struct pcap_pkthdr;	/* <pcap/pcap.h>; a handler's file includes it */
+typedef void (*mgmon_pcap_handler)(uint8_t *payload,
+				   struct pcap_pkthdr *header, void *arg);
+
+/** The loops above for a handler of HPCAP's form. */
+int mgmon_packet_online_loop_pcap(int cpu, int adapter, int queue,
+				  mgmon_pcap_handler handler, void *arg);
+int mgmon_packet_offline_loop_pcap(const char *const *paths, int npaths,
+				   mgmon_pcap_handler handler, void *arg);
+
+/**
+ * Inside a handler of HPCAP's form: the nanoseconds of the frame whose
+ * header is h (the hpcap extension; h->ts.tv_usec holds only
+ * microseconds).  For any other header, h->ts.tv_usec * 1000.
+ */
+uint32_t mgmon_pcap_nsec(const struct pcap_pkthdr *h);
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && \
+	!defined(__cplusplus) && !defined(MGMON_NO_HPCAP_FORM)
+/* The loop for the handler's type.  (name)(...) calls the function
+ * itself, past the macro. */
+#define mgmon_packet_online_loop(cpu, adapter, queue, handler, arg)	\
+	_Generic((handler),						\
+		 mgmon_pcap_handler: mgmon_packet_online_loop_pcap,	\
+		 default: (mgmon_packet_online_loop))			\
+		((cpu), (adapter), (queue), (handler), (arg))
+#define mgmon_packet_offline_loop(paths, npaths, handler, arg)		\
+	_Generic((handler),						\
+		 mgmon_pcap_handler: mgmon_packet_offline_loop_pcap,	\
+		 default: (mgmon_packet_offline_loop))			\
+		((paths), (npaths), (handler), (arg))
+#endif
+
 #ifdef __cplusplus
 }
 #endif

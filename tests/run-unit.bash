@@ -39,7 +39,7 @@ if [ "$san" = 1 ]; then
 	fi
 fi
 
-for t in samples/*/tests/*.bash tests/man/test-man.bash; do
+for t in samples/*/tests/*.bash tests/compat/*.bash tests/man/test-man.bash; do
 	[ -f "$t" ] || continue
 	st=0
 	bash "$t" "$PWD/$build/bin" || st=$?

@@ -6,6 +6,8 @@
 #ifndef MGMON_INT_H
 #define MGMON_INT_H
 
+/* The library defines the loops themselves: no _Generic names here. */
+#define MGMON_NO_HPCAP_FORM
 #include "libmgmon.h"
 #include "libhpcap_live.h"
 
