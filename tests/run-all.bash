@@ -9,7 +9,7 @@
 #     vm    tests/vm/run-module-tests.bash (the module in QEMU, every kernel)
 #     ops   tests/ops/run-ops-tests.bash (operations scripts, host and VM)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 case "${1:-}" in -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(unit fuzz vm ops)
