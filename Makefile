@@ -60,6 +60,45 @@ TOOLS      := $(sort $(foreach d,$(wildcard samples/*/),$(if $(wildcard $(d)$(no
 TOOL_BINS  := $(TOOLS:%=$(BUILD)/bin/%)
 tool_libs   = $(shell cat samples/$(1)/LIBS 2>/dev/null)
 
+# ---- AF_XDP source (hpcap-xdp; doc/xdp.md) ----------------------------------
+# srclib/xdp/ (AF_XDP port over libxdp, libbpf, libnuma) as libhpcapxdp.a, and
+# its XDP program built with clang's BPF target and embedded (objs.c).  Built
+# only where those are installed (scripts/install-deps.bash); elsewhere the
+# tools that need them are left out with a message.
+.DEFAULT_GOAL := all
+BPF_CLANG  ?= clang
+XDP_TOOLS  := hpcap-xdp
+XDP_OK     := $(shell pkg-config --exists libxdp libbpf 2>/dev/null && \
+                [ -f /usr/include/numa.h ] && command -v $(BPF_CLANG) >/dev/null && echo 1)
+ifeq ($(XDP_OK),1)
+XDP_SRCS   := $(filter-out %.bpf.c,$(wildcard srclib/xdp/*.c))
+XDP_OBJS   := $(XDP_SRCS:%.c=$(BUILD)/%.o)
+XDPA       := $(BUILD)/lib/libhpcapxdp.a
+XDP_LIBS   := $(XDPA) $(shell pkg-config --libs libxdp libbpf) -lnuma -lpthread
+BPF_OBJS   := $(BUILD)/bpf/hpcap_xdp.o $(BUILD)/bpf/hpcap_xdp_nic_ts.o
+BPF_CFLAGS := -O2 -g -target bpf -std=gnu11 -Wall -Werror -Isrclib/xdp \
+              -I/usr/include/$(shell $(CC) -dumpmachine)
+
+$(BUILD)/bpf/hpcap_xdp.o: srclib/xdp/hpcap_xdp.bpf.c srclib/xdp/hpcap_xdp_meta.h
+	@mkdir -p $(@D)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bpf/hpcap_xdp_nic_ts.o: srclib/xdp/hpcap_xdp.bpf.c srclib/xdp/hpcap_xdp_meta.h
+	@mkdir -p $(@D)
+	$(BPF_CLANG) $(BPF_CFLAGS) -DHPCAP_XDP_NIC_TS -c $< -o $@
+$(BUILD)/srclib/xdp/objs.o: $(BPF_OBJS)
+$(BUILD)/srclib/xdp/objs.o: CPPFLAGS += -DHXDP_BPF_DIR=\"$(BUILD)/bpf\"
+$(XDPA): $(XDP_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(XDP_TOOLS:%=$(BUILD)/bin/%): $(XDPA)
+$(XDP_TOOLS:%=$(BUILD)/bin/%): TOOL_LDLIBS = $(XDP_LIBS)
+libs: $(XDPA)
+else
+TOOLS      := $(filter-out $(XDP_TOOLS),$(TOOLS))
+TOOL_BINS  := $(TOOLS:%=$(BUILD)/bin/%)
+$(info hpcap: no libxdp, libbpf, libnuma or clang: $(XDP_TOOLS) not built (scripts/install-deps.bash installs them))
+endif
+
 all: libs tools module
 
 libs: $(LIBA) $(LIBSO) $(BUILD)/lib/hpcap.pc $(if $(MGMON_SRCS),$(MGMONA))
@@ -97,7 +136,7 @@ $(BUILD)/lib/hpcap.pc: srclib/hpcap.pc.in Makefile
 $(BUILD)/bin/%: $$(BUILD)/samples/$$*/$$*.o $(CLIA) $(LIBA) $(if $(MGMON_SRCS),$(MGMONA))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(CLIA) $(if $(MGMON_SRCS),$(MGMONA)) $(LIBA) \
-	  $(call tool_libs,$*) $(LIB_LIBS)
+	  $(call tool_libs,$*) $(LIB_LIBS) $(TOOL_LDLIBS)
 
 # The module is built only where kernel headers exist (not needed for the
 # userspace tools; CI builds it for every kernel in tests/vm).
@@ -223,5 +262,5 @@ clean:
 .PHONY: all libs tools module check check-unit check-fuzz check-vm bench \
 	demo install uninstall doxydoc clean
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) \
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) $(XDP_OBJS:.o=.d) \
 	 $(TOOLS:%=$(BUILD)/samples/%/%.d)

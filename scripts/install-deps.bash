@@ -67,6 +67,10 @@ $SUDO apt-get update -q
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 apt_install "${base_pkgs[@]}"
 
+# AF_XDP source (hpcap-xdp, doc/xdp.md): libxdp and libbpf to build it, libnuma
+# for its memory placement, xdp-tools (xdp-loader) for its tests and for users.
+apt_install libxdp-dev libbpf-dev libnuma-dev xdp-tools
+
 if [ "$want_vm" = 1 ]; then
 	# Kernels are installed by exact package name so the 6.1 and 6.12 images and
 	# headers sit side by side (the linux-image-amd64 metapackage can be only one).
