@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <dirent.h>
 #include <grp.h>
 #include <numa.h>
 #include <signal.h>
@@ -215,15 +216,92 @@ static int check_dev_names(struct capture *c)
 	return 0;
 }
 
-static void set_group(const char *path)
+static void set_access(const char *path, unsigned mode)
 {
 	struct group *g = getgrnam("hpcap");
 
 	/* Module queues belong to the group hpcap (udev rule): the same
-	 * people may read these. */
+	 * people may read these.  Not fatal: root can still read. */
 	if (g && chown(path, (uid_t)-1, g->gr_gid)) {
-		/* not fatal: root can still read */
+		/* ignored */
 	}
+	/* The file was made under the umask. */
+	if (chmod(path, mode)) {
+		/* ignored */
+	}
+}
+
+/* A "name value" line of a counter file, or NULL. */
+static const char *file_value(char *buf, const char *name)
+{
+	size_t n = strlen(name);
+	char *p;
+
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, n) && p[n] == ' ')
+			return p + n + 1;
+	return NULL;
+}
+
+/*
+ * The files a killed hpcap-xdp on ifname left in dir: its port file names
+ * the interface, the adapter, the queues and a process that is gone.
+ * Returns how many captures were cleaned up.
+ */
+static int remove_stale_files(const char *dir, const char *ifname)
+{
+	char path[512], buf[2048], link[256], target[256], lbuf[256], *q, *end;
+	const char *v;
+	unsigned adapter, qid;
+	struct dirent *e;
+	int found = 0, pid;
+	ssize_t n;
+	FILE *f;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, HPCAP_DEV_PREFIX, strlen(HPCAP_DEV_PREFIX)) ||
+		    !strstr(e->d_name, ".port") || e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n > 0 ? n : 0] = 0;
+		v = file_value(buf, "ifname");
+		if (!v || strncmp(v, ifname, strlen(ifname)) ||
+		    v[strlen(ifname)] != '\n')
+			continue;
+		v = file_value(buf, "pid");
+		pid = v ? atoi(v) : 0;
+		if (pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		v = file_value(buf, "adapter");
+		adapter = v ? (unsigned)atoi(v) : 0;
+		v = file_value(buf, "queues");
+		for (q = (char *)(v ? v : ""); *q >= '0' && *q <= '9'; q = end) {
+			qid = (unsigned)strtoul(q, &end, 10);
+			snprintf(target, sizeof(target), "%s/%s%u_%u", dir,
+				 HPCAP_DEV_PREFIX, adapter, qid);
+			dev_link_path(link, sizeof(link), adapter, qid);
+			n = readlink(link, lbuf, sizeof(lbuf) - 1);
+			if (n > 0 && (lbuf[n] = 0, !strcmp(lbuf, target)))
+				unlink(link);
+			unlink(target);
+			strncat(target, ".stats", sizeof(target) - strlen(target) - 1);
+			unlink(target);
+			if (*end == ',')
+				end++;
+		}
+		unlink(path);
+		found++;
+	}
+	closedir(d);
+	return found;
 }
 
 /* The hpcap queue of the i-th socket, and its /dev link. */
@@ -246,7 +324,7 @@ static int open_queue(struct capture *c, unsigned i)
 		cli_err("%s", errbuf);
 		return err;
 	}
-	set_group(c->qpath[i]);
+	set_access(c->qpath[i], po.mode);
 	if (!c->dev_link)
 		return 0;
 	dev_link_path(link, sizeof(link), c->adapter, qid);
@@ -614,16 +692,26 @@ int main(int argc, char **argv)
 	if (c.xo.rx_size && c.xo.rx_size > (c.xo.nframes ? c.xo.nframes : 4096))
 		cli_usage_error("--rx-ring: at most --umem-frames");
 
+	if (!c.dir) {
+		c.dir = getenv("HPCAP_DEV_DIR");
+		if (!c.dir || !*c.dir)
+			c.dir = "/dev/shm";
+	}
 	if (cleanup) {
 		err = hxdp_cleanup(ifname, errbuf);
+		if (err == -ENODEV)
+			err = 0;	/* gone: its files may still be here */
 		if (err < 0) {
 			cli_err("%s", errbuf);
 			return 1;
 		}
+		n = remove_stale_files(c.dir, ifname);
 		if (!c.quiet)
-			fprintf(stderr, "%s: %s\n", cli_prog, err ?
+			fprintf(stderr, "%s: %s: %s; %d capture%s queue files removed\n",
+				cli_prog, ifname, err ?
 				"removed the XDP program a killed hpcap-xdp left" :
-				"nothing of hpcap-xdp's was left");
+				"no XDP program of hpcap-xdp's was left", n,
+				n == 1 ? "'s" : "s'");
 		return 0;
 	}
 
@@ -645,11 +733,6 @@ int main(int argc, char **argv)
 	if (cores_arg)
 		c.ncores = parse_list("--cores", cores_arg, c.cores,
 				      HXDP_MAX_QUEUES, 4095);
-	if (!c.dir) {
-		c.dir = getenv("HPCAP_DEV_DIR");
-		if (!c.dir || !*c.dir)
-			c.dir = "/dev/shm";
-	}
 	snprintf(c.ppath, sizeof(c.ppath), "%s/%s%u.port", c.dir,
 		 HPCAP_DEV_PREFIX, c.adapter);
 	if (check_dev_names(&c))

@@ -111,6 +111,7 @@ struct hxdp_port {
 	int link_fd;		/* the BPF link, or -1 */
 	struct xdp_program *xprog;
 	int xsks_map_fd;
+	int no_native;		/* the driver has no native XDP */
 	unsigned prog_mode;	/* XDP_FLAGS_DRV_MODE or _SKB_MODE; 0 none */
 	int lock_fd;
 };

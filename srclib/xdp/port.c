@@ -172,7 +172,7 @@ static int pick_mode(struct hxdp_port *p, const struct hxdp_opts *o,
 			hxdp_prog_detach(p);
 			err = hxdp_prog_attach(p, drv, o->ts != HXDP_TS_KERNEL,
 					       o->ts == HXDP_TS_NIC, max_queue);
-			if (err == -EOPNOTSUPP && drv && o->ts != HXDP_TS_NIC) {
+			if (p->no_native) {
 				no_native = 1;
 				hxdp_note(p->notes, "%s", p->err);
 				continue;

@@ -37,6 +37,8 @@ extern const unsigned char hxdp_obj_nic_ts[], hxdp_obj_nic_ts_end[];
 /* ---- libbpf's and libxdp's messages: kept for ours, never printed ---- */
 
 static char lib_msg[400];
+/* libxdp says why its dispatcher could not be used, then falls back. */
+static char dispatcher_msg[400];
 
 static int keep_message(const char *fmt, va_list ap)
 {
@@ -47,8 +49,14 @@ static int keep_message(const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
 		line[--n] = 0;
-	if (n)
-		memcpy(lib_msg, line, n + 1);
+	/* The first message of an operation says why; later ones say
+	 * what failed because of it. */
+	if (n && !lib_msg[0])
+		snprintf(lib_msg, sizeof(lib_msg), "%s",
+			 strncmp(line, "libbpf: ", 8) ? line : line + 8);
+	if (strstr(line, "ispatcher") && strstr(line, "failed"))
+		snprintf(dispatcher_msg, sizeof(dispatcher_msg), "%s",
+			 strncmp(line, "libxdp: ", 8) ? line : line + 8);
 	return 0;
 }
 
@@ -69,6 +77,7 @@ void hxdp_capture_lib_messages(void)
 	libbpf_set_print(from_libbpf);
 	libxdp_set_print(from_libxdp);
 	lib_msg[0] = 0;
+	dispatcher_msg[0] = 0;
 }
 
 const char *hxdp_lib_message(void)
@@ -132,6 +141,14 @@ static int port_busy(struct hxdp_port *p, int err)
 			p->ifname);
 }
 
+/* The driver has no XDP in this mode: pick_mode() tries the next. */
+static int no_xdp_mode(struct hxdp_port *p, int drv, int err)
+{
+	p->no_native = drv;
+	return hxdp_err(p->err, err, "the driver of %s has no %s XDP",
+			p->ifname, drv ? "native (driver mode)" : "generic");
+}
+
 /* ---- loading ---- */
 
 static struct bpf_object *open_obj(struct hxdp_port *p, int nic_ts,
@@ -145,6 +162,7 @@ static struct bpf_object *open_obj(struct hxdp_port *p, int nic_ts,
 	struct bpf_object *obj;
 	struct bpf_map *map;
 
+	lib_msg[0] = 0;
 	obj = bpf_object__open_mem(b, (size_t)(e - b), &oo);
 	if (!obj) {
 		hxdp_err(p->err, -errno, "cannot open the XDP program: %s",
@@ -180,12 +198,18 @@ static int attach_link(struct hxdp_port *p, int drv, int nic_ts,
 		bpf_program__set_flags(prog, bpf_program__flags(prog) |
 				       BPF_F_XDP_DEV_BOUND_ONLY);
 	}
+	lib_msg[0] = 0;
 	err = bpf_object__load(p->obj);
 	if (err) {
-		hxdp_err(p->err, err, "cannot load the XDP program%s: %s",
-			 nic_ts ? " with NIC stamps" : "",
-			 hxdp_lib_message()[0] ? hxdp_lib_message() :
-			 strerror(-err));
+		if (nic_ts)
+			hxdp_err(p->err, err,
+				 "no NIC stamps on %s: the program that asks for them does not load (%s); they need Linux 6.3+ and a driver with XDP RX metadata in native mode: use --timestamp auto or kernel",
+				 p->ifname, lib_msg[0] ? lib_msg :
+				 strerror(-err));
+		else
+			hxdp_err(p->err, err,
+				 "cannot load the XDP program: %s",
+				 lib_msg[0] ? lib_msg : strerror(-err));
 		goto fail;
 	}
 	fd = bpf_link_create(bpf_program__fd(prog), p->ifindex, BPF_XDP, &lo);
@@ -194,9 +218,7 @@ static int attach_link(struct hxdp_port *p, int drv, int nic_ts,
 		if (err == -EBUSY || err == -EEXIST)
 			port_busy(p, err);
 		else if (err == -EOPNOTSUPP)
-			hxdp_err(p->err, err,
-				 "the driver of %s has no %s XDP", p->ifname,
-				 drv ? "native (driver mode)" : "generic");
+			no_xdp_mode(p, drv, err);
 		else
 			hxdp_err(p->err, err,
 				 "cannot attach the XDP program to %s in %s mode: %s",
@@ -223,6 +245,18 @@ static int have_bpffs(void)
 		(unsigned long)st.f_type == BPF_FS_MAGIC_NUMBER;
 }
 
+static int dispatcher_in_use(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	int yes;
+
+	if (libxdp_get_error(mp))
+		return 0;
+	yes = !xdp_multiprog__is_legacy(mp);
+	xdp_multiprog__close(mp);
+	return yes;
+}
+
 static int attach_dispatcher(struct hxdp_port *p, int drv,
 			     unsigned max_queue)
 {
@@ -247,20 +281,29 @@ static int attach_dispatcher(struct hxdp_port *p, int drv,
 			       hxdp_lib_message());
 		goto fail;
 	}
+	lib_msg[0] = 0;
 	err = xdp_program__attach(p->xprog, p->ifindex, mode, 0);
 	if (err) {
 		if (err == -EBUSY || err == -EEXIST)
 			port_busy(p, err);
 		else if (err == -EOPNOTSUPP)
-			hxdp_err(p->err, err, "the driver of %s has no %s XDP",
-				 p->ifname, drv ? "native (driver mode)" :
-				 "generic");
+			no_xdp_mode(p, drv, err);
 		else
 			hxdp_err(p->err, err,
 				 "libxdp cannot attach the XDP program to %s in %s mode: %s",
 				 p->ifname, drv ? "driver" : "generic",
 				 hxdp_lib_message()[0] ? hxdp_lib_message() :
 				 strerror(-err));
+		goto fail;
+	}
+	if (!dispatcher_in_use(p->ifindex)) {
+		/* libxdp fell back to attaching the program alone: no
+		 * sharing, and no cleanup by the kernel either. */
+		xdp_program__detach(p->xprog, p->ifindex, mode, 0);
+		err = hxdp_err(p->err, -EOPNOTSUPP,
+			       "libxdp cannot run its dispatcher with this kernel (%s), so no other XDP program could share %s: use --attach link",
+			       dispatcher_msg[0] ? dispatcher_msg :
+			       "no reason given", p->ifname);
 		goto fail;
 	}
 	p->xsks_map_fd = bpf_map__fd(bpf_object__find_map_by_name(
@@ -286,6 +329,7 @@ int hxdp_prog_attach(struct hxdp_port *p, int drv, int want_nic_ts,
 	int err;
 
 	p->nic_ts = 0;
+	p->no_native = 0;
 	if (want_nic_ts && drv && p->attach == HXDP_ATTACH_LINK) {
 		err = attach_link(p, drv, 1, max_queue);
 		if (!err) {
@@ -295,7 +339,7 @@ int hxdp_prog_attach(struct hxdp_port *p, int drv, int want_nic_ts,
 		}
 		/* Busy or no driver mode: the plain program would fail
 		 * the same way. */
-		if (err == -EBUSY || err == -EOPNOTSUPP || need_nic_ts)
+		if (err == -EBUSY || p->no_native || need_nic_ts)
 			return err;
 		snprintf(why, sizeof(why), "%s", p->err);
 	} else if (need_nic_ts) {
