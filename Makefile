@@ -4,6 +4,7 @@
 #   make check         every test (unit, tools, fuzz smoke, VM tests of the module)
 #   make check-unit    unit and tool tests, with ASan/UBSan
 #   make check-vm      the module's tests inside QEMU guests, every kernel
+#   make check-xdp     the AF_XDP source (hpcap-xdp) on veth pairs, as root
 #   make bench         benchmarks, results in bench/RESULTS.md
 #   make demo          the main job end to end
 #   make install       PREFIX=/usr/local DESTDIR= honoured
@@ -145,13 +146,18 @@ module:
 	  $(MAKE) -C "$(KDIR)" M="$(CURDIR)/driver" modules; \
 	else echo "hpcap: no kernel headers at $(KDIR) (or no driver yet): module not built"; fi
 
-check: check-unit check-fuzz check-vm check-ops
+check: check-unit check-fuzz check-vm check-ops check-xdp
 
 check-unit:
 	tests/run-unit.bash
 
 check-fuzz:
 	tests/fuzz/run-fuzz.bash
+
+# The AF_XDP source on veth pairs in network namespaces (root; skipped with a
+# message where the kernel or the build lacks AF_XDP).
+check-xdp: tools
+	tests/xdp/run-xdp-tests.bash $(CURDIR)/$(BUILD)/bin
 
 check-vm:
 	@if [ -x tests/vm/run-module-tests.bash ]; then tests/vm/run-module-tests.bash; \
@@ -259,7 +265,7 @@ clean:
 	@if [ -d "$(KDIR)" ] && [ -f driver/Kbuild ]; then \
 	  $(MAKE) -C "$(KDIR)" M="$(CURDIR)/driver" clean >/dev/null; fi
 
-.PHONY: all libs tools module check check-unit check-fuzz check-vm bench \
+.PHONY: all libs tools module check check-unit check-fuzz check-vm check-xdp bench \
 	demo install uninstall doxydoc clean
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) $(XDP_OBJS:.o=.d) \

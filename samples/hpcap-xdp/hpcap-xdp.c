@@ -276,6 +276,11 @@ static int remove_stale_files(const char *dir, const char *ifname)
 		if (!v || strncmp(v, ifname, strlen(ifname)) ||
 		    v[strlen(ifname)] != '\n')
 			continue;
+		/* A run that ended cleanly left these on purpose
+		 * (--keep-stats); its queues are already gone. */
+		v = file_value(buf, "state");
+		if (v && !strncmp(v, "stopped\n", 8))
+			continue;
 		v = file_value(buf, "pid");
 		pid = v ? atoi(v) : 0;
 		if (pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
@@ -738,11 +743,19 @@ int main(int argc, char **argv)
 	if (check_dev_names(&c))
 		return 1;
 
-	/* Every thread inherits this mask; run() takes the signals. */
+	/* Every thread inherits this mask; run() takes the signals.  A
+	 * signal ignored when it comes would never be taken: shells start
+	 * background jobs with SIGINT ignored, so SIGINT and SIGTERM are
+	 * given their default back; an ignored SIGHUP (nohup) stays so. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
+	if (signal(SIGHUP, SIG_DFL) != SIG_IGN)
+		sigaddset(&sigs, SIGHUP);
+	else
+		signal(SIGHUP, SIG_IGN);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

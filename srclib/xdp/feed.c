@@ -29,6 +29,9 @@
 #define DRAIN_NS (20ull * 1000 * 1000)
 #define DRAIN_MAX_NS (1000ull * 1000 * 1000)
 #define IDLE_SLEEP_MS 10
+/* Widest bracket of monotonic reads around a realtime read that gives a
+ * usable CLOCK_REALTIME - CLOCK_MONOTONIC (a clock read takes ~20 ns). */
+#define OFFSET_BRACKET_NS 20000ull
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -38,16 +41,34 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* CLOCK_REALTIME - CLOCK_MONOTONIC now: turns the program's
- * bpf_ktime_get_ns() into time of day.  Taken again every
- * PUBLISH_NS, so a clock step is followed within 0.1 s. */
-static int64_t realtime_offset(void)
+/*
+ * CLOCK_REALTIME - CLOCK_MONOTONIC: turns the program's bpf_ktime_get_ns()
+ * into time of day.  Taken again every PUBLISH_NS, so a clock step is
+ * followed within 0.1 s.  The realtime read is bracketed by two monotonic
+ * ones; if this thread was preempted in between, the estimate is off by
+ * up to the preemption (stamps would jump), so only a narrow bracket is
+ * used, else *off is left as it was.
+ */
+static void realtime_offset(int64_t *off)
 {
-	uint64_t m0 = clock_ns(CLOCK_MONOTONIC);
-	uint64_t r = clock_ns(CLOCK_REALTIME);
-	uint64_t m1 = clock_ns(CLOCK_MONOTONIC);
+	uint64_t m0, r, m1, w, best_w = UINT64_MAX;
+	int64_t best = 0;
+	int i;
 
-	return (int64_t)(r - (m0 + (m1 - m0) / 2));
+	for (i = 0; i < 8; i++) {
+		m0 = clock_ns(CLOCK_MONOTONIC);
+		r = clock_ns(CLOCK_REALTIME);
+		m1 = clock_ns(CLOCK_MONOTONIC);
+		w = m1 - m0;
+		if (w < best_w) {
+			best_w = w;
+			best = (int64_t)(r - (m0 + w / 2));
+		}
+		if (w < OFFSET_BRACKET_NS / 4)
+			break;
+	}
+	if (best_w < OFFSET_BRACKET_NS || !*off)
+		*off = best;
 }
 
 static void publish(struct hxdp_feed *f)
@@ -150,12 +171,12 @@ static void *feed_thread(void *arg)
 				      f->o.idle_spin_us : 100) * 1000;
 	uint64_t next_publish, idle_since = 0, stop_since = 0, t;
 	unsigned batches = 0, n;
-	int64_t off;
+	int64_t off = 0;
 	uint32_t idx;
 	int err = 0;
 
 	pin(f);
-	off = realtime_offset();
+	realtime_offset(&off);
 	t = clock_ns(CLOCK_MONOTONIC);
 	next_publish = t + PUBLISH_NS;
 	for (;;) {
@@ -173,7 +194,7 @@ static void *feed_thread(void *arg)
 		}
 		t = clock_ns(CLOCK_MONOTONIC);
 		if (t >= next_publish) {
-			off = realtime_offset();
+			realtime_offset(&off);
 			publish(f);
 			next_publish = t + PUBLISH_NS;
 		}

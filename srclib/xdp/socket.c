@@ -89,8 +89,8 @@ int hxdp_queue_open(struct hxdp_port *p, struct hxdp_queue *q, unsigned qid,
 	q->umem_area = umem_alloc(q->umem_len, q->numa_node);
 	if (!q->umem_area)
 		return hxdp_err(p->err, -ENOMEM,
-				"cannot allocate the %zu MiB UMEM of queue %u",
-				q->umem_len >> 20, qid);
+				"cannot allocate the %zu KiB UMEM of queue %u",
+				q->umem_len >> 10, qid);
 	/* The fill ring can hold every chunk, so giving chunks back never
 	 * waits. */
 	uc.fill_size = q->nframes;
@@ -103,8 +103,8 @@ int hxdp_queue_open(struct hxdp_port *p, struct hxdp_queue *q, unsigned qid,
 		q->umem = NULL;
 		if (err == -ENOBUFS || err == -ENOMEM || err == -EPERM)
 			hxdp_err(p->err, err,
-				 "cannot register the %zu MiB UMEM of queue %u (%s): the locked-memory limit is too low; raise it (ulimit -l, LimitMEMLOCK=) or grant CAP_IPC_LOCK",
-				 q->umem_len >> 20, qid, strerror(-err));
+				 "cannot register the %zu KiB UMEM of queue %u (%s): the locked-memory limit is too low (the kernel counts every process of the user against it); raise it (ulimit -l, LimitMEMLOCK=) or grant CAP_IPC_LOCK",
+				 q->umem_len >> 10, qid, strerror(-err));
 		else
 			hxdp_err(p->err, err,
 				 "cannot register the UMEM of queue %u: %s",

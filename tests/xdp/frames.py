@@ -3,9 +3,9 @@
 
   frames.py gen OUT.pcap [--count N] [--flows F] [--vlan-every K]
                          [--sizes 60,1514,...] [--seed S]
-  frames.py send IFACE IN.pcap [--pps R]
+  frames.py send IFACE IN.pcap [--pps R] [--sync GLOB [--chunk N]]
   frames.py check SENT.pcap CAPTURED.pcap... [--allow-missing]
-                  [--after NS] [--before NS]
+                  [--after NS] [--before NS] [--caplen N]
 
 gen: Ethernet/IPv4/UDP frames from F flows (distinct ports, so RSS or
 veth's queue hash spreads them over queues), every K-th one inside an
@@ -14,17 +14,23 @@ reorder or corruption shows.
 
 send: every frame of IN.pcap on IFACE, in order, through one AF_PACKET
 socket; prints "sent N".  A send the kernel refuses for lack of buffer
-is retried, so each frame goes out exactly once.
+is retried, so each frame goes out exactly once.  With --sync, after
+every N frames (default 1500) it waits until the hpcap-xdp queues whose
+counter files match GLOB have taken them (rx_frames + xdp_lost_frames):
+on a loaded machine the capture thread may not run for a while, and the
+tests that want every frame must not depend on the scheduler.
 
 check: every captured frame must be a frame that was sent, byte for byte;
 within each capture file (one per queue) in the order sent; no frame in
 two places.  Without --allow-missing every sent frame must be there.
 Stamps must lie in [--after, --before] (ns since the epoch) and never go
-back within a file.  Prints "captured N missing M per-queue a,b,..." and
+back within a file.  With --caplen, captured frames are the first N bytes
+of those sent, with the sent length as wire length.  Prints "captured N missing M per-queue a,b,..." and
 exits 1 on any violation, with the first few listed.
 """
 import argparse
 import errno
+import glob
 import random
 import socket
 import struct
@@ -92,6 +98,30 @@ def gen(a):
     write_pcap(a.out, frames)
 
 
+def taken(pattern):
+    n = 0
+    for path in glob.glob(pattern):
+        try:
+            with open(path) as f:
+                for line in f:
+                    k, _, v = line.partition(" ")
+                    if k in ("rx_frames", "xdp_lost_frames"):
+                        n += int(v)
+        except OSError:
+            pass
+    return n
+
+
+def wait_taken(pattern, target):
+    end = time.monotonic() + 20
+    while taken(pattern) < target:
+        if time.monotonic() > end:
+            print("warning: the capture has not taken %d frames after 20 s" % target,
+                  file=sys.stderr)
+            return
+        time.sleep(0.01)
+
+
 def send(a):
     frames = read_pcap(a.pcap)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -99,7 +129,10 @@ def send(a):
     gap = 1.0 / a.pps if a.pps else 0
     t = time.monotonic()
     n = 0
+    base = taken(a.sync) if a.sync else 0
     for _, _, d in frames:
+        if a.sync and n and n % a.chunk == 0:
+            wait_taken(a.sync, base + n)
         while True:
             try:
                 s.send(d)
@@ -120,6 +153,8 @@ def check(a):
     sent = read_pcap(a.sent)
     index = {}
     for i, (_, _, d) in enumerate(sent):
+        if a.caplen:
+            d = d[:a.caplen]
         if d in index:
             sys.exit("%s: frame %d is not unique" % (a.sent, i))
         index[d] = i
@@ -172,12 +207,15 @@ def main():
     s.add_argument("iface")
     s.add_argument("pcap")
     s.add_argument("--pps", type=float, default=0)
+    s.add_argument("--sync", default="")
+    s.add_argument("--chunk", type=int, default=1500)
     c = sub.add_parser("check")
     c.add_argument("sent")
     c.add_argument("captured", nargs="+")
     c.add_argument("--allow-missing", action="store_true")
     c.add_argument("--after", type=int, default=0)
     c.add_argument("--before", type=int, default=0)
+    c.add_argument("--caplen", type=int, default=0)
     a = ap.parse_args()
     if a.cmd == "gen":
         gen(a)
