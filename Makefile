@@ -168,6 +168,7 @@ bench: all
 	bench/run-capture-bench.bash
 	bench/run-mgmon-bench.bash
 	bench/pipeline-bench.bash
+	bench/xdp-bench.bash
 
 demo: all
 	scripts/demo.bash

@@ -36,6 +36,10 @@ clang -O2 -g -target bpf -Wall -Werror -I"/usr/include/$(cc -dumpmachine)" \
 cc -std=c11 -O2 -g -Wall -Wextra -Werror -o build/bench/xdp-gen bench/xdp-gen.c -lbpf
 cc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Isrclib -o build/bench/xdp-rxdrop \
 	bench/xdp-rxdrop.c build/lib/libhpcapxdp.a -lxdp -lbpf -lnuma
+# shellcheck disable=SC2046 # srclib/LIBS holds several flags
+cc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64 \
+	-o build/bench/producer-put-bench bench/producer-put-bench.c build/lib/libhpcap.a \
+	$(cat srclib/LIBS) -lpthread
 
 RX_CPU=0 GEN_CPU=1
 NA=hpcapbxa-$$ NB=hpcapbxb-$$
@@ -169,6 +173,11 @@ for size in $sizes; do
 	done
 done
 {
+	echo
+	echo "The per-frame call of the capture thread, hpcap_producer_put(), alone on CPU $RX_CPU"
+	echo "(bench/producer-put-bench.c: one lossy listener attached, best of 5):"
+	echo
+	taskset -c "$RX_CPU" build/bench/producer-put-bench "$Q"
 	echo
 	for size in $sizes; do
 		b=${res[$size.xdp-rxdrop]} h=${res[$size.hpcap-xdp]} t=${res[$size.tcpdump]}

@@ -319,7 +319,8 @@ static int open_queue(struct capture *c, unsigned i)
 
 	snprintf(c->qpath[i], sizeof(c->qpath[i]), "%s/%s%u_%u", c->dir,
 		 HPCAP_DEV_PREFIX, c->adapter, qid);
-	snprintf(c->spath[i], sizeof(c->spath[i]), "%s.stats", c->qpath[i]);
+	snprintf(c->spath[i], sizeof(c->spath[i]), "%s/%s%u_%u.stats", c->dir,
+		 HPCAP_DEV_PREFIX, c->adapter, qid);
 	po.adapter = c->adapter;
 	po.queue = qid;
 	/* Never wait for a listener: drop and count, as the module does. */

@@ -83,7 +83,8 @@ x_start() {
 x_stop() {
 	kill -"${1:-INT}" "$XDP_PID" 2>/dev/null || true
 	XDP_ST=0
-	wait "$XDP_PID" || XDP_ST=$?
+	# (braces: bash's "Killed" notice goes to /dev/null too)
+	{ wait "$XDP_PID" || XDP_ST=$?; } 2>/dev/null
 }
 
 # x_dd ADAPTER QUEUE DIR: hpcapdd in the background, pid in DD_PID
