@@ -6,7 +6,8 @@
  * never read, stamped or copied.  What hpcap-xdp adds on top of this is
  * the cost of capturing.
  *
- *   xdp-rxdrop [-c CPU] [-d SECONDS] [-M MODES] [--no-busy-poll] IFACE
+ *   xdp-rxdrop [-c CPU] [-d SECONDS] [-M MODES] [-F UMEM_FRAMES]
+ *              [-S FRAME_SIZE] [-R RX_RING] [--no-busy-poll] IFACE
  *
  * One queue (0).  Stops after SECONDS or on SIGINT/SIGTERM, then prints
  * "received N frames; xdp lost L (rx_dropped D, rx_ring_full F)".
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
 	unsigned n;
 	uint32_t idx;
 
-	while ((c = getopt_long(argc, argv, "c:d:M:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:M:F:R:S:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': cpu = atoi(optarg); break;
 		case 'd': duration = atof(optarg); break;
@@ -68,8 +69,11 @@ int main(int argc, char **argv)
 			o.modes = (unsigned)modes;
 			break;
 		case 'B': o.busy_poll = 0; break;
+		case 'F': o.nframes = (unsigned)atoi(optarg); break;
+		case 'R': o.rx_size = (unsigned)atoi(optarg); break;
+		case 'S': o.frame_size = (unsigned)atoi(optarg); break;
 		default:
-			fprintf(stderr, "Usage: %s [-c CPU] [-d SECONDS] [-M MODES] [--no-busy-poll] IFACE\n",
+			fprintf(stderr, "Usage: %s [-c CPU] [-d SECONDS] [-M MODES] [-F UMEM_FRAMES] [-S FRAME_SIZE] [-R RX_RING] [--no-busy-poll] IFACE\n",
 				argv[0]);
 			return 2;
 		}
