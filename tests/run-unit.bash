@@ -36,6 +36,12 @@ for src in tests/unit/test_*.c; do
 	grep -q 'libmgmon.h' "$src" && pre+=("$build/lib/libmgmon.a")
 	grep -q "hpcap_ring.h\|hpcap_rxpoll.h" "$src" && libs+=(driver/hpcap_ring.c -lpthread)
 	grep -q "hpcap_rxpoll.h" "$src" && libs+=(driver/hpcap_rxpoll.c)
+	# srclib/xdp (AF_XDP): only where it was built (libxdp installed).
+	if grep -q '"xdp/' "$src"; then
+		[ -f "$build/lib/libhpcapxdp.a" ] || { echo "skip $name (no libxdp)"; continue; }
+		pre+=("$build/lib/libhpcapxdp.a")
+		libs+=(-lxdp -lbpf -lnuma)
+	fi
 	# shellcheck disable=SC2046 # srclib/LIBS holds several flags
 	if ! cc "${cflags[@]}" -o "$bin" "$src" "${pre[@]}" "$build/lib/libhpcap.a" "${libs[@]}" \
 		$(cat srclib/LIBS 2>/dev/null) -lpthread; then

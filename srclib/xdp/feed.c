@@ -21,9 +21,6 @@
 /* How often the thread looks at the clock while busy (batches). */
 #define CLOCK_EVERY 64u
 #define PUBLISH_NS (100ull * 1000 * 1000)
-/* A NIC stamp this far from the kernel clock is not UTC (a PHC in TAI,
- * or free-running): the kernel clock is used for that frame. */
-#define NIC_TS_SANE_NS (1000ull * 1000 * 1000)
 /* After a stop, keep emptying the ring until it stayed empty this long
  * (redirects already under way land within a NAPI run). */
 #define DRAIN_NS (20ull * 1000 * 1000)
@@ -94,30 +91,16 @@ void hxdp_feed_read(struct hxdp_feed *f, struct hxdp_feed_stats *s)
 	} while ((a & 1) || a != b);
 }
 
-/* The frame's stamp, ns since the epoch. */
+/* The frame's stamp, ns since the epoch; the clock is read at most once
+ * per batch, and only for frames without metadata. */
 static uint64_t stamp(struct hxdp_feed *f, uint8_t *data, int64_t off,
 		      uint64_t *now)
 {
 	const struct hpcap_xdp_meta *m = hxdp_meta(data);
-	uint64_t kern, d;
 
-	if (!m) {
-		if (!*now)
-			*now = clock_ns(CLOCK_REALTIME);
-		f->own.ts_user++;
-		return *now;
-	}
-	kern = m->mono_ns + (uint64_t)off;
-	if (m->flags & HPCAP_XDP_META_NIC_TS) {
-		d = m->nic_ns > kern ? m->nic_ns - kern : kern - m->nic_ns;
-		if (d < NIC_TS_SANE_NS) {
-			f->own.ts_nic++;
-			return m->nic_ns;
-		}
-		f->own.ts_nic_rejected++;
-	}
-	f->own.ts_kernel++;
-	return kern;
+	if (!m && !*now)
+		*now = clock_ns(CLOCK_REALTIME);
+	return hxdp_pick_stamp(m, off, *now, &f->own);
 }
 
 /* One batch of n descriptors from idx.  0, or negative on error. */

@@ -54,6 +54,40 @@ struct hxdp_feed {
 	struct hxdp_feed_stats own;
 };
 
+/* A NIC stamp this far from the kernel clock is not UTC (a PHC in TAI,
+ * or free-running): the kernel clock is used for that frame. */
+#define HXDP_NIC_TS_SANE_NS (1000ull * 1000 * 1000)
+
+/*
+ * The stamp of one frame, ns since the epoch: the NIC's if the program
+ * got one and it is within HXDP_NIC_TS_SANE_NS of the kernel's, else the
+ * kernel's (the program's CLOCK_MONOTONIC plus off = CLOCK_REALTIME -
+ * CLOCK_MONOTONIC), else, with no metadata (m NULL), dequeue_ns.  Counts
+ * the source in *s.
+ */
+static inline uint64_t hxdp_pick_stamp(const struct hpcap_xdp_meta *m,
+				       int64_t off, uint64_t dequeue_ns,
+				       struct hxdp_feed_stats *s)
+{
+	uint64_t kern, d;
+
+	if (!m) {
+		s->ts_user++;
+		return dequeue_ns;
+	}
+	kern = m->mono_ns + (uint64_t)off;
+	if (m->flags & HPCAP_XDP_META_NIC_TS) {
+		d = m->nic_ns > kern ? m->nic_ns - kern : kern - m->nic_ns;
+		if (d < HXDP_NIC_TS_SANE_NS) {
+			s->ts_nic++;
+			return m->nic_ns;
+		}
+		s->ts_nic_rejected++;
+	}
+	s->ts_kernel++;
+	return kern;
+}
+
 /* Start the thread.  0, or a negated errno (err filled). */
 int hxdp_feed_start(struct hxdp_feed *f, struct hxdp_queue *q,
 		    struct hpcap_producer *p, const struct hxdp_feed_opts *o);
