@@ -181,22 +181,29 @@ int hxdp_nic_node(const char *ifname)
  */
 int hxdp_lock_port(int ifindex, const char *ifname, char *errbuf)
 {
-	char path[128], pid[32] = "";
+	char path[128], alt[128], pid[32] = "";
 	struct stat ns;
 	ssize_t n;
 	int fd;
 
 	if (stat("/proc/self/ns/net", &ns))
 		ns.st_ino = 0;
-	if (mkdir(HXDP_LOCK_DIR, 0755) && errno != EEXIST)
-		return hxdp_err(errbuf, -errno, "cannot create %s: %s",
-				HXDP_LOCK_DIR, strerror(errno));
+	if (mkdir(HXDP_LOCK_DIR, 0755) && errno != EEXIST) {
+		/* not root (capabilities only): the lock goes below */
+	}
 	snprintf(path, sizeof(path), HXDP_LOCK_DIR "/xdp-%llu-%d.lock",
 		 (unsigned long long)ns.st_ino, ifindex);
+	snprintf(alt, sizeof(alt), HXDP_LOCK_DIR_ALT "/.hpcap-xdp-%llu-%d.lock",
+		 (unsigned long long)ns.st_ino, ifindex);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 && (errno == EACCES || errno == ENOENT || errno == EROFS)) {
+		snprintf(path, sizeof(path), "%s", alt);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	}
 	if (fd < 0)
-		return hxdp_err(errbuf, -errno, "cannot open %s: %s", path,
-				strerror(errno));
+		return hxdp_err(errbuf, -errno,
+				"cannot open the lock %s: %s (%s must be writable)",
+				path, strerror(errno), HXDP_LOCK_DIR);
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		n = pread(fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = 0;

@@ -11,8 +11,10 @@
 
 #include <stdint.h>
 
-/* Where the per-interface locks live (a tmpfs, emptied at boot). */
+/* Where the per-interface locks live (a tmpfs, emptied at boot); the
+ * second place when the first cannot be written (capabilities, no root). */
 #define HXDP_LOCK_DIR "/run/hpcap"
+#define HXDP_LOCK_DIR_ALT "/dev/shm"
 
 int hxdp_err(char *buf, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -35,9 +35,12 @@ x_init() {
 }
 
 x_cleanup() {
-	local p
+	local p ino
 	for p in "${X_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	for p in "${X_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	# hpcap-xdp's lock files are named by the namespace: gone with it.
+	ino=$(stat -L -c %i "/run/netns/$NS_A" 2>/dev/null || true)
+	[ -n "$ino" ] && rm -f /run/hpcap/xdp-"$ino"-*.lock /dev/shm/.hpcap-xdp-"$ino"-*.lock
 	ip netns del "$NS_A" 2>/dev/null || true
 	ip netns del "$NS_B" 2>/dev/null || true
 	[ -n "${X_Q:-}" ] && rm -rf "$X_Q"

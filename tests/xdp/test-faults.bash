@@ -49,6 +49,19 @@ if command -v capsh >/dev/null; then
 else
 	t_ok "memlock test skipped: no capsh"
 fi
+if command -v setcap >/dev/null; then
+	# As a user, with the capabilities on the file instead of root.
+	chmod 755 "$T_TMP"
+	cp "$X_BIN/hpcap-xdp" capbin
+	mkdir -p userq && chmod 777 userq
+	if setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep capbin 2>/dev/null; then
+		t_run "user nobody with file capabilities: runs" 0 ina setpriv --reuid=65534 \
+			--regid=65534 --clear-groups ./capbin -q -a 20 -D "$T_TMP/userq" --no-dev-link -d 0.3 xa
+		untouched "user with capabilities, after the run"
+	else
+		t_ok "file-capabilities test skipped: setcap refused here"
+	fi
+fi
 adapter=$((800 + $$ % 100))
 if [ ! -e "/dev/hpcap_${adapter}_0" ]; then
 	: >"/dev/hpcap_${adapter}_0"
