@@ -99,7 +99,12 @@ trial() {
 		for _ in $(seq 1 200); do [ -f "$Q/hpcap_50_0.stats" ] && break; sleep 0.05; done
 		HPCAP_DEV_DIR=$Q taskset -c "$RX_CPU" build/bin/hpcapdd -q 50 0 null 2>"$tmp/dd.err" &
 		d=$!
-		sleep 0.5
+		# Frames before hpcapdd is attached would go nowhere.
+		for _ in $(seq 1 200); do
+			[ "$(awk '$1 == "listeners" { print $2 }' "$Q/hpcap_50_0.stats")" = 1 ] && break
+			sleep 0.05
+		done
+		sleep 0.2
 		gen "$size" "$rate" "$n"
 		sleep 0.5
 		kill -INT "$p"; wait "$p" || true
