@@ -77,10 +77,11 @@ static void usage(void)
 	       "                        --cleanup)\n"
 	       "  -T, --timestamp SRC   auto (the NIC's if the kernel and driver give them,\n"
 	       "                        else the kernel clock; default), nic, or kernel\n"
-	       "      --umem-frames N   UMEM frames per queue, a power of 2 (default 4096)\n"
+	       "      --umem-frames N   UMEM frames per queue, a power of 2 (default 16384)\n"
 	       "      --frame-size N    UMEM frame size, 2048 or 4096 (default 4096; frames\n"
 	       "                        longer than it minus 256 are dropped by the kernel)\n"
-	       "      --rx-ring N       RX ring entries, a power of 2 (default 2048)\n"
+	       "      --rx-ring N       RX ring entries, a power of 2 (default 8192, at most\n"
+	       "                        half the UMEM frames)\n"
 	       "      --no-busy-poll    do not ask for busy polling (SO_PREFER_BUSY_POLL)\n"
 	       "      --busy-poll-usecs N  SO_BUSY_POLL (default 20)\n"
 	       "      --busy-poll-budget N SO_BUSY_POLL_BUDGET (default 64)\n"
@@ -695,7 +696,8 @@ int main(int argc, char **argv)
 		cli_usage_error("'%s' is too long for an interface name", ifname);
 	c.xo.ifname = ifname;
 	c.idle_spin_us = c.idle_spin_us ? c.idle_spin_us : 100;
-	if (c.xo.rx_size && c.xo.rx_size > (c.xo.nframes ? c.xo.nframes : 4096))
+	if (c.xo.rx_size && c.xo.rx_size > (c.xo.nframes ? c.xo.nframes :
+					    HXDP_DEF_NFRAMES))
 		cli_usage_error("--rx-ring: at most --umem-frames");
 
 	if (!c.dir) {

@@ -27,6 +27,11 @@
 
 #define HXDP_ERRBUF_SIZE 512
 #define HXDP_MAX_QUEUES 64
+/* Defaults: 64 MiB of UMEM per queue, 16 ms of traffic at 1 Mpps for the
+ * moments the queue's thread does not run. */
+#define HXDP_DEF_FRAME_SIZE 4096u
+#define HXDP_DEF_NFRAMES 16384u
+#define HXDP_DEF_RX_SIZE 8192u
 
 /* XDP modes, best first.  A mode is tried only if the caller allows it. */
 enum hxdp_mode {
@@ -64,9 +69,9 @@ struct hxdp_opts {
 	unsigned modes;		/* HXDP_ALLOW() bits; 0: zc and copy */
 	enum hxdp_attach attach;
 	enum hxdp_ts ts;
-	unsigned frame_size;	/* UMEM chunk: 2048 or 4096; 0: 4096 */
-	unsigned nframes;	/* chunks per queue, power of 2; 0: 4096 */
-	unsigned rx_size;	/* RX ring entries, power of 2; 0: 2048 */
+	unsigned frame_size;	/* UMEM chunk: 2048 or 4096; 0: default */
+	unsigned nframes;	/* chunks per queue, power of 2; 0: default */
+	unsigned rx_size;	/* RX ring entries, power of 2; 0: default */
 	int busy_poll;		/* try SO_PREFER_BUSY_POLL */
 	unsigned busy_poll_usecs;	/* 0: 20 */
 	unsigned busy_poll_budget;	/* 0: 64 */

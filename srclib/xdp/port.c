@@ -72,7 +72,8 @@ static int check_opts(const struct hxdp_opts *o, char *errbuf)
 		return hxdp_err(errbuf, -EINVAL,
 				"UMEM frames per queue: a power of 2, at least 64");
 	if (o->rx_size && (!is_pow2(o->rx_size) ||
-			   o->rx_size > (o->nframes ? o->nframes : 4096)))
+			   o->rx_size > (o->nframes ? o->nframes :
+					 HXDP_DEF_NFRAMES)))
 		return hxdp_err(errbuf, -EINVAL,
 				"RX ring size: a power of 2, at most the UMEM frames");
 	return 0;
@@ -106,8 +107,9 @@ static int preflight(struct hxdp_port *p, const struct hxdp_opts *o,
 					p->nic_queues == 1 ? "" : "s",
 					p->nic_queues - 1, o->queues[i],
 					o->ifname);
-	need = (uint64_t)o->nqueues * (o->frame_size ? o->frame_size : 4096) *
-		(o->nframes ? o->nframes : 4096);
+	need = (uint64_t)o->nqueues *
+		(o->frame_size ? o->frame_size : HXDP_DEF_FRAME_SIZE) *
+		(o->nframes ? o->nframes : HXDP_DEF_NFRAMES);
 	err = hxdp_check_memlock(need, ipc_lock, errbuf);
 	if (err)
 		return err;

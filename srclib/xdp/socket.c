@@ -96,8 +96,8 @@ int hxdp_queue_open(struct hxdp_port *p, struct hxdp_queue *q, unsigned qid,
 	memset(q, 0, sizeof(*q));
 	q->fd = -1;
 	q->qid = qid;
-	q->frame_size = o->frame_size ? o->frame_size : 4096;
-	q->nframes = o->nframes ? o->nframes : 4096;
+	q->frame_size = o->frame_size ? o->frame_size : HXDP_DEF_FRAME_SIZE;
+	q->nframes = o->nframes ? o->nframes : HXDP_DEF_NFRAMES;
 	q->numa_node = p->numa_node;
 	q->umem_len = (size_t)q->frame_size * q->nframes;
 	q->umem_area = umem_alloc(q->umem_len, q->numa_node);
@@ -125,7 +125,9 @@ int hxdp_queue_open(struct hxdp_port *p, struct hxdp_queue *q, unsigned qid,
 				 qid, strerror(-err));
 		goto fail;
 	}
-	sc.rx_size = o->rx_size ? o->rx_size : 2048;
+	sc.rx_size = o->rx_size ? o->rx_size :
+		(q->nframes / 2 < HXDP_DEF_RX_SIZE ? q->nframes / 2 :
+		 HXDP_DEF_RX_SIZE);
 	sc.tx_size = 0;
 	/* hpcap attaches its own program (prog.c). */
 	sc.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;

@@ -42,7 +42,7 @@ if command -v capsh >/dev/null; then
 	t_run "RLIMIT_MEMLOCK 64 KiB without CAP_IPC_LOCK: exit 1" 1 ina capsh --drop=cap_ipc_lock -- \
 		-c "ulimit -l 64; exec '$X_BIN/hpcap-xdp' -a 20 xa"
 	t_grep "locked memory: says how much and what to do" \
-		"needs 16384 KiB of locked memory.*RLIMIT_MEMLOCK allows 64 KiB.*ulimit -l" "$T_OUT"
+		"needs 65536 KiB of locked memory.*RLIMIT_MEMLOCK allows 64 KiB.*ulimit -l" "$T_OUT"
 	untouched "memlock refused"
 	t_run "RLIMIT_MEMLOCK 2 MiB, a 128 KiB UMEM: runs" 0 ina capsh --drop=cap_ipc_lock -- \
 		-c "ulimit -l 2048; exec '$X_BIN/hpcap-xdp' -q -a 20 --no-dev-link --umem-frames 64 --frame-size 2048 --rx-ring 32 -d 0.3 xa"
