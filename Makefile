@@ -9,8 +9,14 @@
 #   make demo          the main job end to end
 #   make install       PREFIX=/usr/local DESTDIR= honoured
 #
-# Objects go to $(BUILD) (default build/), so sanitizer builds
-# (BUILD=build-san SAN=1) sit beside the normal one.
+# Objects go to $(BUILD) (default build/), so sanitizer builds sit beside
+# the normal one: BUILD=build-san SAN=1 (ASan+UBSan), BUILD=build-tsan
+# SAN=thread (TSan), BUILD=build-fuzz SAN=fuzz CC=clang (libFuzzer).
+#
+# The floors (doc/architecture.md): include/ (the ABI) -> core/ (plain C
+# that runs both in the kernel and here: ring, framing, poll loop, dedup)
+# -> driver/ (the module, built by Kbuild) | srclib/ (libhpcap, libmgmon)
+# -> samples/ (the tools).
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -25,26 +31,43 @@ KDIR       ?= /lib/modules/$(KVER)/build
 
 CC         ?= cc
 CFLAGS     ?= -O2 -g
+# gcc's -Wformat-truncation is off (snprintf that may cut is intended);
+# clang (the fuzz build) has no such warning.
+NO_FMT_TRUNC := $(if $(filter fuzz,$(SAN)),,-Wno-format-truncation)
 WARNINGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
-              -Wno-format-truncation
-CPPFLAGS   += -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64 \
+              $(NO_FMT_TRUNC)
+CPPFLAGS   += -Iinclude -Icore -Isrclib -D_FILE_OFFSET_BITS=64 \
               -DHPCAP_VERSION=\"$(VERSION)\"
 ifeq ($(SAN),1)
 CFLAGS     += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
 LDFLAGS    += -fsanitize=address,undefined
 endif
-ALL_CFLAGS  = $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP
+ifeq ($(SAN),thread)
+CFLAGS     += -O1 -fsanitize=thread -Wno-tsan
+LDFLAGS    += -fsanitize=thread
+endif
+ifeq ($(SAN),fuzz)
+CFLAGS     += -O1 -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=address,undefined
+endif
+# -fno-semantic-interposition: calls inside libhpcap stay direct (and
+# inlinable) although the objects are position-independent.
+ALL_CFLAGS  = $(WARNINGS) $(CFLAGS) -fPIC -fno-semantic-interposition -MMD -MP
 
 PCAP_LIBS  := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 
-# libhpcap: srclib/*.c (plus the module's ring code for the userspace
-# producer); libmgmon: srclib/mgmon/*.c, on top of libhpcap.
-LIB_SRCS   := $(wildcard srclib/*.c)
+# libhpcap: srclib/{file,queue,pipeline}/*.c and the core floor (core/*.c,
+# the same files the module builds: the userspace producer runs the
+# module's ring code); libmgmon: srclib/mgmon/*.c, on top of libhpcap.
+CORE_SRCS  := $(wildcard core/*.c)
+LIB_SRCS   := $(wildcard srclib/file/*.c srclib/queue/*.c srclib/pipeline/*.c)
 CLI_SRCS   := $(wildcard srclib/cli/*.c)
 MGMON_SRCS := $(wildcard srclib/mgmon/*.c)
-LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(CORE_OBJS)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 MGMON_OBJS := $(MGMON_SRCS:%.c=$(BUILD)/%.o)
 SOVER      := 1
@@ -78,7 +101,7 @@ XDPA       := $(BUILD)/lib/libhpcapxdp.a
 XDP_LIBS   := $(XDPA) $(shell pkg-config --libs libxdp libbpf) -lnuma -lpthread
 BPF_OBJS   := $(BUILD)/bpf/hpcap_xdp.o $(BUILD)/bpf/hpcap_xdp_nic_ts.o
 BPF_CFLAGS := -O2 -g -target bpf -std=gnu11 -Wall -Werror -Isrclib/xdp \
-              -I/usr/include/$(shell $(CC) -dumpmachine)
+              -I/usr/include/$(shell cc -dumpmachine)
 
 $(BUILD)/bpf/hpcap_xdp.o: srclib/xdp/hpcap_xdp.bpf.c srclib/xdp/hpcap_xdp_meta.h
 	@mkdir -p $(@D)
@@ -94,6 +117,14 @@ $(XDPA): $(XDP_OBJS)
 $(XDP_TOOLS:%=$(BUILD)/bin/%): $(XDPA)
 $(XDP_TOOLS:%=$(BUILD)/bin/%): TOOL_LDLIBS = $(XDP_LIBS)
 libs: $(XDPA)
+# Its unit test and benchmark programs (the test and bench rules below).
+$(BUILD)/tests/test_xdp $(BUILD)/bench/xdp-rxdrop: $(XDPA)
+$(BUILD)/tests/test_xdp $(BUILD)/bench/xdp-rxdrop: PROG_LDLIBS = $(XDP_LIBS)
+$(BUILD)/bench/xdp-gen: $(BUILD)/bench/xdp_gen.o
+$(BUILD)/bench/xdp-gen: PROG_LDLIBS = $(shell pkg-config --libs libbpf)
+$(BUILD)/bench/xdp_gen.o: bench/xdp_gen.bpf.c
+	@mkdir -p $(@D)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
 else
 TOOLS      := $(filter-out $(XDP_TOOLS),$(TOOLS))
 TOOL_BINS  := $(TOOLS:%=$(BUILD)/bin/%)
@@ -117,10 +148,18 @@ $(LIBA): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(LIBSO): $(LIB_OBJS) srclib/libhpcap.map
+# The core floor's functions are linked in but not exported: the map made
+# from srclib/libhpcap.map.in lists each of them as local.
+$(BUILD)/lib/libhpcap.map: srclib/libhpcap.map.in $(CORE_OBJS)
+	@mkdir -p $(@D)
+	{ sed '/@CORE_LOCAL@/,$$d' $<; \
+	  nm -g --defined-only $(CORE_OBJS) | awk 'NF == 3 { print "\t\t" $$3 ";" }' | sort -u; \
+	  sed '1,/@CORE_LOCAL@/d' $<; } > $@
+
+$(LIBSO): $(LIB_OBJS) $(BUILD)/lib/libhpcap.map
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,libhpcap.so.$(SOVER) \
-	  -Wl,--version-script=srclib/libhpcap.map $(LDFLAGS) -o $@ $(LIB_OBJS) \
+	  -Wl,--version-script=$(BUILD)/lib/libhpcap.map $(LDFLAGS) -o $@ $(LIB_OBJS) \
 	  $(LIB_LIBS)
 	ln -sf libhpcap.so.$(SOVER) $(BUILD)/lib/libhpcap.so
 
@@ -133,6 +172,10 @@ $(BUILD)/lib/hpcap.pc: srclib/hpcap.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
+# Objects are never removed as intermediates (a tool rebuilds only when
+# its sources change).
+.SECONDARY:
+
 .SECONDEXPANSION:
 $(BUILD)/bin/%: $$(BUILD)/samples/$$*/$$*.o $(CLIA) $(LIBA) $(if $(MGMON_SRCS),$(MGMONA))
 	@mkdir -p $(@D)
@@ -140,13 +183,53 @@ $(BUILD)/bin/%: $$(BUILD)/samples/$$*/$$*.o $(CLIA) $(LIBA) $(if $(MGMON_SRCS),$
 	  $(call tool_libs,$*) $(LIB_LIBS) $(TOOL_LDLIBS)
 
 # The module is built only where kernel headers exist (not needed for the
-# userspace tools; CI builds it for every kernel in tests/vm).
+# userspace tools; CI builds it for every kernel in tests/vm).  Kbuild (at
+# the top, so it reaches driver/, core/ and include/) decides what it holds;
+# scripts/build-module.bash builds it out of tree, per kernel.
 module:
-	@if [ -d driver ] && [ -f driver/Kbuild ] && [ -d "$(KDIR)" ]; then \
-	  $(MAKE) -C "$(KDIR)" M="$(CURDIR)/driver" modules; \
-	else echo "hpcap: no kernel headers at $(KDIR) (or no driver yet): module not built"; fi
+	@if [ -d "$(KDIR)" ]; then scripts/build-module.bash $(KVER); \
+	else echo "hpcap: no kernel headers at $(KDIR): module not built"; fi
 
-check: check-unit check-fuzz check-vm check-ops check-xdp
+# Unit tests: each tests/unit/test_X.c links the libraries like any program
+# (static archives: only what it uses is pulled in); test_regs reads the
+# driver's register header.  TSAN_TESTS run again under ThreadSanitizer
+# (make BUILD=build-tsan SAN=thread tsan-tests).
+UNIT_TESTS := $(filter-out $(if $(XDP_OK),,test_xdp),\
+              $(notdir $(basename $(wildcard tests/unit/test_*.c))))
+TSAN_TESTS := test_ring test_shmring test_mgmon_live
+TEST_LIBS  := $(PCAP_LIBS) -lpthread $(LIB_LIBS)
+# Tests and benchmarks: the base warnings (they printf through helpers).
+TEST_WARNINGS := -std=c11 -Wall -Wextra -Werror $(NO_FMT_TRUNC)
+unit-tests: $(UNIT_TESTS:%=$(BUILD)/tests/%)
+tsan-tests: $(TSAN_TESTS:%=$(BUILD)/tests/%)
+print-tsan-tests:
+	@echo $(TSAN_TESTS)
+$(BUILD)/tests/%: tests/unit/%.c $(MGMONA) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit -Idriver $(TEST_WARNINGS) $(CFLAGS) -MMD -MP \
+	  $(LDFLAGS) -o $@ $< $(MGMONA) $(LIBA) $(TEST_LIBS) $(PROG_LDLIBS)
+
+# Benchmark programs (bench/*.c), built like the tests; bench/*.bash run them.
+BENCH_PROGS := $(filter-out %.bpf $(if $(XDP_OK),,xdp-gen xdp-rxdrop),\
+              $(notdir $(basename $(wildcard bench/*.c))))
+bench-progs: $(BENCH_PROGS:%=$(BUILD)/bench/%)
+$(BUILD)/bench/%: bench/%.c $(MGMONA) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_WARNINGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< \
+	  $(MGMONA) $(LIBA) $(TEST_LIBS) $(PROG_LDLIBS)
+
+# libFuzzer targets (make BUILD=build-fuzz SAN=fuzz CC=clang fuzz-targets).
+FUZZ_TARGETS := $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
+fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_WARNINGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	  $(LIBA) $(TEST_LIBS)
+
+# Every suite runs even when an earlier one fails; the last line says
+# "check: all passed" or names the suites that failed.
+check:
+	tests/run-all.bash unit fuzz vm ops xdp
 
 check-unit:
 	tests/run-unit.bash
@@ -199,7 +282,8 @@ install: libs tools
 	  $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
 	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/hpcap $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(DKMSDIR)/driver $(DESTDIR)$(DKMSDIR)/include
+	  $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(DKMSDIR)/driver $(DESTDIR)$(DKMSDIR)/core \
+	  $(DESTDIR)$(DKMSDIR)/include
 	install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
@@ -226,7 +310,9 @@ install: libs tools
 	  install -m 644 params.cfg.sample $(DESTDIR)$(SYSCONFDIR)/hpcap/params.cfg
 	install -m 644 scripts/udev/99-hpcap.rules $(DESTDIR)$(UDEVDIR)/
 	install -m 644 dkms.conf $(DESTDIR)$(DKMSDIR)/
-	install -m 644 driver/*.c driver/*.h driver/Kbuild $(DESTDIR)$(DKMSDIR)/driver/
+	install -m 644 Kbuild $(DESTDIR)$(DKMSDIR)/
+	install -m 644 driver/*.c driver/*.h $(DESTDIR)$(DKMSDIR)/driver/
+	install -m 644 core/*.c core/*.h $(DESTDIR)$(DKMSDIR)/core/
 	install -m 644 include/*.h $(DESTDIR)$(DKMSDIR)/include/
 	install -m 644 doc/operations.md doc/module.md params.cfg.sample $(DESTDIR)$(DOCDIR)/
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
@@ -262,12 +348,11 @@ doxydoc:
 	doxygen doc/Doxyfile
 
 clean:
-	rm -rf build build-san build-fuzz doc/api
-	@if [ -d "$(KDIR)" ] && [ -f driver/Kbuild ]; then \
-	  $(MAKE) -C "$(KDIR)" M="$(CURDIR)/driver" clean >/dev/null; fi
+	rm -rf build build-san build-tsan build-fuzz doc/api
 
 .PHONY: all libs tools module check check-unit check-fuzz check-vm check-xdp bench \
-	demo install uninstall doxydoc clean
+	demo install uninstall doxydoc clean unit-tests tsan-tests print-tsan-tests fuzz-targets bench-progs
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) $(XDP_OBJS:.o=.d) \
-	 $(TOOLS:%=$(BUILD)/samples/%/%.d)
+	 $(TOOLS:%=$(BUILD)/samples/%/%.d) $(UNIT_TESTS:%=$(BUILD)/tests/%.d) \
+	 $(BENCH_PROGS:%=$(BUILD)/bench/%.d)

@@ -12,7 +12,7 @@ usage() {
 Usage: install_hpcap.bash [-c FILE] [--check] [--module KO] [--wait SEC] [-q]
        install_hpcap.bash --uninstall
 
-Sets up hpcap as params.cfg says (default /etc/hpcap/params.cfg):
+Sets up hpcap as params.cfg says (which one: see -c):
   1. checks the whole file first and stops at the first error, naming the
      key, its value and what is allowed (nothing is changed then);
   2. builds hpcap.ko when needed (from a source tree) and loads it, with
@@ -28,7 +28,10 @@ a change of the native ports' settings reloads the module (refused while a
 capture program has a queue open).
 
 Options:
-  -c, --config FILE  the configuration (default /etc/hpcap/params.cfg)
+  -c, --config FILE  the configuration; default, as HPCAP: params.cfg at
+                     the root of the source tree this script runs from,
+                     if there is one, else /etc/hpcap/params.cfg (the
+                     plan says which file was read)
       --check        check the file and print what would be done; change
                      nothing (needs no root)
       --module KO    use this hpcap.ko (default: params.cfg's module=, the
@@ -40,6 +43,13 @@ Options:
                      driver, unload hpcap, unmount what install mounted
   -q, --quiet        only errors and warnings
   -h, --help         this help
+
+params.cfg as HPCAP installations have it works as it is: lines ending
+in ";", sizes like 2GB, ports named hpcapN/xgbN (N: the port's index in
+PCI order among the Intel 82576/82599 ports; --check says which PCI
+address each became), HPCAP keys hpcap has no use for (use_vf, ntxq,
+consumers, ...: a warning names each). Warnings also say when a poll
+thread runs on another NUMA node than its NIC, or two share a core.
 
 Exit status: 0 done; 1 an error (the message says what to do); 2 usage.
 Examples:
@@ -59,7 +69,7 @@ done
 # shellcheck source=scripts/hpcap-lib.bash
 . "$lib"
 
-config=$HPCAP_DEFAULT_CONFIG
+config=""
 check=0 uninstall=0 quiet=0 monitors=1 wait_sec=0 opt_module=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -74,6 +84,7 @@ while [ $# -gt 0 ]; do
 	*) usage_error "unknown option '$1'" ;;
 	esac
 done
+cfg_pick config
 
 log() { [ "$quiet" = 1 ] || say "$@"; }
 # run_tool NAME ARGS: a companion script, from the source tree or installed
@@ -106,7 +117,7 @@ do_uninstall() {
 			if [ -n "$drv" ]; then
 				name=""
 				for _ in $(seq 50); do
-					name=$(pci_netdevs "$pci" | head -1)
+					first_netdev name "$pci"
 					[ -n "$name" ] && break
 					sleep 0.1
 				done
@@ -213,10 +224,22 @@ describe() {
 	printf '  %2d %-28s %s\n' "$i" "$where" "$what"
 }
 
+# hpcap_names_line: which port each HPCAP name of ifs became
+hpcap_names_line() {
+	local i l=""
+	for ((i = 0; i < NIF; i++)); do
+		[ -n "${IF_HPNAME[i]}" ] || continue
+		l+="${l:+, }${IF_HPNAME[i]} = ${IF_PCI[i]}${IF_NAME[i]:+ (${IF_NAME[i]})}"
+	done
+	[ -z "$l" ] || echo "  HPCAP names (port N in PCI order of the ${#HPCAP_NAME_PORTS[@]} Intel 82576/82599 ports): $l"
+	return 0
+}
+
 print_plan() {
 	local i
-	echo "$PROG: $CFG_FILE: $NIF interface(s)"
+	echo "$PROG: $(cfg_which "$CFG_FILE"): $NIF interface(s)"
 	for ((i = 0; i < NIF; i++)); do describe "$i"; done
+	hpcap_names_line
 	echo "  module parameters: $(modparams)"
 	[ "$HUGE_TOTAL" -gt 0 ] || [ "$HUGE_RESERVE" -gt 0 ] &&
 		echo "  hugetlbfs at $HUGE_DIR$([ "$HUGE_RESERVE" -gt 0 ] && echo ", $HUGE_RESERVE pages reserved")"
@@ -240,13 +263,13 @@ find_module() {
 		return 0
 	fi
 	if [ -x "$here/scripts/build-module.bash" ] && [ -d "$here/driver" ]; then
-		ko=$here/build/kmod/$kver/driver/hpcap.ko
+		ko=$here/build/kmod/$kver/hpcap.ko
 		if [ -e "$ko" ]; then
 			# Up to date when build-module.bash's copy of the sources (it
 			# builds from a copy per kernel) is the same as the tree's: by
 			# content, as a checkout touches files without changing them.
 			local src=() cpy=()
-			for f in "$here"/driver/*.c "$here"/driver/*.h "$here"/driver/Kbuild "$here"/include/*.h; do
+			for f in "$here"/Kbuild "$here"/driver/*.[ch] "$here"/core/*.[ch] "$here"/include/*.h; do
 				src+=("$f")
 				cpy+=("$here/build/kmod/$kver/${f#"$here"/}")
 			done
@@ -289,12 +312,16 @@ build_module() {
 }
 
 wait_for_ifs() {
-	local deadline=$((SECONDS + wait_sec)) spec missing
+	# shellcheck disable=SC2034 # hp_pci is filled through a nameref
+	local deadline=$((SECONDS + wait_sec)) spec missing hp_pci=""
 	[ "$wait_sec" -gt 0 ] || return 0
 	while :; do
 		missing=""
 		for spec in $(cfg ifs); do
-			if is_pci_addr "$spec"; then
+			if [[ $spec =~ ^(hpcap|xgb)[0-9]+$ ]]; then
+				HPCAP_NAME_PORTS_READ=0
+				hpcap_name_resolve hp_pci "$spec" || netdev_exists "$spec" || missing+=" $spec"
+			elif is_pci_addr "$spec"; then
 				pci_exists "$(pci_norm "$spec")" || missing+=" $spec"
 			elif ! netdev_exists "$spec" && [ -z "$(state_lookup "$spec")" ]; then
 				missing+=" $spec"
@@ -313,6 +340,10 @@ main_install() {
 	cfg_load "$config"
 	wait_for_ifs
 	cfg_validate
+	local note_line
+	for note_line in "${CFG_NOTES[@]}"; do cfg_note "$note_line"; done
+	# Told once: the monitors started below read the file again quietly.
+	export HPCAP_CFG_TOLD=$CFG_FILE
 	find_module
 	WANT_PARAMS=$(modparams)
 	if [ "$check" = 1 ]; then
@@ -322,6 +353,7 @@ main_install() {
 		return 0
 	fi
 	need_root "loads a module and binds ports" "-c $config"
+	log "configuration: $(cfg_which "$CFG_FILE")"
 	mkdir -p "$HPCAP_RUNDIR"
 	exec 9>"$HPCAP_RUNDIR/lock"
 	flock -w 120 9 || die "another install_hpcap.bash holds $HPCAP_RUNDIR/lock"
@@ -477,7 +509,7 @@ main_install() {
 					[ -n "$drv" ] || die "$pci (${IF_SPEC[i]}): no driver took it (modprobe its driver and run again)"
 				fi
 				for _ in $(seq 50); do
-					name=$(pci_netdevs "$pci" | head -1)
+					first_netdev name "$pci"
 					[ -n "$name" ] && break
 					sleep 0.1
 				done
@@ -500,7 +532,7 @@ main_install() {
 				# It was a native port: its interface comes back with its driver.
 				drv=$(pci_handback "$pci")
 				for _ in $(seq 50); do
-					name=$(pci_netdevs "$pci" | head -1)
+					first_netdev name "$pci"
 					[ -n "$name" ] && break
 					sleep 0.1
 				done

@@ -27,11 +27,9 @@ done
 
 # ---------------------------------------------------------------- host half
 BUILD=${BUILD:-build}
-make -s BUILD="$BUILD" libs tools
-mkdir -p "$BUILD/bench" bench/data
+make -s BUILD="$BUILD" libs tools "$BUILD/bench/pipeline-bench"
+mkdir -p bench/data
 B=$BUILD/bench/pipeline-bench
-cc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64 \
-	-o "$B" bench/pipeline-bench.c "$BUILD/lib/libhpcap.a" -lzstd -lpcap
 real=bench/data/real-${size}M.pcap
 imix=bench/data/imix-${size}M.pcap
 [ -f "$real" ] || "$B" gen "$real" "$size"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * ring-bench.c - the module's producer routine (driver/hpcap_ring.c,
+ * ring-bench.c - the module's producer routine (core/hpcap_ring.c,
  * compiled here unchanged) in userspace: ns per frame and Mpps writing
  * frames of a given size into a 64 MiB double-mapped buffer with one
  * lossless listener that keeps up (acks every batch), next to a plain
@@ -10,7 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "hpcap_ring.h"
-#include "dblmap.h"
+#include "queue/dblmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>

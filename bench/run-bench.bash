@@ -144,19 +144,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Build the helpers (into the build tree, like every other object).
-mkdir -p "$bin_dir"
-build_helper() { # <source> <binary> <extra args...>
-	local src=$1 bin=$2
-	shift 2
-	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$LIBA" -nt "$bin" ]; then
-		"$CC" -std=c11 -O2 -Wall -Wextra -Werror -Iinclude -Isrclib \
-			-D_FILE_OFFSET_BITS=64 -o "$bin" "$src" "$@" ||
-			die "cannot build $src"
-	fi
-}
-build_helper bench/gen-traffic.c "$GEN" "$LIBA"
-build_helper bench/memcpy-rate.c "$MEMCPY"
+# The helpers, built by the Makefile into the build tree like every program.
+make -s BUILD="$BUILD" "$BUILD/bench/gen-traffic" "$BUILD/bench/memcpy-rate" >&2 || die "cannot build the benchmark helpers (make bench-progs)"
 
 # Free space (MiB) of the file system holding a path.
 free_mb() { df -Pk -- "$1" | awk 'NR == 2 { printf "%d\n", $4 / 1024 }'; }

@@ -25,21 +25,17 @@ while [ $# -gt 0 ]; do
 done
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-mkdir -p build/bench
-cc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Isrclib -Idriver -o build/bench/ring-bench \
-	bench/ring-bench.c driver/hpcap_ring.c srclib/dblmap.c
-cc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Isrclib -Idriver -o build/bench/rxpoll-bench \
-	bench/rxpoll-bench.c driver/hpcap_rxpoll.c driver/hpcap_ring.c srclib/dblmap.c
+make -s build/bench/ring-bench build/bench/rxpoll-bench
 {
 	echo "## Capture path, $(date -u +%Y-%m-%d)"
 	echo
 	echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r)."
 	echo
-	echo "### Producer routine (driver/hpcap_ring.c in userspace), best of 5"
+	echo "### Producer routine (core/hpcap_ring.c in userspace), best of 5"
 	echo
 	build/bench/ring-bench
 	echo
-	echo "### Native driver's poll+copy loop (driver/hpcap_rxpoll.c) over a simulated descriptor ring"
+	echo "### Native driver's poll+copy loop (core/hpcap_rxpoll.c) over a simulated descriptor ring"
 	echo
 	echo "One core; target >= 59.5 Mpps at 64 bytes (40 GbE line rate; 10 GbE needs 14.88)."
 	echo "The NIC's write-backs are made untimed between passes; frame buffers are cache-warm."

@@ -107,15 +107,8 @@ if [ ! -f "$LIBA" ] || [ ! -f "$MGMONA" ]; then
 	say "building the libraries (make libs)"
 	make -s BUILD="$BUILD" libs >&2 || die "make libs failed"
 fi
-# shellcheck disable=SC2207 # the extra libraries are words
-extra=($(cat srclib/LIBS 2>/dev/null || true))
-mkdir -p "$bin_dir"
-if [ ! -x "$BENCH" ] || [ bench/mgmon-bench.c -nt "$BENCH" ] || [ "$MGMONA" -nt "$BENCH" ] ||
-	[ "$LIBA" -nt "$BENCH" ]; then
-	"$CC" -std=c11 -O2 -Wall -Wextra -Werror -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64 \
-		-o "$BENCH" bench/mgmon-bench.c "$MGMONA" "$LIBA" -lpcap "${extra[@]}" ||
-		die "cannot build bench/mgmon-bench.c"
-fi
+make -s BUILD="$BUILD" "$BUILD/bench/mgmon-bench" "$BUILD/bench/gen-traffic" >&2 ||
+	die "cannot build the benchmark programs (make bench-progs)"
 GNU_TIME=/usr/bin/time
 "$GNU_TIME" -f %M true >/dev/null 2>&1 || GNU_TIME=""
 
@@ -127,10 +120,6 @@ INFO=$data_dir/imix-${size_mb}M.info
 gen_id=$(cksum <bench/gen-traffic.c | awk '{ print $1 }')
 if [ "$regen" = 1 ] || [ ! -f "$RAW" ] || [ ! -f "$PCAP" ] || [ ! -f "$INFO" ] ||
 	! grep -q "^gen=$gen_id " "$INFO"; then
-	if [ ! -x "$GEN" ] || [ bench/gen-traffic.c -nt "$GEN" ]; then
-		"$CC" -std=c11 -O2 -Wall -Wextra -Werror -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64 \
-			-o "$GEN" bench/gen-traffic.c "$LIBA" "${extra[@]}" || die "cannot build gen-traffic"
-	fi
 	rm -f "$RAW" "$PCAP" "$INFO"
 	say "generating ${size_mb} MiB of IMIX traffic (RAW + pcap) into $data_dir"
 	line=$("$GEN" -s "$size_mb" -p "$data_dir/.gen-$$.pcap" "$data_dir/.gen-$$.raw") ||

@@ -15,7 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "hpcap_rxpoll.h"
-#include "dblmap.h"
+#include "queue/dblmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,13 +7,16 @@
 # Prints "key value" lines that the host turns into a table.
 set -uo pipefail
 top=$PWD
+# shellcheck source=tests/lib.sh
+. "$top/tests/lib.sh"	# ipv6_off
+
 bin=$top/${BUILD:-build}/bin
 M=$top/tests/vm/module
 vol_mb=${VOL_MB:-512}
 frames=${FRAMES:-20000}
 pps=${PPS:-0}
-KO=$top/build/kmod/$(uname -r)/driver/hpcap.ko
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+KO=$top/build/kmod/$(uname -r)/hpcap.ko
+ipv6_off
 modprobe virtio_blk 2>/dev/null
 modprobe veth
 modprobe ext4 2>/dev/null
@@ -50,7 +53,7 @@ fi
 
 # ---- 2. capture loss at the same offered rate
 ip netns add peer
-ip netns exec peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ipv6_off --netns peer
 ip link add va type veth peer name vb
 ip link set vb netns peer
 ip link set va up

@@ -8,14 +8,17 @@
 #   tcpdump: igb owns the port, tcpdump (AF_PACKET) captures it.
 set -uo pipefail
 top=$PWD
+# shellcheck source=tests/lib.sh
+. "$top/tests/lib.sh"	# ipv6_off
+
 bin=$top/${BUILD:-build}/bin
 M=$top/tests/vm/module
 frames=${FRAMES:-20000}
 pps=${PPS:-0}
-KO=$top/build/kmod/$(uname -r)/driver/hpcap.ko
+KO=$top/build/kmod/$(uname -r)/hpcap.ko
 CAP=0000:00:04.0
 read -r CAP_IF SEND_IF <<<"${VM_NIC_IFACES:-eth0 eth1}"
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ipv6_off
 ip link set "$SEND_IF" up
 send() { # name mac
 	echo "$2" > "$RESULTS/$1.src"

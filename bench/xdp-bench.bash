@@ -30,19 +30,11 @@ done
 make -s libs tools
 [ -x build/bin/hpcap-xdp ] || { echo "xdp-bench: hpcap-xdp not built (libxdp missing); skipped"; exit 0; }
 command -v tcpdump >/dev/null || { echo "xdp-bench: no tcpdump; skipped"; exit 0; }
-mkdir -p build/bench
-clang -O2 -g -target bpf -Wall -Werror -I"/usr/include/$(cc -dumpmachine)" \
-	-c bench/xdp_gen.bpf.c -o build/bench/xdp_gen.o
-cc -std=c11 -O2 -g -Wall -Wextra -Werror -o build/bench/xdp-gen bench/xdp-gen.c -lbpf
-cc -std=c11 -O2 -g -Wall -Wextra -Werror -o build/bench/cpu-gaps bench/cpu-gaps.c
-cc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Isrclib -o build/bench/xdp-rxdrop \
-	bench/xdp-rxdrop.c build/lib/libhpcapxdp.a -lxdp -lbpf -lnuma
-# shellcheck disable=SC2046 # srclib/LIBS holds several flags
-cc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64 \
-	-o build/bench/producer-put-bench bench/producer-put-bench.c build/lib/libhpcap.a \
-	$(cat srclib/LIBS) -lpthread
+make -s build/bench/xdp-gen build/bench/xdp_gen.o build/bench/xdp-rxdrop \
+	build/bench/producer-put-bench build/bench/cpu-gaps
 
 RX_CPU=0 GEN_CPU=1
+RX_MASK=$(printf '0x%x' $((1 << RX_CPU)))
 # The same 256 MiB on each side: tcpdump's ring (-B 262144); the AF_XDP
 # receivers' UMEM (131072 chunks of 2 KiB), which absorbs the generator's
 # bursts (4096 frames per BPF_PROG_RUN call) and the moments the receiving
@@ -97,7 +89,7 @@ trial() {
 			-c "$RX_CPU" "${UMEM[@]}" "${extra[@]}" xa 2>"$tmp/x.err" &
 		p=$!
 		for _ in $(seq 1 200); do [ -f "$Q/hpcap_50_0.stats" ] && break; sleep 0.05; done
-		HPCAP_DEV_DIR=$Q taskset -c "$RX_CPU" build/bin/hpcapdd -q 50 0 null 2>"$tmp/dd.err" &
+		HPCAP_DEV_DIR=$Q taskset "$RX_MASK" build/bin/hpcapdd -q 50 0 null 2>"$tmp/dd.err" &
 		d=$!
 		# Frames before hpcapdd is attached would go nowhere.
 		for _ in $(seq 1 200); do
@@ -113,7 +105,7 @@ trial() {
 		GOT=$(awk '$1 == "captured_frames" { print $2 }' "$Q/hpcap_50_0.stats")
 		;;
 	tcpdump)
-		ip netns exec "$NA" taskset -c "$RX_CPU" tcpdump -i xa -n -q -B 262144 -s 0 -w /dev/null 2>"$tmp/t.err" &
+		ip netns exec "$NA" taskset "$RX_MASK" tcpdump -i xa -n -q -B 262144 -s 0 -w /dev/null 2>"$tmp/t.err" &
 		p=$!
 		for _ in $(seq 1 100); do grep -q listening "$tmp/t.err" && break; sleep 0.05; done
 		sleep 0.3
@@ -194,7 +186,7 @@ done
 	echo "The per-frame call of the capture thread, hpcap_producer_put(), alone on CPU $RX_CPU"
 	echo "(bench/producer-put-bench.c: one lossy listener attached, best of 5):"
 	echo
-	taskset -c "$RX_CPU" build/bench/producer-put-bench "$Q"
+	taskset "$RX_MASK" build/bench/producer-put-bench "$Q"
 	echo
 	for size in $sizes; do
 		b=${res[$size.xdp-rxdrop]} h=${res[$size.hpcap-xdp]} t=${res[$size.tcpdump]}

@@ -125,7 +125,7 @@ void hpcap_close(struct hpcap_handle *h);
 
 /*
  * A producer creates a queue in a file (tmpfs: /dev/shm) and writes frames
- * into it through the module's producer routine (driver/hpcap_ring.c);
+ * into it through the module's producer routine (core/hpcap_ring.c);
  * listeners open the file with hpcap_open_path() and read it exactly as
  * they read a module queue.  One producer per file; the producer holds an
  * advisory lock on the file for its lifetime, so listeners notice a

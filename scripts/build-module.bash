@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # build-module.bash [--sparse] [KVER...] - build hpcap.ko for each kernel
 # (default: every kernel with headers, see tests/vm/kernels.bash) with W=1,
-# into build/kmod/<KVER>/driver/hpcap.ko.  The sources are copied per
-# kernel so that builds for several kernels never share object files.
+# into build/kmod/<KVER>/hpcap.ko.  The sources (Kbuild, driver/, core/,
+# include/) are copied per kernel so that builds for several kernels never
+# share object files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sparse=0
@@ -13,20 +14,21 @@ kvers=("$@")
 [ ${#kvers[@]} -gt 0 ] || { echo "build-module: no kernel headers found (scripts/install-deps.bash)" >&2; exit 1; }
 for kver in "${kvers[@]}"; do
 	out=build/kmod/$kver
-	mkdir -p "$out/driver" "$out/include"
+	mkdir -p "$out/driver" "$out/core" "$out/include"
 	# Copy only what differs, so rebuilds stay incremental (and a file
 	# that went back in time, after a checkout, is still copied).
-	for f in driver/*.c driver/*.h driver/Kbuild include/*.h; do
+	for f in Kbuild driver/*.c driver/*.h core/*.c core/*.h include/*.h; do
 		cmp -s "$f" "$out/$f" || cp "$f" "$out/$f"
 	done
-	# Sources deleted from driver/ must not linger in the copy.
-	for f in "$out"/driver/*.[ch]; do
+	# Sources deleted from the tree must not linger in the copy.
+	for f in "$out"/driver/*.[ch] "$out"/core/*.[ch] "$out"/include/*.h; do
+		[ -e "$f" ] || continue
 		case ${f##*/} in *.mod.c) continue ;; esac
-		[ -e "driver/${f##*/}" ] || rm -f "$f"
+		[ -e "${f#"$out"/}" ] || rm -f "$f" "${f%.c}.o"
 	done
-	args=(-C "/lib/modules/$kver/build" M="$PWD/$out/driver" W=1 modules)
+	args=(-C "/lib/modules/$kver/build" M="$PWD/$out" W=1 modules)
 	[ "$sparse" = 1 ] && args+=(C=2)
 	echo "build-module: $kver"
 	make -s "${args[@]}" 2>&1 | { grep -v "^  \|Skipping BTF" || true; }
-	test -f "$out/driver/hpcap.ko"
+	test -f "$out/hpcap.ko"
 done

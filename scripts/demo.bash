@@ -26,6 +26,7 @@ if [ -z "$kver" ] || ! command -v qemu-system-x86_64 >/dev/null; then
 	echo "demo: showing the storage path without the module instead."
 	exec scripts/demo-offline.bash
 fi
+tests/deps/check-deps.bash --preflight --vm || exit 1
 export BUILD=build-demo
 make -s BUILD=$BUILD libs tools
 scripts/build-module.bash "$kver" >/dev/null
@@ -34,4 +35,4 @@ rm -rf "$out"; mkdir -p "$out"
 echo "demo: booting Debian's $kver in QEMU (software emulation, ~10 s)..."
 tests/vm/run-vm.bash --kernel "$kver" --timeout 600 --mem 1536 --results "$out" \
 	--env BUILD=$BUILD --env FRAMES="$frames" -- scripts/demo-guest.bash
-echo "demo: capture files and pcaps kept in $out/"
+echo "demo: capture files and pcaps kept in $out/ (the guest's PASSED line above is the result)"

@@ -1,36 +1,48 @@
 #!/usr/bin/env bash
-# gen-hpcap-config.bash - write a params.cfg whose poll threads sit on each
-# NIC's NUMA node, each on a physical core of its own, apart from the
-# capture programs' cores and the system's.  Asks a few questions, or takes
-# flags for a non-interactive run.
+# gen-hpcap-config.bash - write a params.cfg whose poll threads sit where
+# the HPCAP guide says capture runs best: on each NIC's NUMA node, each on
+# a physical core of its own (never CPU 0's, which the kernel keeps busy),
+# apart from the capture programs' cores and the system's.  The topology
+# comes from hwloc (hyperthreads, caches, PCI locality), or from sysfs when
+# hwloc is not installed.  Asks a few questions on a terminal, or takes
+# flags; HPCAP's form, "gen-hpcap-config params.cfg", works too.
 set -euo pipefail
 PROG=gen-hpcap-config
 
 usage() {
 	cat <<'USAGE'
 Usage: gen-hpcap-config [options] [IFACE...]
+       gen-hpcap-config [options] FILE        (HPCAP's form)
 
-Writes a params.cfg for the given interfaces (names or PCI addresses).
-Without them, and on a terminal, it lists the ports and asks.
+Writes a params.cfg for the given interfaces (kernel names, PCI addresses,
+or HPCAP's names hpcapN/xgbN).  Without them, and on a terminal, it lists
+the ports and asks.  HPCAP's form: the output file as the only argument
+(an argument that is no interface, and ends in .cfg or has a "/" when
+interfaces are given too), asking the rest on a terminal.
 
-How cores are chosen, from the machine's topology in sysfs (the data hwloc
-and libnuma read: each port's NUMA node from its PCI device, each node's
-CPUs, and which logical CPUs are hyperthreads of one physical core):
+How cores are chosen, from the machine's topology (hwloc's view: each
+port's NUMA node, which logical CPUs are hyperthreads of one physical core,
+which share a last-level cache; sysfs when hwloc is not installed):
+  - CPU 0's physical core never polls nor takes a port's interrupts (the
+    kernel does housekeeping there that cannot be moved);
   - the first --system-cores physical cores are left to the system; the
     monitors run on the first of them (monitor_core);
-  - each port in mode 2/3 gets --queues poll cores on its NIC's node: a run
-    of consecutive CPU numbers (the module polls queue q on core<i>+q),
-    each on a different physical core;
+  - each port in mode 2/3 gets --queues poll cores on its NIC's node, as
+    the HPCAP guide asks: a run of consecutive CPU numbers (the module
+    polls queue q on core<i>+q), each on a different physical core, in a
+    last-level cache with room for the port's capture programs when there
+    is one;
   - a port in mirror/drop mode gets one core for its interrupts;
   - then --app-cores cores per queue for the capture programs
-    (capture_cores<i>), on the same node;
+    (capture_cores<i>), on the same node, sharing the poll cores' cache
+    first;
   - no two of these share a physical core: the other hyperthread of a
     chosen core is left idle.
 It stops with an error saying what to change when a node has too few cores.
 
 Options:
   -o, --output FILE     where to write (default: standard output; asked on
-                        a terminal)
+                        a terminal); also HPCAP's positional FILE
   -m, --mode MODE       2, 3, mirror or drop for every port (default: 2 for
                         Intel 82576/82599 ports, mirror for others)
   -q, --queues N        RX queues (poll threads) per port (default 1)
@@ -42,11 +54,15 @@ Options:
       --caplen N        bytes kept per frame (default 0 = all)
       --monitor-basedir DIR   (default /var/log/hpcap)
       --capture-dir DIR       (default /var/lib/hpcap)
+      --topology SRC    auto (default: hwloc when installed, else sysfs),
+                        hwloc (lstopo-no-graphics; honours HWLOC_XMLFILE)
+                        or sysfs
   -y, --yes             never ask (fail if something is missing)
   -h, --help            this help
 
 Examples:
   gen-hpcap-config -y -q 2 -o /etc/hpcap/params.cfg eth1 eth2
+  gen-hpcap-config params.cfg       # HPCAP's form, interactive
   gen-hpcap-config                  # interactive
 Check the result with: install_hpcap.bash --check -c FILE
 USAGE
@@ -61,12 +77,15 @@ done
 # shellcheck source=hpcap-lib.bash
 . "$lib"
 
-out="" mode="" queues="" appc="" sysc=1 bufsize="" caplen=0 yes=0
+out="" mode="" queues="" appc="" sysc=1 bufsize="" caplen=0 yes=0 topo=auto
 mbase=/var/log/hpcap cdir=/var/lib/hpcap
-ifaces=()
+ifaces=() args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o | --output) [ $# -ge 2 ] || usage_error "$1 needs a file"; out=$2; shift 2 ;;
+	--topology)
+		{ [ $# -ge 2 ] && [[ $2 =~ ^(auto|hwloc|sysfs)$ ]]; } || usage_error "--topology needs auto, hwloc or sysfs"
+		topo=$2; shift 2 ;;
 	-m | --mode) [ $# -ge 2 ] || usage_error "$1 needs a mode"; mode=$2; shift 2 ;;
 	-q | --queues) [ $# -ge 2 ] || usage_error "$1 needs a number"; queues=$2; shift 2 ;;
 	-a | --app-cores) [ $# -ge 2 ] || usage_error "$1 needs a number"; appc=$2; shift 2 ;;
@@ -78,9 +97,37 @@ while [ $# -gt 0 ]; do
 	-y | --yes) yes=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage_error "unknown option '$1'" ;;
-	*) ifaces+=("$1"); shift ;;
+	*) args+=("$1"); shift ;;
 	esac
 done
+
+# is_port SPEC: an interface, a PCI address or an HPCAP name of this machine
+is_port() {
+	# shellcheck disable=SC2034 # p is filled through a nameref
+	local p=""
+	if [[ $1 =~ ^(hpcap|xgb)[0-9]+$ ]] && hpcap_name_resolve p "$1"; then return 0; fi
+	if is_pci_addr "$1"; then pci_exists "$(pci_norm "$1")"; return; fi
+	netdev_exists "$1"
+}
+# The arguments: ports, and at most one output file (HPCAP's form).
+files=()
+for a in "${args[@]}"; do
+	if is_port "$a"; then ifaces+=("$a"); else files+=("$a"); fi
+done
+if [ ${#files[@]} -gt 1 ]; then
+	die "${files[*]}: no such network interfaces or PCI devices (ip link, lspci -D list them); give the output file with -o FILE"
+elif [ ${#files[@]} = 1 ]; then
+	f=${files[0]}
+	if is_pci_addr "$f"; then
+		die "$f: no PCI device has this address (lspci -D lists them)"
+	elif [[ $f =~ ^(hpcap|xgb)[0-9]+$ ]]; then
+		die "$f: HPCAP's name for port ${f//[a-z]/} of the Intel 82576/82599 ports in PCI order, and this machine has ${#HPCAP_NAME_PORTS[@]}"
+	elif [ ${#ifaces[@]} -gt 0 ] && [[ $f != */* ]] && [[ $f != *.cfg ]] && [[ $f != *.conf ]]; then
+		die "$f: no such network interface (ip link lists them); to write to a file of that name, give -o $f"
+	fi
+	[ -z "$out" ] || usage_error "two output files: -o $out and $f"
+	out=$f
+fi
 interactive=0
 [ "$yes" = 0 ] && [ -t 0 ] && interactive=1
 
@@ -93,24 +140,41 @@ ask() { # ask VAR QUESTION DEFAULT
 a=""
 
 # ---- the machine
-declare -A NODE_OF=() SIBS=() TAKEN=()
-cpus=$(cpus_online | sort -n)
-for n in "$HPCAP_SYSFS"/devices/system/node/node[0-9]*; do
-	[ -r "$n/cpulist" ] || continue
-	for c in $(expand_list "$(<"$n/cpulist")"); do NODE_OF[$c]=${n##*node}; done
+topo_load "$topo"
+declare -A NODE_OF=() CORE_OF=() L3_OF=() TAKEN=() NOPOLL=() CORE_CPUS=()
+cpus=()
+for c in "${CPUS[@]}"; do
+	[ -n "${TOPO_NODE[$c]:-}" ] || continue
+	cpus+=("$c")
+	NODE_OF[$c]=${TOPO_NODE[$c]}
+	[ "${NODE_OF[$c]}" -ge 0 ] 2>/dev/null || NODE_OF[$c]=0
+	CORE_OF[$c]=${TOPO_CORE[$c]}
+	L3_OF[$c]=${TOPO_L3[$c]:-}
+	CORE_CPUS[${CORE_OF[$c]}]+="$c "
 done
-for c in $cpus; do
-	NODE_OF[$c]=${NODE_OF[$c]:-0}
-	s=$(cat "$HPCAP_SYSFS/devices/system/cpu/cpu$c/topology/thread_siblings_list" 2>/dev/null || echo "$c")
-	SIBS[$c]=$(expand_list "$s" | tr '\n' ' ')
-done
-ncpu=$(wc -w <<<"$cpus")
+mapfile -t cpus < <(printf '%s\n' "${cpus[@]}" | sort -n)
+ncpu=${#cpus[@]}
+[ "$ncpu" -gt 0 ] || die "no online CPU found in the topology ($TOPO_SRC)"
+# CPU 0's physical core: timers, RCU callbacks and the interrupts nobody
+# moved run there; a poll thread or a port's interrupts would share it.
+if [ -n "${CORE_OF[0]:-}" ]; then
+	for c in ${CORE_CPUS[${CORE_OF[0]}]}; do NOPOLL[$c]=1; done
+fi
 
-port_line() { # name pci driver node chip
-	local spec=$1 pci name
-	if is_pci_addr "$spec"; then pci=$(pci_norm "$spec"); name=$(pci_netdevs "$pci" | head -1); else name=$spec; pci=$(netdev_pci "$spec"); fi
+# port_line SPEC: "name pci driver node N chip" of a port
+port_line() {
+	local spec=$1 pci="" name
+	if [[ $spec =~ ^(hpcap|xgb)[0-9]+$ ]] && hpcap_name_resolve pci "$spec"; then
+		first_netdev name "$pci"
+	elif is_pci_addr "$spec"; then
+		pci=$(pci_norm "$spec")
+		first_netdev name "$pci"
+	else
+		name=$spec
+		pci=$(netdev_pci "$spec")
+	fi
 	if [ -n "$pci" ]; then
-		echo "${name:--} $pci $(pci_driver "$pci") node $(pci_numa_node "$pci") ${HPCAP_CHIPS[$(pci_id "$pci")]:-other}"
+		echo "${name:--} $pci $(pci_driver "$pci") node $(topo_pci_node "$pci") ${HPCAP_CHIPS[$(pci_id "$pci")]:-other}"
 	else
 		echo "${name:--} - virtual node -1 other"
 	fi
@@ -124,7 +188,7 @@ if [ ${#ifaces[@]} = 0 ]; then
 		[ "$i" = lo ] && continue
 		printf '  %-12s %s\n' "$i" "$(port_line "$i" | cut -d' ' -f2-)"
 	done
-	ask a "Interfaces to capture (names or PCI addresses, separated by spaces)" ""
+	ask a "Interfaces to capture (names, PCI addresses or HPCAP names, separated by spaces)" ""
 	read -r -a ifaces <<<"$a"
 	[ ${#ifaces[@]} -gt 0 ] || die "no interface given"
 fi
@@ -143,23 +207,52 @@ is_uint "$sysc" || usage_error "--system-cores must be a number"
 { is_uint "$caplen" && [ "$((10#$caplen))" -le 65523 ]; } || usage_error "--caplen must be 0 to 65523"
 queues=$((10#$queues)) appc=$((10#$appc)) sysc=$((10#$sysc))
 
-take() { local s; for s in ${SIBS[$1]}; do TAKEN[$s]=1; done; }
+take() { local s; for s in ${CORE_CPUS[${CORE_OF[$1]}]}; do TAKEN[$s]=1; done; }
 free_on() { # free_on NODE: free CPUs of a node (-1: any), ascending
 	local c
-	for c in $cpus; do
+	for c in "${cpus[@]}"; do
 		[ -z "${TAKEN[$c]:-}" ] || continue
 		[ "$1" -lt 0 ] || [ "${NODE_OF[$c]}" = "$1" ] || continue
 		echo "$c"
 	done
 }
-node_text() { # node_text NODE: "node N (CPUs a-b)"
-	if [ "$1" -lt 0 ]; then echo "no particular NUMA node"; else echo "NUMA node $1 (CPUs $(cat "$HPCAP_SYSFS/devices/system/node/node$1/cpulist" 2>/dev/null))"; fi
+node_list() { # node_list NODE: its CPUs, as a list "a-b,c"
+	local c l="" prev=-2 start=-1
+	for c in "${cpus[@]}" 99999999; do
+		[ "$c" = 99999999 ] || [ "${NODE_OF[$c]}" = "$1" ] || continue
+		if [ "$c" = $((prev + 1)) ]; then prev=$c; continue; fi
+		[ "$start" -lt 0 ] || l+="${l:+,}$start$([ "$prev" != "$start" ] && echo "-$prev")"
+		start=$c prev=$c
+	done
+	echo "$l"
+}
+node_text() { # node_text NODE: "NUMA node N (CPUs a-b)"
+	if [ "$1" -lt 0 ]; then echo "no particular NUMA node"; else echo "NUMA node $1 (CPUs $(node_list "$1"))"; fi
+}
+# free_cores_near CPU NODE EXCL: free physical cores on NODE sharing CPU's
+# last-level cache (all of NODE when caches are unknown), not counting the
+# CPUs in EXCL
+free_cores_near() {
+	local c k=0 l3=${L3_OF[$1]}
+	local -A seen=()
+	for c in $(free_on "$2"); do
+		[ -z "${NOPOLL[$c]:-}" ] || continue
+		[[ " $3 " != *" $c "* ]] || continue
+		[ "${L3_OF[$c]}" = "$l3" ] || continue
+		[ -z "${seen[${CORE_OF[$c]}]:-}" ] || continue
+		seen[${CORE_OF[$c]}]=1
+		k=$((k + 1))
+	done
+	echo "$k"
 }
 
 # The system's cores.
 sys_list=()
 for ((k = 0; k < sysc; k++)); do
-	c=$(free_on -1 | head -1)
+	# (not "free_on -1 | head -1": under pipefail, free_on writing after
+	# head has gone would end the script with SIGPIPE, now and then)
+	c=""
+	for x in "${cpus[@]}"; do [ -n "${TAKEN[$x]:-}" ] || { c=$x; break; }; done
 	[ -n "$c" ] || die "--system-cores $sysc: this machine has only $ncpu CPUs"
 	sys_list+=("$c")
 	take "$c"
@@ -171,7 +264,9 @@ declare -a P_NAME P_MODE P_CORE P_APP P_NODE P_DESC
 total_q=0
 for ((i = 0; i < ${#ifaces[@]}; i++)); do
 	read -r name pci drv _ node chip <<<"$(port_line "${ifaces[i]}")"
-	if is_pci_addr "${ifaces[i]}"; then
+	if [[ ${ifaces[i]} =~ ^(hpcap|xgb)[0-9]+$ ]] && [ "$pci" != - ]; then
+		:
+	elif is_pci_addr "${ifaces[i]}"; then
 		pci_exists "$pci" || die "${ifaces[i]}: no PCI device has this address (lspci -D lists them)"
 	else
 		netdev_exists "$name" || die "${ifaces[i]}: no such network interface (ip link lists them)"
@@ -187,40 +282,57 @@ for ((i = 0; i < ${#ifaces[@]}; i++)); do
 		die "--queues $queues: the $chip of ${ifaces[i]} has ${HPCAP_CHIP_QUEUES[$chip]} RX queues"
 	[[ $node =~ ^-?[0-9]+$ ]] || node=-1
 	if is_native "$m"; then nq=$queues; else nq=1; fi
-	# A run of nq consecutive free CPUs on the node, on distinct physical cores.
-	first=""
+	# Runs of nq consecutive free CPUs on the node, on distinct physical
+	# cores, none on CPU 0's core; the first whose cache has room for the
+	# capture programs too, else the first.
+	first="" fallback=""
 	for c in $(free_on "$node"); do
-		ok=1
+		ok=1 run=""
 		declare -A phys=()
 		for ((q = 0; q < nq; q++)); do
 			d=$((c + q))
-			if [ -n "${TAKEN[$d]:-}" ] || [ -z "${NODE_OF[$d]:-}" ] || { [ "$node" -ge 0 ] && [ "${NODE_OF[$d]}" != "$node" ]; }; then ok=0; break; fi
-			key=${SIBS[$d]}
-			[ -z "${phys[$key]:-}" ] || { ok=0; break; }
-			phys[$key]=1
+			if [ -n "${TAKEN[$d]:-}" ] || [ -n "${NOPOLL[$d]:-}" ] || [ -z "${NODE_OF[$d]:-}" ] ||
+				{ [ "$node" -ge 0 ] && [ "${NODE_OF[$d]}" != "$node" ]; }; then
+				ok=0
+				break
+			fi
+			[ -z "${phys[${CORE_OF[$d]}]:-}" ] || { ok=0; break; }
+			phys[${CORE_OF[$d]}]=1
+			run+=" ${CORE_CPUS[${CORE_OF[$d]}]}"
 		done
 		unset phys
-		[ "$ok" = 1 ] && { first=$c; break; }
+		[ "$ok" = 1 ] || continue
+		[ -n "$fallback" ] || fallback=$c
+		if [ "$appc" = 0 ] || [ "$(free_cores_near "$c" "$node" "$run")" -ge $((nq * appc)) ]; then
+			first=$c
+			break
+		fi
 	done
+	first=${first:-$fallback}
 	what="$nq poll thread(s)"
 	is_native "$m" || what="its interrupts"
 	if [ -z "$first" ]; then
-		die "${ifaces[i]} is on $(node_text "$node"): $what need(s) $nq consecutive free CPU number(s) there, on distinct physical cores, and there are not (free: $(free_on "$node" | paste -sd, -); kept for the system: ${sys_list[*]:-none}): use fewer --queues, fewer --app-cores, fewer --system-cores, or fewer ports on this node"
+		die "${ifaces[i]} is on $(node_text "$node"): $what need(s) $nq consecutive free CPU number(s) there, on distinct physical cores other than CPU 0's, and there are not (free: $(free_on "$node" | paste -sd, -); kept for the system: ${sys_list[*]:-none}): use fewer --queues, fewer --app-cores, fewer --system-cores, or fewer ports on this node"
 	fi
 	for ((q = 0; q < nq; q++)); do take $((first + q)); done
 	P_NAME[i]=${ifaces[i]} P_MODE[i]=$m P_CORE[i]=$first P_NODE[i]=$node
 	P_DESC[i]="$name ($pci, $drv, $chip) on $(node_text "$node")"
 	total_q=$((total_q + nq))
 done
-# Capture programs' cores, after every port has its poll cores.
+# Capture programs' cores, after every port has its poll cores: on the
+# port's node, those sharing the poll cores' last-level cache first.
 for ((i = 0; i < ${#ifaces[@]}; i++)); do
 	if is_native "${P_MODE[i]}"; then nq=$queues; else nq=1; fi
 	want=$((nq * appc))
 	P_APP[i]=""
 	[ "$want" -gt 0 ] || continue
 	got=()
-	for c in $(free_on "${P_NODE[i]}"); do
+	l3=${L3_OF[${P_CORE[i]}]}
+	for c in $(free_on "${P_NODE[i]}" | while read -r x; do
+		if [ "${L3_OF[$x]}" = "$l3" ]; then echo "0 $x"; else echo "1 $x"; fi
+	done | sort -k1,1n -k2,2n | cut -d' ' -f2); do
 		[ -z "${TAKEN[$c]:-}" ] || continue
+		[ -z "${NOPOLL[$c]:-}" ] || continue
 		got+=("$c")
 		take "$c"
 		[ ${#got[@]} -lt "$want" ] || break
@@ -246,9 +358,9 @@ fi
 gen() {
 	local i
 	echo "# params.cfg for hpcap, written by gen-hpcap-config on $(hostname 2>/dev/null || echo this machine), $(date '+%Y-%m-%d %H:%M')."
-	echo "# Machine: $ncpu CPUs; $(ls -d "$HPCAP_SYSFS"/devices/system/node/node[0-9]* 2>/dev/null | wc -l) NUMA node(s)."
+	echo "# Machine: $ncpu CPUs, $(printf '%s\n' "${CORE_OF[@]}" | sort -u | wc -l) physical cores, $(printf '%s\n' "${NODE_OF[@]}" | sort -u | wc -l) NUMA node(s); topology from $TOPO_SRC."
 	for ((i = 0; i < ${#ifaces[@]}; i++)); do echo "#   interface $i: ${P_DESC[i]}"; done
-	echo "# Poll threads sit on their NIC's node, one physical core each; the"
+	echo "# Poll threads sit on their NIC's node, one physical core each (not CPU 0's); the"
 	echo "# capture programs (capture_cores<i>) and the system (core(s) ${sys_list[*]:-none}) have"
 	echo "# their own.  See params.cfg.sample and doc/operations.md for every key."
 	echo

@@ -15,7 +15,8 @@ Runs hpcapdd on /dev/hpcap_<adapter>_<queue>, writing to
 is set.  SIGINT or SIGTERM stop it cleanly (every file passes checkraw).
 
 Options:
-  -c, --config FILE  params.cfg (default /etc/hpcap/params.cfg)
+  -c, --config FILE  params.cfg (default: the source tree's params.cfg when
+                     run from one, else /etc/hpcap/params.cfg)
       --until HH:MM  stop at that local time (today, or tomorrow if it is
                      past), with hpcapdd --duration
       --dir DIR      write here instead
@@ -36,7 +37,7 @@ done
 # shellcheck source=hpcap-lib.bash
 . "$lib"
 
-config=$HPCAP_DEFAULT_CONFIG until="" dir="" inst="" dry=0
+config="" until="" dir="" inst="" dry=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-c | --config) [ $# -ge 2 ] || usage_error "$1 needs a file"; config=$2; shift 2 ;;
@@ -52,7 +53,9 @@ done
 a=$((10#${BASH_REMATCH[1]})) q=$((10#${BASH_REMATCH[2]}))
 
 capdir=/var/lib/hpcap cores=""
+cfg_pick config
 if [ -r "$config" ]; then
+	cfg_say_which "$config"
 	cfg_load "$config"
 	capdir=$(cfg capture_dir /var/lib/hpcap)
 	cores=$(cfg "capture_cores$a" "")

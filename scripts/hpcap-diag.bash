@@ -26,7 +26,8 @@ stops the collection.  Run as root to see everything.  Nothing is changed.
 
 Options:
   -o, --output FILE  the archive (default ./hpcap-diag-<host>-<date>.tar.gz)
-  -c, --config FILE  params.cfg (default /etc/hpcap/params.cfg)
+  -c, --config FILE  params.cfg (default: the source tree's params.cfg when
+                     run from one, else /etc/hpcap/params.cfg)
   -h, --help         this help
 USAGE
 }
@@ -40,7 +41,7 @@ done
 # shellcheck source=hpcap-lib.bash
 . "$lib"
 
-config=$HPCAP_DEFAULT_CONFIG out=""
+config="" out=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o | --output) [ $# -ge 2 ] || usage_error "$1 needs a file"; out=$2; shift 2 ;;
@@ -49,6 +50,7 @@ while [ $# -gt 0 ]; do
 	*) usage_error "unknown argument '$1'" ;;
 	esac
 done
+cfg_pick config
 host=$(hostname 2>/dev/null || echo host)
 stamp=$(date +%Y%m%d-%H%M%S)
 name=hpcap-diag-$host-$stamp
@@ -146,6 +148,7 @@ command -v lspci >/dev/null && { lspci -vvnn -d 8086: 2>&1; lspci -nn 2>&1; } >"
 
 # config and state
 f config/params.cfg "$config"
+echo "params.cfg read: $(cfg_which "$config")" >"$D/config/which.txt"
 for s in "$HPCAP_RUNDIR"/*; do f config/run-hpcap.txt "$s"; done
 if command -v systemctl >/dev/null; then
 	systemctl status --no-pager 'hpcap*' >"$D/config/units.txt" 2>&1 || true
@@ -154,7 +157,8 @@ fi
 # monitor logs
 basedir=/var/log/hpcap
 if [ -r "$config" ]; then
-	basedir=$(awk -F= '/^[[:space:]]*monitor_basedir[[:space:]]*=/ { v = $2; gsub(/^[[:space:]"'\'']+|[[:space:]"'\'']+$/, "", v); print v }' "$config")
+	cfg_say_which "$config"
+	basedir=$(cfg_load "$config" >/dev/null 2>&1 && cfg monitor_basedir) || true
 	basedir=${basedir:-/var/log/hpcap}
 fi
 wd=$(week_dir "$basedir")

@@ -1,12 +1,13 @@
 # shellcheck shell=bash
 # hpcap-lib.bash - shared by hpcap's operations scripts (install_hpcap.bash,
 # hpcap-status, the monitors, ...): messages, params.cfg parsing and
-# validation, the view of the machine (sysfs, /proc) and the counters of
-# the hpcap module.  Sourced, never run.
+# validation, the view of the machine (sysfs, /proc, and hwloc for the
+# topology) and the counters of the hpcap module.  Sourced, never run.
 #
 # Every read of the machine goes through $HPCAP_SYSFS (default /sys) and
 # $HPCAP_PROCFS (default /proc), so the host-side tests can point the
-# scripts at a made-up machine (tests/ops/fakesys.bash).
+# scripts at a made-up machine (tests/ops/fakesys.bash).  $HPCAP_ETC
+# (default /etc/hpcap) is where the installed params.cfg is looked for.
 #
 # Variables set here are used by the scripts that source this file:
 # shellcheck disable=SC2034
@@ -15,7 +16,7 @@ HPCAP_VERSION=0.1.0
 HPCAP_SYSFS=${HPCAP_SYSFS:-/sys}
 HPCAP_PROCFS=${HPCAP_PROCFS:-/proc}
 HPCAP_RUNDIR=${HPCAP_RUNDIR:-/run/hpcap}
-HPCAP_DEFAULT_CONFIG=${HPCAP_CONFIG:-/etc/hpcap/params.cfg}
+HPCAP_ETC=${HPCAP_ETC:-/etc/hpcap}
 PROG=${PROG:-${0##*/}}
 
 die() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
@@ -37,18 +38,28 @@ dec() {
 	if [[ $1 == -* ]]; then echo $((-10#${1#-})); else echo $((10#$1)); fi
 }
 
-# parse_size STR: bytes of "N", "NK", "NM" or "NG" (binary), decimal
-# digits only, as the module's bufsize=/filesize= options; empty if bad.
-parse_size() {
-	local n u
-	[[ $1 =~ ^([0-9]{1,15})([KkMmGg]?)$ ]] || return 1
-	n=$((10#${BASH_REMATCH[1]}))
-	u=${BASH_REMATCH[2]}
-	case $u in
-	K | k) n=$((n << 10)) ;;
-	M | m) n=$((n << 20)) ;;
-	G | g) n=$((n << 30)) ;;
+# size_of VAR STR: bytes of a size into VAR (no fork); false if bad.
+# A size is decimal digits, optionally followed by K, M, G or T (powers of
+# 1024), and that letter optionally by B or iB: 512M, 2G, 2GB, 4096MB,
+# 512KiB (HPCAP's hugesize took "2GB" and "4096MB").  No octal, no
+# fractions, nothing that does not fit in 62 bits.
+size_of() {
+	local -n _so=$1
+	local sh=0
+	[[ $2 =~ ^([0-9]{1,15})(([KkMmGgTt])([Ii]?[Bb])?)?$ ]] || return 1
+	case ${BASH_REMATCH[3]} in
+	K | k) sh=10 ;;
+	M | m) sh=20 ;;
+	G | g) sh=30 ;;
+	T | t) sh=40 ;;
 	esac
+	[ "$((10#${BASH_REMATCH[1]}))" -le $(((1 << 62) >> sh)) ] || return 1
+	_so=$((10#${BASH_REMATCH[1]} << sh))
+}
+# parse_size STR: the same, printed; nothing and false if bad
+parse_size() {
+	local n
+	size_of n "$1" || return 1
 	echo "$n"
 }
 
@@ -207,6 +218,51 @@ declare -gA HPCAP_CHIPS=(
 declare -gA HPCAP_CHIP_QUEUES=([82576]=8 [82599]=16)
 declare -gA HPCAP_CHIP_SPEEDS=([82576]="0 10 100 1000" [82599]="0 1000 10000")
 
+# HPCAP's interface names: hpcapN (a captured port) and xgbN (a port left
+# to the standard driver), where N is the port's index, in PCI address
+# order, among the ports of the NIC families HPCAP's driver took.  These
+# are the PCI ids of the 82576 and 82599 families (82599 variants and the
+# X540, as HPCAP listed them), beyond the ones hpcap's native driver brings
+# up: a port hpcap cannot capture natively still counts, so that the
+# numbers are HPCAP's.
+declare -gA HPCAP_NAMING_IDS=(
+	[8086:10c9]=82576 [8086:10e6]=82576 [8086:10e7]=82576 [8086:10e8]=82576
+	[8086:1526]=82576 [8086:150a]=82576 [8086:1518]=82576 [8086:150d]=82576
+	[8086:10fb]=82599 [8086:10f7]=82599 [8086:10f8]=82599 [8086:10f9]=82599
+	[8086:10fc]=82599 [8086:1517]=82599 [8086:151c]=82599 [8086:1507]=82599
+	[8086:1557]=82599 [8086:1529]=82599 [8086:152a]=82599 [8086:154d]=82599
+	[8086:154f]=82599 [8086:1528]=X540
+)
+# hpcap_name_resolve VAR NAME: the PCI address HPCAP's name hpcapN/xgbN
+# stands for into VAR; false when the machine has no port N.  The list is
+# read once per run (HPCAP_NAME_PORTS).
+declare -ga HPCAP_NAME_PORTS=()
+HPCAP_NAME_PORTS_READ=0
+hpcap_name_resolve() {
+	local -n _hr=$1
+	local nn
+	[[ $2 =~ ^(hpcap|xgb)([0-9]{1,3})$ ]] || return 1
+	nn=$((10#${BASH_REMATCH[2]}))
+	if [ "$HPCAP_NAME_PORTS_READ" = 0 ]; then
+		hpcap_name_ports HPCAP_NAME_PORTS
+		HPCAP_NAME_PORTS_READ=1
+	fi
+	[ "$nn" -lt "${#HPCAP_NAME_PORTS[@]}" ] || return 1
+	_hr=${HPCAP_NAME_PORTS[nn]}
+}
+# hpcap_name_ports ARRAY: the PCI addresses HPCAP's names count, in order
+hpcap_name_ports() {
+	local -n _hn=$1
+	local d v p LC_ALL=C
+	_hn=()
+	for d in "$HPCAP_SYSFS"/bus/pci/devices/*; do
+		read -r v 2>/dev/null <"$d/vendor" || continue
+		read -r p 2>/dev/null <"$d/device" || continue
+		[ -n "${HPCAP_NAMING_IDS[${v#0x}:${p#0x}]:-}" ] && _hn+=("${d##*/}")
+	done
+	return 0
+}
+
 # netdev_irqs IF: the interrupt numbers of a NIC (MSI-X vectors, else its
 # legacy line)
 netdev_irqs() {
@@ -232,6 +288,145 @@ poll_threads() {
 		echo "$comm ${d##*/} ${w[36]}"
 	done
 	return 0
+}
+
+# ------------------------------------------------------------- topology
+
+# The machine's topology, for placing threads where they run best: per
+# online CPU its NUMA node (TOPO_NODE), its physical core (TOPO_CORE: one
+# key for all hyperthreads of a core) and its last-level cache (TOPO_L3:
+# one key for the CPUs behind one L3, "" if unknown); per PCI device its
+# node (TOPO_PCI_NODE, -1 unknown).  From hwloc when it is installed (it
+# knows hyperthreads and caches on every architecture, and the locality of
+# PCI devices from the firmware's tables), else from sysfs.  TOPO_SRC says
+# which.
+declare -gA TOPO_NODE=() TOPO_CORE=() TOPO_L3=() TOPO_PCI_NODE=()
+TOPO_SRC=""
+
+# topo_load auto|hwloc|sysfs: fill the TOPO_* arrays.  auto: hwloc when
+# lstopo-no-graphics is installed and looks at this machine (HPCAP_SYSFS is
+# /sys), or at the topology $HWLOC_XMLFILE names; else sysfs.
+topo_load() {
+	local how=$1 why=""
+	TOPO_NODE=() TOPO_CORE=() TOPO_L3=() TOPO_PCI_NODE=()
+	cpus_load
+	if [ "$how" = auto ]; then
+		how=sysfs
+		if command -v lstopo-no-graphics >/dev/null 2>&1 && { [ "$HPCAP_SYSFS" = /sys ] || [ -n "${HWLOC_XMLFILE:-}" ]; }; then
+			how=hwloc
+		fi
+	fi
+	if [ "$how" = hwloc ]; then
+		if ! command -v lstopo-no-graphics >/dev/null 2>&1; then
+			why="lstopo-no-graphics is not installed (apt install hwloc-nox)"
+		elif topo_from_hwloc; then
+			TOPO_SRC="hwloc ($(lstopo-no-graphics --version 2>/dev/null | awk '{ print $NF }')${HWLOC_XMLFILE:+, $HWLOC_XMLFILE})"
+			return 0
+		else
+			why="hwloc gave no topology"
+		fi
+	fi
+	topo_from_sysfs
+	TOPO_SRC="sysfs${why:+ ($why)}"
+}
+
+# topo_from_hwloc: the TOPO_* arrays from hwloc's XML export.  Objects
+# nest as the hardware does: a PU's core and L3 are its ancestors, its node
+# is its nodeset; a PCI device's node is that of the nearest ancestor that
+# has one (its host bridge's package or group).
+topo_from_hwloc() {
+	local kind a b c d n=0
+	local -A online=()
+	for c in "${CPUS[@]}"; do online[$c]=1; done
+	while read -r kind a b c d; do
+		case $kind in
+		pu)
+			[ -n "${online[$a]:-}" ] || continue
+			TOPO_NODE[$a]=$b TOPO_CORE[$a]=$c TOPO_L3[$a]=${d#-}
+			n=$((n + 1))
+			;;
+		pci) TOPO_PCI_NODE[$a]=$b ;;
+		esac
+	done < <(lstopo-no-graphics --of xml - 2>/dev/null | awk '
+		# the lowest set bit of a bitmap "0x...,0x..." (most significant
+		# word first), and whether exactly one bit is set
+		function onebit(m,   w, k, i, v, h, bit, cnt, res) {
+			k = split(m, w, ",")
+			cnt = 0; res = -1
+			for (i = k; i >= 1; i--) {
+				h = tolower(w[i]); sub(/^0x/, "", h)
+				v = 0
+				while (h != "") { v = v * 16 + index("0123456789abcdef", substr(h, 1, 1)) - 1; h = substr(h, 2) }
+				for (bit = 0; v > 0; bit++) {
+					if (v % 2) { cnt++; if (res < 0) res = (k - i) * 32 + bit }
+					v = int(v / 2)
+				}
+			}
+			return cnt == 1 ? res : -1
+		}
+		function attr(name,   r) {
+			if (match($0, " " name "=\"[^\"]*\"")) {
+				r = substr($0, RSTART + length(name) + 3, RLENGTH - length(name) - 4)
+				return r
+			}
+			return ""
+		}
+		/<object / {
+			d++
+			type[d] = attr("type"); os[d] = attr("os_index"); gp[d] = attr("gp_index")
+			ns[d] = attr("nodeset"); bus[d] = attr("pci_busid")
+			if (gp[d] == "") gp[d] = "l" NR
+			if (type[d] == "PU") {
+				core = "pu" os[d]; l3 = "-"
+				for (i = d - 1; i >= 1; i--) {
+					if (type[i] == "Core" && core ~ /^pu/) core = "core" gp[i]
+					if (type[i] == "L3Cache" && l3 == "-") l3 = "l3" gp[i]
+				}
+				print "pu", os[d], onebit(ns[d]), core, l3
+			} else if (type[d] == "PCIDev") {
+				node = -1
+				for (i = d - 1; i >= 1; i--) if (ns[i] != "") { node = onebit(ns[i]); break }
+				print "pci", bus[d], node
+			}
+			if ($0 ~ /\/>[[:space:]]*$/) d--
+			next
+		}
+		/<\/object>/ { d-- }')
+	[ "$n" -gt 0 ]
+}
+
+# topo_from_sysfs: the same from /sys: the nodes' cpulists, each CPU's
+# thread_siblings_list and the cache of level 3 it shares, each PCI
+# device's numa_node (read when asked: topo_pci_node).
+topo_from_sysfs() {
+	local c s d l
+	local -a cl
+	cpu_nodes_load
+	for c in "${CPUS[@]}"; do
+		TOPO_NODE[$c]=${CPU_NODE[$c]:-0}
+		s=$c
+		read -r s 2>/dev/null <"$HPCAP_SYSFS/devices/system/cpu/cpu$c/topology/thread_siblings_list" || s=$c
+		expand_list_a cl "$s"
+		TOPO_CORE[$c]=core${cl[0]:-$c}
+		TOPO_L3[$c]=""
+		for d in "$HPCAP_SYSFS/devices/system/cpu/cpu$c/cache"/index*; do
+			read -r l 2>/dev/null <"$d/level" || continue
+			[ "$l" = 3 ] || continue
+			read -r s 2>/dev/null <"$d/shared_cpu_list" || continue
+			expand_list_a cl "$s"
+			TOPO_L3[$c]=l3-${cl[0]:-$c}
+		done
+	done
+}
+
+# topo_pci_node ADDR: a PCI device's NUMA node (-1 unknown): hwloc's, else
+# the device's numa_node in sysfs
+topo_pci_node() {
+	if [ "${TOPO_PCI_NODE[$1]:--1}" -ge 0 ]; then
+		echo "${TOPO_PCI_NODE[$1]}"
+	else
+		pci_numa_node "$1"
+	fi
 }
 
 # ------------------------------------------------------------- module
@@ -395,10 +590,77 @@ nap() {
 
 # ------------------------------------------------------------- params.cfg
 
+# Where params.cfg is, as HPCAP had it: a params.cfg at the root of the
+# source tree the scripts run from, else the installed one in /etc/hpcap.
+# -c FILE (or $HPCAP_CONFIG) overrides both.  HPCAP_SRCDIR is the source
+# tree this library belongs to ("" when it is installed): a directory
+# holding install_hpcap.bash and driver/ above scripts/hpcap-lib.bash.
+HPCAP_SRCDIR=""
+_hl_self=$(readlink -f "${BASH_SOURCE[0]}" 2>/dev/null || echo "${BASH_SOURCE[0]}")
+_hl_root=${_hl_self%/*}
+_hl_root=${_hl_root%/scripts}
+if [ "$_hl_root" != "${_hl_self%/*}" ] && [ -f "$_hl_root/install_hpcap.bash" ] && [ -d "$_hl_root/driver" ]; then
+	HPCAP_SRCDIR=$_hl_root
+fi
+unset _hl_self _hl_root
+CFG_WHY=""
+
+# cfg_pick VAR: the params.cfg to read into VAR, unless VAR is set already
+# (by -c); CFG_WHY says how it was chosen, for cfg_which.
+cfg_pick() {
+	local -n _cp=$1
+	if [ -n "$_cp" ]; then
+		CFG_WHY="given with -c"
+	elif [ -n "${HPCAP_CONFIG:-}" ]; then
+		_cp=$HPCAP_CONFIG
+		CFG_WHY="from \$HPCAP_CONFIG"
+	elif [ -n "$HPCAP_SRCDIR" ] && [ -e "$HPCAP_SRCDIR/params.cfg" ]; then
+		_cp=$HPCAP_SRCDIR/params.cfg
+		CFG_WHY="the source tree's"
+	else
+		_cp=$HPCAP_ETC/params.cfg
+		CFG_WHY="the installed one"
+		[ -z "$HPCAP_SRCDIR" ] || CFG_WHY+="; the source tree $HPCAP_SRCDIR has no params.cfg"
+	fi
+}
+# cfg_which FILE: "FILE (how it was chosen)", for messages
+cfg_which() { echo "$1${CFG_WHY:+ ($CFG_WHY)}"; }
+# cfg_say_which FILE: tell which params.cfg is read, on stderr, when it
+# was not named on the command line
+cfg_say_which() {
+	[ "$CFG_WHY" = "given with -c" ] || printf '%s: reading %s\n' "$PROG" "$(cfg_which "$1")" >&2
+}
+# cfg_missing_hint: what to do when there is no params.cfg
+cfg_missing_hint() {
+	if [ "$CFG_WHY" = "given with -c" ] || [ "$CFG_WHY" = "from \$HPCAP_CONFIG" ]; then
+		echo "copy params.cfg.sample there and edit it, or give another with -c FILE"
+	elif [ -n "$HPCAP_SRCDIR" ]; then
+		echo "looked for $HPCAP_SRCDIR/params.cfg (this source tree's) and $HPCAP_ETC/params.cfg: copy params.cfg.sample to one of them (or run gen-hpcap-config params.cfg), or give -c FILE"
+	else
+		echo "copy $HPCAP_ETC/params.cfg.sample there and edit it (or run gen-hpcap-config), or give -c FILE"
+	fi
+}
+
 # Keys: global, and per interface (followed by the interface's index i,
 # its position in ifs counting from 0).
 HPCAP_GLOBAL_KEYS="ifs nif nrxq filesize poll_idle_us ts_per_frame monitor_enabled monitor_interval monitor_core monitor_basedir hugetlbfs_dir hugepages_reserve module capture_dir postprocess_cmd"
 HPCAP_IF_KEYS="mode core nrxq dup vel caplen pages bufsize hugesize jumbo capture_cores"
+# Keys of HPCAP's params.cfg that hpcap has no use for: accepted with a
+# warning that names them, so that an HPCAP installation's file works as
+# it is.  Global ones, then per-interface ones (with their index).
+declare -gA HPCAP_IGNORED_KEYS=(
+	[use_vf]="HPCAP's switch for its virtual-function driver; hpcap has none (capture a VF in mirror or drop mode)"
+	[ntxq]="TX queues; hpcap's capture ports only receive"
+	[consumers]="hpcap40g's consumer threads per queue; in hpcap each capture program attaches to a queue by itself (up to 16 per queue)"
+	[basedir]="HPCAP's source directory; hpcap's scripts find their files themselves"
+	[version]="HPCAP's driver version; hpcap has one module for every supported NIC"
+	[nr_req]="block-queue depth of HPCAP's disk helper; hpcap does not mount disks"
+)
+declare -gA HPCAP_IGNORED_IF_KEYS=(
+	[ntxq]="TX queues; hpcap's capture ports only receive"
+	[ip]="an address for a mode-1 port; set it with wake_standard_iface.bash or the system's network configuration"
+	[mask]="a netmask for a mode-1 port; set it with wake_standard_iface.bash or the system's network configuration"
+)
 
 declare -gA CFG=() CFG_LINE=()
 CFG_FILE=""
@@ -414,16 +676,34 @@ cfg_fail() {
 	fi
 	die "$where: $2${3:+; allowed: $3}"
 }
+# cfg_where KEY: "FILE:LINE: KEY=VALUE", for warnings and notes
+cfg_where() {
+	if [ -n "${CFG_LINE[$1]:-}" ]; then
+		echo "$CFG_FILE:${CFG_LINE[$1]}: $1=${CFG[$1]}"
+	else
+		echo "$CFG_FILE: $1"
+	fi
+}
+# note TEXT: how an HPCAP form was read (stderr; not a problem)
+note() { printf '%s: note: %s\n' "$PROG" "$*" >&2; }
+# cfg_warn / cfg_note: once per file and run: a script that install_hpcap.bash
+# starts (the monitors) reads the same file and keeps quiet about it
+# (HPCAP_CFG_TOLD, exported once told).
+cfg_warn() { [ "${HPCAP_CFG_TOLD:-}" = "$CFG_FILE" ] || warn "$@"; }
+cfg_note() { [ "${HPCAP_CFG_TOLD:-}" = "$CFG_FILE" ] || note "$@"; }
 
 # cfg_load FILE: read params.cfg into CFG (key -> value) and CFG_LINE.
 # Lines are "key=value", blank or "# comment"; a value may be quoted with
-# "" or '', and an unquoted one ends at " #".  The file is parsed, never
+# "" or '', and an unquoted one ends at " #".  Blanks around the key, the
+# "=" and the value, and one ";" ending the value (HPCAP's files end every
+# line with it: "nrxq=1;"), are not part of it.  HPCAP keys hpcap has no
+# use for are kept out of CFG with a warning.  The file is parsed, never
 # run as shell code.
 cfg_load() {
-	local file=$1 n=0 line key val known
+	local file=$1 n=0 line key val known base
 	CFG=() CFG_LINE=()
 	CFG_FILE=$file
-	[ -e "$file" ] || die "$file: no such file (copy params.cfg.sample there and edit it, or give another with -c FILE)"
+	[ -e "$file" ] || die "$file: no such file ($(cfg_missing_hint))"
 	[ -r "$file" ] || die "$file: cannot read it (permissions?)"
 	while IFS= read -r line || [ -n "$line" ]; do
 		n=$((n + 1))
@@ -433,7 +713,7 @@ cfg_load() {
 			die "$file:$n: '$line' is not a setting; allowed: key=value, a comment (#) or an empty line"
 		fi
 		key=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
-		if [[ $val =~ ^\"([^\"]*)\"[[:space:]]*(#.*)?$ ]] || [[ $val =~ ^\'([^\']*)\'[[:space:]]*(#.*)?$ ]]; then
+		if [[ $val =~ ^\"([^\"]*)\"[[:space:]]*\;?[[:space:]]*(#.*)?$ ]] || [[ $val =~ ^\'([^\']*)\'[[:space:]]*\;?[[:space:]]*(#.*)?$ ]]; then
 			val=${BASH_REMATCH[1]}
 		elif [[ $val == [\"\']* ]]; then
 			die "$file:$n: $key=$val: the quote is not closed; allowed: a value in matching quotes"
@@ -441,6 +721,11 @@ cfg_load() {
 			[[ $val =~ ^(.*[^[:space:]]|)[[:space:]]+#.*$ ]] && val=${BASH_REMATCH[1]}
 			[[ $val == \#* ]] && val=""
 			val=${val%"${val##*[![:space:]]}"}
+			# HPCAP's "key=value;"
+			if [[ $val == *\; ]]; then
+				val=${val%\;}
+				val=${val%"${val##*[![:space:]]}"}
+			fi
 		fi
 		known=0
 		if [[ " $HPCAP_GLOBAL_KEYS " == *" $key "* ]]; then
@@ -449,6 +734,15 @@ cfg_load() {
 			known=1
 		fi
 		if [ $known = 0 ]; then
+			base=""
+			[[ $key =~ ^([a-z_]+[a-z])([0-9]+)$ ]] && base=${BASH_REMATCH[1]}
+			if [ -n "${HPCAP_IGNORED_KEYS[$key]:-}" ]; then
+				cfg_warn "$file:$n: $key=$val: ignored: ${HPCAP_IGNORED_KEYS[$key]}"
+				continue
+			elif [ -n "$base" ] && [ -n "${HPCAP_IGNORED_IF_KEYS[$base]:-}" ]; then
+				cfg_warn "$file:$n: $key=$val: ignored: ${HPCAP_IGNORED_IF_KEYS[$base]}"
+				continue
+			fi
 			local g=${HPCAP_GLOBAL_KEYS// /, } p=${HPCAP_IF_KEYS// /<i>, }
 			die "$file:$n: $key=$val: unknown key; allowed: $g, and per interface i (its place in ifs, from 0): $p<i>"
 		fi
@@ -493,26 +787,19 @@ cfg_bool() {
 	esac
 }
 
-# size_of VAR STR: bytes of a size (parse_size without a fork); false if bad
-size_of() {
-	local -n _so=$1
-	[[ $2 =~ ^([0-9]{1,15})([KkMmGg]?)$ ]] || return 1
-	_so=$((10#${BASH_REMATCH[1]}))
-	case ${BASH_REMATCH[2]} in
-	K | k) _so=$((_so << 10)) ;;
-	M | m) _so=$((_so << 20)) ;;
-	G | g) _so=$((_so << 30)) ;;
-	esac
-}
-
 # The validated configuration, per interface index i:
 #   IF_SPEC (as written in ifs), IF_NAME (netdev now, "" if none), IF_PCI,
 #   IF_MODE (1, 2, 3, mirror, drop), IF_CHIP, IF_CORE ("" = not set),
 #   IF_NRXQ, IF_BUF (bytes per queue), IF_NQ (queues the buffers are for),
-#   IF_CAPLEN, IF_DUP, IF_VEL, IF_JUMBO, IF_APPCORES
+#   IF_CAPLEN, IF_DUP, IF_VEL, IF_JUMBO, IF_APPCORES, IF_HPNAME (the
+#   HPCAP name hpcapN/xgbN ifs gave it, or ""), IF_BUFKEY (the key the
+#   buffer size came from)
+# CFG_NOTES: how HPCAP forms of the file were read, one line each, for the
+# plan (not problems: the file is valid).
 declare -ga IF_SPEC=() IF_NAME=() IF_PCI=() IF_MODE=() IF_CHIP=() IF_CORE=()
 declare -ga IF_NRXQ=() IF_BUF=() IF_NQ=() IF_CAPLEN=() IF_DUP=() IF_VEL=()
-declare -ga IF_JUMBO=() IF_APPCORES=() IF_PCIID=()
+declare -ga IF_JUMBO=() IF_APPCORES=() IF_PCIID=() IF_HPNAME=() IF_BUFKEY=()
+declare -ga CFG_NOTES=()
 NIF=0
 declare -gA POLL_CORE_OWNER=()
 
@@ -540,6 +827,60 @@ current_buffers_bytes() {
 is_native() { [ "$1" = 2 ] || [ "$1" = 3 ]; }
 is_generic() { [ "$1" = mirror ] || [ "$1" = drop ]; }
 
+# cpu_nodes_load: CPU_NODE[cpu] = its NUMA node, from the nodes' cpulists
+declare -gA CPU_NODE=() NODE_CPUS=()
+cpu_nodes_load() {
+	local n l c
+	local -a cl
+	CPU_NODE=() NODE_CPUS=()
+	for n in "$HPCAP_SYSFS"/devices/system/node/node[0-9]*; do
+		read -r l 2>/dev/null <"$n/cpulist" || continue
+		NODE_CPUS[${n##*node}]=$l
+		expand_list_a cl "$l"
+		for c in "${cl[@]}"; do CPU_NODE[$c]=${n##*node}; done
+	done
+}
+
+# poll_placement_warnings: where the poll threads of the validated
+# configuration run, against where the HPCAP guide says they belong: on
+# their NIC's NUMA node (else every frame crosses between the nodes), one
+# physical core each (two poll threads on hyperthreads of one core share
+# it).  Warnings, not errors: the file is still valid.
+poll_placement_warnings() {
+	local i q c nn pn bad s
+	local -a sib
+	cpu_nodes_load
+	for ((i = 0; i < NIF; i++)); do
+		is_native "${IF_MODE[i]}" || continue
+		pn=$(pci_numa_node "${IF_PCI[i]}")
+		[ "$pn" -ge 0 ] 2>/dev/null || continue
+		bad="" nn=""
+		for ((q = 0; q < IF_NRXQ[i]; q++)); do
+			c=$((IF_CORE[i] + q))
+			[ -n "${CPU_NODE[$c]:-}" ] || continue
+			if [ "${CPU_NODE[$c]}" != "$pn" ]; then
+				bad+="${bad:+,}$c"
+				[[ " $nn " == *" ${CPU_NODE[$c]} "* ]] || nn+="${nn:+ }${CPU_NODE[$c]}"
+			fi
+		done
+		[ -n "$bad" ] || continue
+		cfg_warn "$(cfg_where "core$i"): ${IF_SPEC[i]} (${IF_PCI[i]}) is on NUMA node $pn, and its poll thread(s) run on core(s) $bad of node ${nn// /, }: every frame would cross between the nodes; give it cores of node $pn (${NODE_CPUS[$pn]:-?}), as gen-hpcap-config does"
+	done
+	local -a pc
+	mapfile -t pc < <(printf '%s\n' "${!POLL_CORE_OWNER[@]}" | sort -n)
+	for c in "${pc[@]}"; do
+		[ -n "$c" ] || continue
+		read -r s 2>/dev/null <"$HPCAP_SYSFS/devices/system/cpu/cpu$c/topology/thread_siblings_list" || continue
+		expand_list_a sib "$s"
+		for s in "${sib[@]}"; do
+			if [ "$s" -gt "$c" ] && [ -n "${POLL_CORE_OWNER[$s]:-}" ]; then
+				cfg_warn "poll threads on cores $c (${POLL_CORE_OWNER[$c]}) and $s (${POLL_CORE_OWNER[$s]}) are hyperthreads of one physical core, and each wants a whole core: move one (gen-hpcap-config leaves a poll core's sibling idle)"
+			fi
+		done
+	done
+	return 0
+}
+
 # cfg_validate: check the whole loaded configuration against this machine;
 # the first problem ends the program with the key, its value and what is
 # allowed.  Fills the IF_* arrays.  Changes nothing.
@@ -548,6 +889,7 @@ cfg_validate() {
 	local -A seen=()
 	IF_SPEC=() IF_NAME=() IF_PCI=() IF_MODE=() IF_CHIP=() IF_CORE=() IF_NRXQ=()
 	IF_BUF=() IF_NQ=() IF_CAPLEN=() IF_DUP=() IF_VEL=() IF_JUMBO=() IF_APPCORES=()
+	IF_HPNAME=() IF_BUFKEY=() CFG_NOTES=()
 	POLL_CORE_OWNER=()
 	cpus_load
 	meminfo_load
@@ -560,25 +902,54 @@ cfg_validate() {
 	NIF=${#IF_SPEC[@]}
 	[ "$NIF" -gt 0 ] || cfg_fail ifs "lists no interface" "one or more interface names or PCI addresses"
 	[ "$NIF" -le 32 ] || cfg_fail ifs "lists $NIF interfaces" "at most 32 (the module's adapter numbers 0-31)"
+	# nif: hpcap counts ifs.  HPCAP's nif was the number of ports its
+	# driver took on the machine, which may be more than ifs lists: then it
+	# is ignored, with a warning.
+	local hnif=0
 	if cfg_set nif; then
 		cfgv v nif
-		{ is_uint "$v" && [ "$((10#$v))" -eq "$NIF" ]; } ||
-			cfg_fail nif "ifs lists $NIF interface(s)" "the number of interfaces in ifs ($NIF), or leave nif out"
+		is_uint "$v" || cfg_fail nif "not a number" "the number of interfaces in ifs ($NIF), or leave nif out"
+		hnif=$((10#$v))
+		if [ "$hnif" -ne "$NIF" ]; then
+			cfg_warn "$(cfg_where nif): ignored: ifs lists $NIF interface(s), and hpcap takes them from ifs (HPCAP's nif counted every port of its driver)"
+		fi
 	fi
-	# Per-interface keys must name an interface of ifs.
+	# Per-interface keys must name an interface of ifs.  HPCAP's files
+	# also set them for ports ifs does not list, up to nif: those are
+	# ignored, with a warning (the ports stay with their driver).
+	local -a beyond=()
 	for key in "${!CFG[@]}"; do
 		if [[ $key =~ ^([a-z_]+[a-z])([0-9]+)$ ]] && [[ " $HPCAP_IF_KEYS " == *" ${BASH_REMATCH[1]} "* ]]; then
 			i=$((10#${BASH_REMATCH[2]}))
-			[ "$i" -lt "$NIF" ] || cfg_fail "$key" "ifs lists $NIF interface(s), so there is no interface $i" "${BASH_REMATCH[1]}0 to ${BASH_REMATCH[1]}$((NIF - 1))"
+			[ "$i" -lt "$NIF" ] && continue
+			if [ "$i" -lt "$hnif" ]; then
+				beyond+=("$key")
+				continue
+			fi
+			cfg_fail "$key" "ifs lists $NIF interface(s), so there is no interface $i" "${BASH_REMATCH[1]}0 to ${BASH_REMATCH[1]}$((NIF - 1))"
 		fi
 	done
+	if [ ${#beyond[@]} -gt 0 ]; then
+		mapfile -t beyond < <(printf '%s\n' "${beyond[@]}" | sort -V)
+		local bl
+		bl=$(IFS=,; echo "${beyond[*]}")
+		cfg_warn "$CFG_FILE: ${bl//,/, }: ignored: ifs lists $NIF interface(s), and these are for ports it does not list (HPCAP's nif=$hnif ports; they stay with their driver)"
+		for key in "${beyond[@]}"; do unset "CFG[$key]" "CFG_LINE[$key]"; done
+	fi
 
 	# Which interface is which, before anything is unbound: names become
 	# hpcapN once their port is bound to hpcap.
 	for ((i = 0; i < NIF; i++)); do
 		spec=${IF_SPEC[i]}
 		name="" pci=""
-		if is_pci_addr "$spec"; then
+		IF_HPNAME[i]=""
+		if [[ $spec =~ ^(hpcap|xgb)([0-9]+)$ ]] && hpcap_name_resolve pci "$spec"; then
+			# HPCAP's name: the N-th port in PCI order (even when a
+			# network interface has that name: hpcap's own hpcap<i> are
+			# named after their place in ifs, HPCAP's after N)
+			IF_HPNAME[i]=$spec
+			first_netdev name "$pci"
+		elif is_pci_addr "$spec"; then
 			pci=${spec,,}
 			[[ $pci =~ ^[0-9a-f]{4}: ]] || pci=0000:$pci
 			pci_exists "$pci" || cfg_fail ifs "$spec: no PCI device has this address (lspci -D lists them)" "names of present interfaces or addresses of present PCI devices"
@@ -589,6 +960,10 @@ cfg_validate() {
 			read_pci_slot pci "$spec"
 		else
 			pci=$(state_lookup "$spec")
+			if [[ $spec =~ ^(hpcap|xgb)([0-9]+)$ ]]; then
+				local hn=("${HPCAP_NAME_PORTS[@]}")
+				cfg_fail ifs "$spec: HPCAP's name for port ${BASH_REMATCH[2]} of the Intel 82576/82599 ports in PCI order (counting from 0), and this machine has ${#hn[@]}${hn[*]:+ (${hn[*]})}" "hpcap<N> or xgb<N> with N below ${#hn[@]}, names of present interfaces, or PCI addresses"
+			fi
 			if [ -z "$pci" ] || ! pci_exists "$pci" || [ "$(pci_driver "$pci")" != hpcap ]; then
 				cfg_fail ifs "$spec: no such network interface (present: $(ls "$HPCAP_SYSFS/class/net" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'))" "names of present interfaces, or PCI addresses"
 			fi
@@ -637,6 +1012,35 @@ cfg_validate() {
 		IF_MODE[i]=$mode
 	done
 
+	# HPCAP's names: how they were read.
+	local hp_used=0
+	for ((i = 0; i < NIF; i++)); do
+		[ -n "${IF_HPNAME[i]}" ] || continue
+		hp_used=1
+		[[ ${IF_HPNAME[i]} =~ ^(hpcap|xgb)([0-9]+)$ ]]
+		if [ "${BASH_REMATCH[1]}" = xgb ] && is_native "${IF_MODE[i]}"; then
+			CFG_NOTES+=("ifs: ${IF_HPNAME[i]} is HPCAP's name for a port left to its driver, and mode$i=${IF_MODE[i]} captures it: the mode decides, as in HPCAP")
+		elif [ "${BASH_REMATCH[1]}" = hpcap ] && ! is_native "${IF_MODE[i]}"; then
+			CFG_NOTES+=("ifs: ${IF_HPNAME[i]} is HPCAP's name for a captured port, and mode$i=${IF_MODE[i]}: the mode decides, as in HPCAP")
+		fi
+		if [ "$((10#${BASH_REMATCH[2]}))" != "$i" ] && is_native "${IF_MODE[i]}"; then
+			CFG_NOTES+=("ifs: ${IF_HPNAME[i]} is interface $i in ifs, so it is captured as hpcap$i with its keys ending in $i (HPCAP wanted ifs in port order, without gaps)")
+		fi
+	done
+	if [ "$hp_used" = 1 ]; then
+		local fam="" p2
+		for p2 in "${HPCAP_NAME_PORTS[@]}"; do
+			fam+=" $(pci_id "$p2")"
+		done
+		local f82576=0 f82599=0 id2
+		for id2 in $fam; do
+			case ${HPCAP_NAMING_IDS[$id2]} in 82576) f82576=1 ;; *) f82599=1 ;; esac
+		done
+		if [ "$f82576" = 1 ] && [ "$f82599" = 1 ]; then
+			cfg_warn "ifs: hpcap<N>/xgb<N> count this machine's 82576 and 82599 ports together, in PCI order; HPCAP counted only the ports its driver took (the 82599 family): if this file comes from an HPCAP machine, check which port each name became (install_hpcap.bash --check), or name the ports by PCI address"
+		fi
+	fi
+
 	# Queues, buffers, frames.
 	local gnrxq
 	cfgv gnrxq nrxq ""
@@ -680,28 +1084,51 @@ cfg_validate() {
 		fi
 		# buffer per queue
 		IF_BUF[i]=0
+		IF_BUFKEY[i]=""
 		if [ "${IF_NQ[i]}" -gt 0 ]; then
-			local bkeys=() k
+			local bkeys=() k unit=$((1 << 20)) unit_text="1 MiB"
+			[ "$mode" = 3 ] && unit=$((2 << 20)) unit_text="2 MiB"
 			for k in "pages$i" "bufsize$i" "hugesize$i"; do cfg_set "$k" && bkeys+=("$k"); done
+			# HPCAP's files give a mode-3 port both pages<i> and
+			# hugesize<i>: HPCAP's mode 3 took hugesize, its mode 2 pages.
+			if [ ${#bkeys[@]} = 2 ] && [ "${bkeys[0]}" = "pages$i" ] && [ "${bkeys[1]}" = "hugesize$i" ]; then
+				if [ "$mode" = 3 ]; then
+					CFG_NOTES+=("$(cfg_where "pages$i") is not used: mode 3 takes its buffer from hugesize$i, as HPCAP did")
+					bkeys=("hugesize$i")
+				else
+					CFG_NOTES+=("$(cfg_where "hugesize$i") is not used: mode $mode takes its buffer from pages$i (hugesize is mode 3's, as in HPCAP)")
+					bkeys=("pages$i")
+				fi
+			fi
 			if [ ${#bkeys[@]} -gt 1 ]; then
 				cfg_fail "${bkeys[1]}" "${bkeys[0]} sets the buffer of interface $i already" "one of pages$i, bufsize$i or hugesize$i"
 			fi
 			buf=$((64 << 20))
 			if [ ${#bkeys[@]} = 1 ]; then
 				key=${bkeys[0]}
+				IF_BUFKEY[i]=$key
 				cfgv v "$key"
 				case $key in
 				pages*)
-					is_uint "$v" || cfg_fail "$key" "not a number of pages" "a number of 4 KiB pages, a multiple of 256 (1 MiB)"
+					{ is_uint "$v" && [ "$((10#$v))" -gt 0 ] && [ "$((10#$v))" -le $((1 << 40)) ]; } ||
+						cfg_fail "$key" "not a number of pages" "a positive number of 4 KiB pages (256 = 1 MiB)"
 					buf=$((10#$v * 4096))
-					{ [ "$buf" -gt 0 ] && [ $((buf % (1 << 20))) = 0 ]; } ||
-						cfg_fail "$key" "the buffer must be a whole number of MiB" "a positive multiple of 256 pages (1 MiB)"
+					# HPCAP took any number of pages; hpcap's buffers are
+					# whole MiB (2 MiB in mode 3): round up, and say so.
+					if [ $((buf % unit)) != 0 ]; then
+						buf=$(((buf + unit - 1) / unit * unit))
+						CFG_NOTES+=("$(cfg_where "$key"): $((10#$v)) pages of 4 KiB rounded up to $((buf >> 20)) MiB (buffers are whole multiples of $unit_text)")
+					fi
 					;;
 				hugesize*)
 					[ "$mode" = 3 ] || cfg_fail "$key" "hugesize is the buffer of mode 3; interface $i is in mode $mode" "bufsize$i or pages$i for this mode"
-					size_of buf "$v" || cfg_fail "$key" "not a size" "a multiple of 2 MiB, in bytes or with K, M or G (e.g. 1G)"
-					{ [ "$buf" -gt 0 ] && [ $((buf % (2 << 20))) = 0 ]; } ||
-						cfg_fail "$key" "2 MiB pages need a multiple of 2 MiB" "a positive multiple of 2 MiB (e.g. 512M)"
+					size_of buf "$v" || cfg_fail "$key" "not a size" "a size in bytes or with K, M, G (or KB, MB, GB), e.g. 1G or 2GB; rounded up to 2 MiB"
+					[ "$buf" -gt 0 ] || cfg_fail "$key" "an empty buffer" "a positive size, e.g. 512M"
+					# As HPCAP, aligned to the 2 MiB page at run time.
+					if [ $((buf % unit)) != 0 ]; then
+						buf=$(((buf + unit - 1) / unit * unit))
+						CFG_NOTES+=("$(cfg_where "$key"): rounded up to $((buf >> 20)) MiB (whole 2 MiB pages, as HPCAP did)")
+					fi
 					;;
 				*)
 					size_of buf "$v" || cfg_fail "$key" "not a size" "a multiple of 1 MiB, in bytes or with K, M or G (e.g. 512M)"
@@ -794,6 +1221,7 @@ cfg_validate() {
 			POLL_CORE_OWNER[$n]="interface $i (${IF_SPEC[i]}) queue $q"
 		done
 	done
+	poll_placement_warnings
 	for ((i = 0; i < NIF; i++)); do
 		c=${IF_CORE[i]}
 		if ! is_native "${IF_MODE[i]}" && [ -n "$c" ] && [ -n "${POLL_CORE_OWNER[$c]:-}" ]; then
@@ -867,9 +1295,7 @@ cfg_validate() {
 		[ "${IF_NQ[i]}" -gt 0 ] || continue
 		sum=$((sum + IF_NQ[i] * IF_BUF[i]))
 		if [ "$sum" -gt "$spare" ]; then
-			key=bufsize$i
-			for k in "pages$i" "hugesize$i"; do cfg_set "$k" && key=$k; done
-			cfg_set "$key" || key=nrxq$i
+			key=${IF_BUFKEY[i]:-nrxq$i}
 			cfg_fail "$key" "${IF_NQ[i]} queue(s) x $(human_bytes "${IF_BUF[i]}") bring the capture buffers$([ "$extra_huge" -gt 0 ] && echo " and hugepages_reserve") to $(human_bytes "$sum"), more than the $(human_bytes "$spare") this machine can spare (MemAvailable $(human_bytes $((avail_kb * 1024))), less $(human_bytes $((keep * 1024))) kept for the system)" "smaller buffers or fewer queues: at most $(human_bytes "$spare") in all"
 		fi
 	done

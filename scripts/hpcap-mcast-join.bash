@@ -79,7 +79,10 @@ fi
 need_root "changes multicast memberships" "$*"
 
 if [ -n "$igmp" ]; then
-	sysctl -qw "net.ipv4.conf.$iface.force_igmp_version=$igmp"
+	# /proc/sys directly: no sysctl needed, and a dotted VLAN name
+	# (eth0.100) needs no escaping there
+	echo "$igmp" >"/proc/sys/net/ipv4/conf/$iface/force_igmp_version" ||
+		die "cannot set the IGMP version of $iface (/proc/sys/net/ipv4/conf/$iface/force_igmp_version)"
 fi
 ip link set dev "$iface" up
 have=$(ip -4 -o addr show dev "$iface" | awk '{ print $4 }')

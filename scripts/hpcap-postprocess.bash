@@ -21,7 +21,8 @@ Nothing is run when postprocess_cmd is empty or not set.  Its exit status
 is this script's.
 
 Options:
-  -c, --config FILE  params.cfg (default /etc/hpcap/params.cfg)
+  -c, --config FILE  params.cfg (default: the source tree's params.cfg when
+                     run from one, else /etc/hpcap/params.cfg)
   -h, --help         this help
 Example (params.cfg):
   postprocess_cmd="raw2pcap $HPCAP_DIR /srv/pcap/$(date +%F)-q$HPCAP_QUEUE.pcap"
@@ -37,7 +38,7 @@ done
 # shellcheck source=hpcap-lib.bash
 . "$lib"
 
-config=$HPCAP_DEFAULT_CONFIG inst=""
+config="" inst=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	-c | --config) [ $# -ge 2 ] || usage_error "$1 needs a file"; config=$2; shift 2 ;;
@@ -48,6 +49,8 @@ while [ $# -gt 0 ]; do
 done
 [[ $inst =~ ^([0-9]+)[_-]([0-9]+)$ ]] || usage_error "which queue? give <adapter>_<queue>, e.g. 0_0"
 export HPCAP_ADAPTER=$((10#${BASH_REMATCH[1]})) HPCAP_QUEUE=$((10#${BASH_REMATCH[2]}))
+cfg_pick config
+cfg_say_which "$config"
 cfg_load "$config"
 cmd=$(cfg postprocess_cmd "")
 if [ -z "$cmd" ]; then

@@ -37,8 +37,9 @@ Options:
       --once          one sample over SEC seconds, printed once, then exit
       --json          print one JSON object (implies --once): see
                       doc/operations.md for its fields
-  -c, --config FILE   params.cfg, for monitor_basedir (default
-                      /etc/hpcap/params.cfg; optional)
+  -c, --config FILE   params.cfg, for monitor_basedir (optional; default:
+                      the source tree's params.cfg when run from one,
+                      else /etc/hpcap/params.cfg)
   -h, --help          this help
 
 Exit status: 0; 1 if the module is not loaded.
@@ -54,7 +55,7 @@ done
 # shellcheck source=hpcap-lib.bash
 . "$lib"
 
-interval=1 once=0 json=0 config=$HPCAP_DEFAULT_CONFIG
+interval=1 once=0 json=0 config=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	-i | --interval)
@@ -69,9 +70,13 @@ while [ $# -gt 0 ]; do
 done
 module_loaded || die "the hpcap module is not loaded (no /sys/class/hpcap): run install_hpcap.bash"
 
+cfg_pick config
 basedir=/var/log/hpcap
 if [ -r "$config" ]; then
-	basedir=$(awk -F= '/^[[:space:]]*monitor_basedir[[:space:]]*=/ { v = $2; gsub(/^[[:space:]"'\'']+|[[:space:]"'\'']+$/, "", v); print v }' "$config")
+	cfg_say_which "$config"
+	# A file install_hpcap.bash would refuse must not stop the status:
+	# read it in a subshell, quietly.
+	basedir=$(cfg_load "$config" >/dev/null 2>&1 && cfg monitor_basedir) || true
 	basedir=${basedir:-/var/log/hpcap}
 fi
 state=$(mktemp)

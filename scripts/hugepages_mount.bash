@@ -16,7 +16,9 @@ so, and reserving them at boot (hugepages=N on the kernel command line)
 always works.
 
 Options:
-  -c, --config FILE  params.cfg (default /etc/hpcap/params.cfg, optional)
+  -c, --config FILE  params.cfg (optional; default: the source tree's
+                     params.cfg when run from one, else
+                     /etc/hpcap/params.cfg)
   -d, --dir DIR      mount point (overrides the configuration)
   -n, --pages N      reserve at least N pages of 2 MiB
   -u, --umount       unmount it instead
@@ -33,7 +35,7 @@ done
 # shellcheck source=hpcap-lib.bash
 . "$lib"
 
-config=$HPCAP_DEFAULT_CONFIG dir="" pages="" umount=0
+config="" dir="" pages="" umount=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-c | --config) [ $# -ge 2 ] || usage_error "$1 needs a file"; config=$2; shift 2 ;;
@@ -46,7 +48,9 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$dir" ]; then
 	dir=/mnt/hugetlbfs
+	cfg_pick config
 	if [ -r "$config" ]; then
+		cfg_say_which "$config"
 		cfg_load "$config"
 		dir=$(cfg hugetlbfs_dir /mnt/hugetlbfs)
 	fi

@@ -33,32 +33,28 @@ if [ "$(id -u)" -ne 0 ]; then
 	SUDO="sudo"
 fi
 
+here=$(cd "$(dirname "$0")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 apt_install() { $SUDO apt-get install -y -q --no-install-recommends "$@"; }
 
 # The backports suite is added with the same mirror the machine already uses: the
 # URIs line is read from the existing Debian entry, never written down here.
 add_backports() {
-	local list=/etc/apt/sources.list.d/hpcap-backports.sources src uris
+	local list=/etc/apt/sources.list.d/hpcap-backports.sources uris
 	[ -f "$list" ] && return 0
-	src=/etc/apt/sources.list.d/debian.sources
-	if [ -f "$src" ]; then
-		uris=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' "$src")
-	else
-		uris=$(awk '/^deb / && $0 !~ /security/ { print $2; exit }' /etc/apt/sources.list)
-	fi
-	[ -n "$uris" ] || { echo "install-deps.bash: cannot find the Debian mirror in the apt sources" >&2; exit 1; }
+	uris=$("$here/debian-mirror.bash") || exit 1
 	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
 		"$uris" | $SUDO tee "$list" >/dev/null
 }
 
-base_pkgs=(
-	build-essential pkg-config make gcc clang llvm libclang-rt-14-dev
-	libpcap-dev tcpdump tshark zstd libzstd-dev
-	sparse shellcheck doxygen gnuplot-nox hyperfine time
-	iproute2 ethtool kmod python3 bc xxd file
-	dkms numactl hwloc-nox groff-base man-db systemd
-)
+# The packages come from scripts/deps.list (program, package, group), which
+# tests/deps/check-deps.bash holds against every program the scripts run.
+deps_list=$here/deps.list
+[ -r "$deps_list" ] || { echo "install-deps.bash: $deps_list is missing (run it from the source tree)" >&2; exit 1; }
+pkgs_of_group() { awk -v g="$1" '!/^#/ && NF >= 3 && $3 == g { print $2 }' "$deps_list" | sort -u; }
+mapfile -t base_pkgs < <(pkgs_of_group base)
+mapfile -t vm_pkgs < <(pkgs_of_group vm)
+mapfile -t vm_bpo_pkgs < <(pkgs_of_group vm-bpo)
 
 if [ "$want_vm" = 1 ]; then
 	add_backports
@@ -66,10 +62,6 @@ fi
 $SUDO apt-get update -q
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 apt_install "${base_pkgs[@]}"
-
-# AF_XDP source (hpcap-xdp, doc/xdp.md): libxdp and libbpf to build it, libnuma
-# for its memory placement, xdp-tools (xdp-loader) for its tests and for users.
-apt_install libxdp-dev libbpf-dev libnuma-dev xdp-tools
 
 if [ "$want_vm" = 1 ]; then
 	# Kernels are installed by exact package name so the 6.1 and 6.12 images and
@@ -81,8 +73,8 @@ if [ "$want_vm" = 1 ]; then
 	h612=$(dep_of linux-headers-amd64/bookworm-backports)
 	# No bootloader or initramfs work is wanted: these kernels only boot in QEMU.
 	$SUDO mkdir -p /etc/initramfs-tools/conf.d
-	apt_install initramfs-tools-core busybox-static cpio
+	apt_install "${vm_pkgs[@]}"
 	apt_install "$k61" "$h61"
-	apt_install -t bookworm-backports "$k612" "$h612" qemu-system-x86 ipxe-qemu
+	apt_install -t bookworm-backports "$k612" "$h612" "${vm_bpo_pkgs[@]}"
 fi
 echo "install-deps.bash: done"

@@ -19,7 +19,8 @@ otherwise they are stopped and started again.  install_hpcap.bash runs this
 when monitor_enabled=1.
 
 Options:
-  -c, --config FILE  params.cfg (default /etc/hpcap/params.cfg)
+  -c, --config FILE  params.cfg (default: the source tree's params.cfg when
+                     run from one, else /etc/hpcap/params.cfg)
       --restart      stop and start them even if nothing changed
   -q, --quiet        only errors
   -h, --help         this help
@@ -35,7 +36,7 @@ done
 # shellcheck source=hpcap-lib.bash
 . "$lib"
 
-config=$HPCAP_DEFAULT_CONFIG restart=0 quiet=0
+config="" restart=0 quiet=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-c | --config) [ $# -ge 2 ] || usage_error "$1 needs a file"; config=$2; shift 2 ;;
@@ -47,6 +48,8 @@ while [ $# -gt 0 ]; do
 done
 log() { [ "$quiet" = 1 ] || say "$@"; }
 
+cfg_pick config
+[ "$quiet" = 1 ] || cfg_say_which "$config"
 cfg_load "$config"
 interval=1 core=-1
 cpus_load

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # parse-hpcap-log.bash - summarize a monitor log (lines "epoch bytes/s
 # frames/s lost_bytes/s lost_frames/s"): duration, bytes, packets, rates,
-# loss; a timeline of periods with and without losses; a PNG plot of rate
-# and losses (gnuplot).
+# loss; a timeline of periods with and without losses; HPCAP's per-period
+# lines ("At ... all ok (N secs). Received N frames, X Mbits, Y Gbps."); a
+# PNG plot of rate and losses (gnuplot).  As HPCAP's did, it leaves out the
+# idle lines (no frames, no losses) at the start and the end of the log,
+# so that a capture's averages are not diluted by the minutes around it.
 set -euo pipefail
 PROG=parse-hpcap-log
 
 usage() {
 	cat <<'USAGE'
-Usage: parse-hpcap-log [--png FILE | --no-plot] [--utc] <log> [interval]
+Usage: parse-hpcap-log [--png FILE | --no-plot] [--utc] [--no-trim] <log> [interval]
 
 Reads a log written by hpcap-monitor (<monitor_basedir>/<YYYY-WW>/<iface>,
 one line per interval: epoch bytes/s frames/s lost_bytes/s lost_frames/s;
-"-" reads standard input) and prints:
+"-" reads standard input).  Idle lines (no frames and no losses) at the
+start and the end of the log are left out, as HPCAP's parse-hpcap-log
+did: a log that begins before the traffic and ends after it summarizes
+the traffic only (--no-trim keeps them).  It prints:
+  trimmed                         the idle lines left out (when there were)
   samples, start, end, duration   the span of the log (gaps included)
   bytes, packets                  what arrived (rate x interval, summed)
   rate                            average (over the samples), max and min
@@ -21,6 +28,13 @@ one line per interval: epoch bytes/s frames/s lost_bytes/s lost_frames/s;
   timeline                        periods "all ok", "losses" (with their
                                   loss and peak) and "no data" (gaps of
                                   more than 1.5 intervals)
+  periods                         the same periods as HPCAP printed them:
+                                  "At <date> (ts <epoch>, elapsed <s> secs)
+                                  all ok|losses (<d> secs). [Lost N frames.]
+                                  Received N frames, X Mbits, Y Gbps."
+                                  (a period with frames and one without are
+                                  two periods, as in HPCAP; gaps are "no
+                                  data")
 and draws rate and losses over time into a PNG.
 interval: seconds per line; default: the most common step between lines.
 Times are local (TZ), or UTC with --utc.  Lines that are not five numbers
@@ -30,17 +44,19 @@ Options:
   --png FILE   where to draw the plot (default: ./<log's name>.png)
   --no-plot    no plot
   --utc        times in UTC
+  --no-trim    keep the idle lines at the start and the end
   -h, --help   this help
 Exit status: 0; 1 if the log has no valid line; 2 usage.
 USAGE
 }
 
-png="" plot=1 file="" interval=""
+png="" plot=1 file="" interval="" trim=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--png) [ $# -ge 2 ] || { echo "$PROG: --png needs a file (see --help)" >&2; exit 2; }; png=$2; shift 2 ;;
 	--no-plot) plot=0; shift ;;
 	--utc) export TZ=UTC; shift ;;
+	--no-trim) trim=0; shift ;;
 	-h | --help) usage; exit 0 ;;
 	-?*) echo "$PROG: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	*)
@@ -69,15 +85,25 @@ awk -v bad="$tmp/bad" '
 	$4 ~ /^[0-9]+(\.[0-9]+)?$/ && $5 ~ /^[0-9]+(\.[0-9]+)?$/ { print; next }
 	NF > 0 { n++ }
 	END { print n + 0 > bad }' "$file" | sort -s -n -k1,1 |
-	awk -v dup="$tmp/dup" '$1 == last { n++; next } { last = $1; print } END { print n + 0 > dup }' >"$tmp/data"
+	awk -v dup="$tmp/dup" '$1 == last { n++; next } { last = $1; print } END { print n + 0 > dup }' >"$tmp/all"
 skipped=$(($(<"$tmp/bad") + $(<"$tmp/dup")))
-[ -s "$tmp/data" ] || { echo "$PROG: $file has no valid line (epoch bytes/s frames/s lost_bytes/s lost_frames/s)" >&2; exit 1; }
+[ -s "$tmp/all" ] || { echo "$PROG: $file has no valid line (epoch bytes/s frames/s lost_bytes/s lost_frames/s)" >&2; exit 1; }
+# Idle lines at both ends out (HPCAP's rule: a line is idle when it has no
+# frames and no losses); a log that is idle throughout is kept whole.
+if [ "$trim" = 1 ]; then
+	awk -v tf="$tmp/trim" '{ l[NR] = $0; if ($3 + 0 > 0 || $5 + 0 > 0) { if (!f) f = NR; e = NR } }
+		END { if (!f) { f = 1; e = NR; idle = 1 } for (i = f; i <= e; i++) print l[i]; print f - 1, NR - e, idle + 0 > tf }' "$tmp/all" >"$tmp/data"
+else
+	mv "$tmp/all" "$tmp/data"
+	echo 0 0 0 >"$tmp/trim"
+fi
+read -r trim_head trim_tail all_idle <"$tmp/trim"
 if [ -z "$interval" ]; then
 	interval=$(awk 'NR > 1 && $1 > p { c[$1 - p]++ } { p = $1 }
 		END { best = 1; n = 0; for (d in c) if (c[d] > n || (c[d] == n && d + 0 < best)) { n = c[d]; best = d + 0 } print best }' "$tmp/data")
 fi
 
-awk -v I="$interval" -v name="$file" -v skipped="$skipped" '
+awk -v I="$interval" -v name="$file" -v skipped="$skipped" -v th="$trim_head" -v tt="$trim_tail" -v idle="$all_idle" '
 function t(e) { return strftime("%Y-%m-%d %H:%M:%S", e) }
 function hms(s) { return sprintf("%dh%02dm%02ds", int(s / 3600), int(s % 3600 / 60), s % 60) }
 function si(b) { return b >= 1e12 ? sprintf("%.2f TB", b / 1e12) : b >= 1e9 ? sprintf("%.2f GB", b / 1e9) : b >= 1e6 ? sprintf("%.2f MB", b / 1e6) : b >= 1e3 ? sprintf("%.2f kB", b / 1e3) : sprintf("%.0f B", b) }
@@ -90,6 +116,21 @@ function close_period(endt) {
 	else pline[np] = pline[np] sprintf("losses: %.0f packets (%.4f%%), peak %.0f pps", plost, ppk > 0 ? 100 * plost / ppk : 0, pmax)
 	pstate = ""
 }
+# HPCAP'"'"'s lines: a period is a run of lines alike in having frames and
+# in having losses; its rate is over its own duration.
+function hp_close(endt,   d) {
+	if (hstate == "") return
+	d = endt - hstart + 1
+	hl = sprintf("  At %s (ts %d, elapsed %d secs) ", strftime("%a %b %e %H:%M:%S %Z %Y", hstart), hstart, hstart - first)
+	if (hstate == "gap")
+		hl = hl sprintf("no data (%d secs).", d)
+	else
+		hl = hl sprintf("%s (%d secs). %sReceived %.0f frames, %.2f Mbits, %.3f Gbps.", hstate ~ /L/ ? "losses" : "all ok", d,
+			hstate ~ /L/ ? sprintf("Lost %.0f frames. ", hlost) : "", hpk, 8 * hbytes / 1e6, 8 * hbytes / d / 1e9)
+	nh++
+	hline[nh] = hl
+	hstate = ""
+}
 {
 	e = $1; bps = $2; pps = $3; lbps = $4; lpps = $5
 	if (n == 0) { first = e; min = max = bps }
@@ -97,6 +138,9 @@ function close_period(endt) {
 		close_period(last + I - 1)
 		pstate = "gap"; pstart = last + I
 		close_period(e - 1)
+		hp_close(last + I - 1)
+		hstate = "gap"; hstart = last + I
+		hp_close(e - 1)
 	}
 	n++
 	bytes += bps * I; pkts += pps * I; lost += lpps * I; lostb += lbps * I
@@ -109,13 +153,24 @@ function close_period(endt) {
 	}
 	plost += lpps * I; ppk += pps * I
 	if (lpps > pmax) pmax = lpps
+	hs = (pps > 0 ? "F" : "-") (lpps > 0 ? "L" : "-")
+	if (hs != hstate) {
+		hp_close(e - 1)
+		hstate = hs; hstart = e; hlost = 0; hpk = 0; hbytes = 0
+	}
+	hlost += lpps * I; hpk += pps * I; hbytes += bps * I
 	last = e
 }
 END {
 	close_period(last + I - 1)
+	hp_close(last + I - 1)
 	span = last - first + I
 	printf "log:       %s\n", name
 	printf "samples:   %d, every %d s%s\n", n, I, (skipped > 0 ? sprintf(" (%d lines skipped)", skipped) : "")
+	if (th + tt > 0)
+		printf "trimmed:   %d idle line(s) at the start, %d at the end (no frames, no losses; --no-trim keeps them)\n", th, tt
+	else if (idle)
+		printf "trimmed:   nothing: every line is idle (no frames, no losses)\n"
 	printf "start:     %s\n", t(first)
 	printf "end:       %s\n", t(last + I - 1)
 	printf "duration:  %d s (%s)%s\n", span, hms(span), (span > n * I ? sprintf(", data for %d s", n * I) : "")
@@ -125,6 +180,8 @@ END {
 	printf "lost:      %.0f packets (%.4f%%), %.0f bytes\n", lost, (pkts > 0 ? 100 * lost / pkts : 0), lostb
 	print "timeline:"
 	for (i = 1; i <= np; i++) print pline[i]
+	print "periods (as HPCAP printed them):"
+	for (i = 1; i <= nh; i++) print hline[i]
 }' "$tmp/data"
 
 [ "$plot" = 1 ] || exit 0

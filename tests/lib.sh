@@ -61,3 +61,22 @@ t_skip() {
 	printf 'skip %-14s %s\n' "$T_SUITE" "$1"
 	exit 4
 }
+
+# ipv6_off [--netns NS] [IFACE...]: turn IPv6 off (for "all" and "default"
+# and each IFACE given), in this network namespace or in NS, so no router
+# solicitation or DAD frame reaches a capture.  It writes /proc/sys itself
+# (sysctl would do no more, and a minimal system may lack it); a failure
+# stops the caller with a message, since stray frames would otherwise show
+# up later as a misleading capture mismatch.
+ipv6_off() {
+	local ns="" k f
+	if [ "${1:-}" = --netns ]; then ns=$2; shift 2; fi
+	for k in all default "$@"; do
+		f=/proc/sys/net/ipv6/conf/$k/disable_ipv6
+		if [ -n "$ns" ]; then
+			ip netns exec "$ns" sh -c "echo 1 >$f"
+		else
+			echo 1 >"$f"
+		fi || { echo "ipv6_off: cannot write $f${ns:+ in namespace $ns}: IPv6 frames would reach the captures" >&2; exit 1; }
+	done
+}

@@ -11,13 +11,10 @@ out=build-fuzz
 mkdir -p "$out/corpus-raw"
 cp tests/fixtures/small-16k/*.raw "$out/corpus-raw/" 2>/dev/null || true
 tests/fixtures/unhex.bash tests/fixtures/tiny.raw.hex "$out/corpus-raw/tiny.raw"
-# shellcheck disable=SC2054 # commas belong to the flags
-flags=(-std=c11 -g -O1 -Iinclude -Isrclib -D_FILE_OFFSET_BITS=64
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
+make -s -j2 BUILD="$out" SAN=fuzz CC=clang fuzz-targets
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
-	# shellcheck disable=SC2046 # srclib/LIBS holds several flags
-	clang "${flags[@]}" -o "$out/$name" "$t" srclib/*.c $(cat srclib/LIBS 2>/dev/null) -lpthread
+	cp "$out/fuzz/$name" "$out/$name"
 	echo "fuzz: $name for ${secs}s"
 	"$out/$name" -max_total_time="$secs" -max_len=200000 -timeout=10 \
 		-artifact_prefix="$out/$name-" -print_final_stats=1 \

@@ -140,3 +140,111 @@ fs_stats() {
 	printf 'rx_frames %s\nrx_bytes %s\ncaptured_frames %s\ncaptured_bytes %s\nclient_lost_frames %s\nclient_lost_bytes %s\nnoclient_frames %s\nnoclient_bytes %s\ndup_frames %s\noversize_frames 0\nlisteners %s\n' \
 		"$3" "$4" "$5" "$(($5 * 100))" "$6" "$(($6 * 100))" "$7" "$(($7 * 100))" "$8" "$9" >"$d/stats"
 }
+
+# fs_l3 LIST...: each LIST of CPUs shares one L3 cache (sysfs cache/index3)
+fs_l3() {
+	local l c d
+	for l in "$@"; do
+		for c in $(expand_list "$l"); do
+			d=$FS_ROOT/sys/devices/system/cpu/cpu$c/cache/index3
+			mkdir -p "$d"
+			echo 3 >"$d/level"
+			echo Unified >"$d/type"
+			echo "$l" >"$d/shared_cpu_list"
+		done
+	done
+}
+
+# fs_mask LIST: a CPU or node list as an hwloc bitmap (0x........, 32-bit
+# words, the most significant first)
+fs_mask() {
+	local -a w=()
+	local c n i s=""
+	for c in $(expand_list "$1"); do
+		i=$((c / 32))
+		w[i]=$((${w[i]:-0} | (1 << (c % 32))))
+	done
+	n=${#w[@]}
+	[ "$n" -gt 0 ] || { echo 0x0; return; }
+	for ((i = $(printf '%s\n' "${!w[@]}" | sort -n | tail -1); i >= 0; i--)); do
+		s+="${s:+,}$(printf '0x%08x' "${w[i]:-0}")"
+	done
+	echo "$s"
+}
+
+# fs_hwloc_xml FILE: the made-up machine as hwloc would export it (what
+# lstopo-no-graphics --of xml writes, read back with HWLOC_XMLFILE): a
+# package per NUMA node holding its node, its L3 caches (fs_l3), its cores
+# (fs_smt) and PUs, and the NICs of that node under a host bridge; NICs of
+# no node (-1) under the machine.
+fs_hwloc_xml() {
+	local out=$1 sys=$FS_ROOT/sys n node cl c k l3 l3l core cores d busid id nd all="" nodes=""
+	local -A l3of=() coreof=() seen=()
+	for n in "$sys"/devices/system/node/node[0-9]*; do
+		all+="${all:+,}$(<"$n/cpulist")"
+		nodes+="${nodes:+,}${n##*node}"
+	done
+	fs_obj() { # type attrs cpulist nodelist [/]
+		printf '<object type="%s"%s cpuset="%s" complete_cpuset="%s" nodeset="%s" complete_nodeset="%s"%s>\n' \
+			"$1" "$2" "$(fs_mask "$3")" "$(fs_mask "$3")" "$(fs_mask "$4")" "$(fs_mask "$4")" "${5:-}"
+	}
+	fs_nics() { # the NICs of node $1 under a host bridge
+		local d id nd busid first=1
+		for d in "$sys"/bus/pci/devices/*; do
+			read -r nd <"$d/numa_node"
+			[ "$nd" = "$1" ] || continue
+			busid=${d##*/}
+			id="$(sed 's/^0x//' "$d/vendor"):$(sed 's/^0x//' "$d/device")"
+			if [ "$first" = 1 ]; then
+				echo '<object type="Bridge" bridge_type="0-1" depth="0" bridge_pci="0000:[00-ff]">'
+				first=0
+			fi
+			printf '<object type="PCIDev" pci_busid="%s" pci_type="0200 [%s] [0000:0000] 01">\n' "$busid" "$id"
+			for k in "$d"/net/*; do
+				[ -e "$k" ] && printf '<object type="OSDev" name="%s" osdev_type="2"/>\n' "${k##*/}"
+			done
+			echo '</object>'
+		done
+		[ "$first" = 1 ] || echo '</object>'
+	}
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		echo '<!DOCTYPE topology SYSTEM "hwloc2.dtd">'
+		echo '<topology version="2.0">'
+		fs_obj Machine ' os_index="0"' "$all" "$nodes"
+		for n in "$sys"/devices/system/node/node[0-9]*; do
+			node=${n##*node}
+			cl=$(<"$n/cpulist")
+			fs_obj Package " os_index=\"$node\"" "$cl" "$node"
+			fs_obj NUMANode " os_index=\"$node\" local_memory=\"1073741824\"" "$cl" "$node" /
+			l3of=() coreof=() seen=()
+			for c in $(expand_list "$cl"); do
+				l3of[$c]=$(cat "$sys/devices/system/cpu/cpu$c/cache/index3/shared_cpu_list" 2>/dev/null || echo "$cl")
+				coreof[$c]=$(<"$sys/devices/system/cpu/cpu$c/topology/thread_siblings_list")
+			done
+			for c in $(expand_list "$cl"); do
+				l3l=${l3of[$c]}
+				[ -z "${seen[l3$l3l]:-}" ] || continue
+				seen[l3$l3l]=1
+				fs_obj L3Cache ' cache_size="8388608" depth="3" cache_linesize="64" cache_associativity="0" cache_type="0"' "$l3l" "$node"
+				for k in $(expand_list "$l3l"); do
+					cores=${coreof[$k]}
+					[ -z "${seen[c$cores]:-}" ] || continue
+					seen[c$cores]=1
+					fs_obj Core " os_index=\"$k\"" "$cores" "$node"
+					for core in $(expand_list "$cores"); do
+						fs_obj PU " os_index=\"$core\"" "$core" "$node" /
+					done
+					echo '</object>'
+				done
+				echo '</object>'
+			done
+			fs_nics "$node"
+			echo '</object>'
+		done
+		fs_nics -1
+		echo '</object>'
+		echo '</topology>'
+	} >"$out"
+	unset -f fs_obj fs_nics
+}

@@ -3,7 +3,9 @@
 # root: parse-hpcap-log on fixture logs (exact output), params.cfg checks on
 # a made-up machine (tests/ops/fakesys.bash) with the exact error of every
 # kind of mistake, the install plan, gen-hpcap-config, hpcap-status and the
-# Prometheus export on fake counters, argument checks of the tools, the
+# Prometheus export on fake counters, HPCAP's own forms of params.cfg,
+# gen-hpcap-config and parse-hpcap-log (tests/ops/from-hpcap-tests.bash),
+# argument checks of the tools, the
 # chip list against the driver, systemd-analyze verify of the units, DKMS
 # builds, make install/uninstall into a staging directory, shellcheck and
 # --help of every script.
@@ -41,7 +43,7 @@ OPS_SCRIPTS=(install_hpcap.bash scripts/hpcap-lib.bash scripts/launch-hpcap-moni
 	scripts/wake_standard_iface.bash scripts/hugepages_mount.bash scripts/hpcap-diag.bash
 	scripts/gen-hpcap-config.bash scripts/hpcap-capture.bash scripts/hpcap-postprocess.bash
 	scripts/hpcap-mcast-join.bash tests/ops/run-ops-tests.bash tests/ops/host-tests.bash
-	tests/ops/vm-guest.bash tests/ops/fakesys.bash)
+	tests/ops/vm-guest.bash tests/ops/fakesys.bash tests/ops/from-hpcap-tests.bash)
 
 echo "--- shellcheck and --help"
 if command -v shellcheck >/dev/null; then
@@ -153,6 +155,10 @@ if command -v script >/dev/null; then
 	t_grep "... and writes what was answered" "core0=4 .*capture_cores0=6,7" "$(tr '\r\n' '  ' <<<"$T_OUT")"
 fi
 
+# HPCAP's own forms: params.cfg, gen-hpcap-config, parse-hpcap-log (issue 16)
+# shellcheck source=tests/ops/from-hpcap-tests.bash
+. tests/ops/from-hpcap-tests.bash
+
 echo "--- hpcap-status and hpcap-prometheus on fake counters"
 fs_init "$W/s"
 fs_cpus 0-3
@@ -186,7 +192,7 @@ t_grep "table: hpcap0" "^0   hpcap0 +L--- +0 b/s 0 pps +200.0 kB 2.0k pkt +0/0/0
 t_grep "table: veth0" "^1   veth0 +L-D- .* 500 \\(0/0/500\\) 100.000% " "$T_OUT"
 if command -v script >/dev/null; then
 	t_run "live view on a terminal: refreshes until q" 0 \
-		bash -c "(sleep 2.6; printf q) | script -qec '$top/scripts/hpcap-status.bash -i 1 -c /nonexistent' /dev/null"
+		bash -c "(sleep 3.6; printf q) | script -qec '$top/scripts/hpcap-status.bash -i 1 -c /nonexistent' /dev/null"
 	t_eq "... drew at least twice" yes "$([ "$(grep -c 'hpcap-status  ' <<<"$T_OUT")" -ge 2 ] && echo yes || echo no)"
 	t_grep "... clearing the screen each time" $'\033\\[H\033\\[2J' "$T_OUT"
 fi
@@ -286,7 +292,7 @@ for f in usr/local/sbin/install_hpcap.bash usr/local/sbin/wake_standard_iface.ba
 	usr/local/lib/systemd/system/hpcap.service usr/local/lib/systemd/system/hpcap-capture@.service \
 	usr/local/lib/systemd/system/hpcap-weekday@.timer etc/hpcap/params.cfg etc/hpcap/params.cfg.sample \
 	etc/udev/rules.d/99-hpcap.rules usr/src/hpcap-0.1.0/dkms.conf usr/src/hpcap-0.1.0/driver/hpcap_main.c \
-	usr/src/hpcap-0.1.0/driver/Kbuild usr/src/hpcap-0.1.0/include/hpcap.h; do
+	usr/src/hpcap-0.1.0/Kbuild usr/src/hpcap-0.1.0/include/hpcap.h; do
 	t_eq "installed: /$f" yes "$([ -e "$R/$f" ] && echo yes || echo no)"
 done
 t_eq "no placeholder left in what was installed" "" "$(grep -rl '@HPCAP_[A-Z]*@\|@SBINDIR@\|@SYSCONFDIR@\|@DOCDIR@' "$R" 2>/dev/null)"

@@ -42,6 +42,7 @@ fi
 [ "$vm" = 1 ] || exit $status
 
 [ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(tests/vm/kernels.bash)
+tests/deps/check-deps.bash --preflight --vm || exit 1
 if [ ${#kvers[@]} = 0 ] || ! command -v qemu-system-x86_64 >/dev/null; then
 	echo "fail ops-vm        no kernel with headers or no QEMU (scripts/install-deps.bash installs them)"
 	exit 1
@@ -55,7 +56,9 @@ for k in "${kvers[@]}"; do
 	echo "=== operations: VM tests on $k"
 	st=0
 	SECONDS=0
-	tests/vm/run-vm.bash --kernel "$k" --timeout 480 --mem 1536 --smp 2 --nics 2 \
+	# ~460 s on a loaded 2-core host with the HPCAP params.cfg install at
+	# the end; 600 leaves room
+	tests/vm/run-vm.bash --kernel "$k" --timeout 600 --mem 1536 --smp 2 --nics 2 \
 		--results "$res" --env BUILD=$BUILD -- tests/ops/vm-guest.bash | tee "$res/output.txt" || st=$?
 	echo "(VM tests on $k: ${SECONDS} s)"
 	if [ "$st" -ne 0 ] || grep -q '^fail' "$res/output.txt"; then

@@ -6,7 +6,9 @@
 # in drop mode), run twice, hpcap-status under traffic, with a stopped and
 # without a client, the monitor logs, parse-hpcap-log, the Prometheus export,
 # diagnostics, wake_standard_iface.bash, multicast joins, systemd-analyze
-# verify of the installed units, and --uninstall back to igb.
+# verify of the installed units, --uninstall back to igb, and HPCAP's own
+# params.cfg (Appendix A style: ";", hpcapN/xgbN, pages with hugesize)
+# installed and uninstalled.
 set -uo pipefail
 top=$PWD
 . "$top/tests/lib.sh"
@@ -20,7 +22,7 @@ CAP_PCI=0000:00:04.0
 read -r CAP_IF SEND_IF <<<"${VM_NIC_IFACES:-eth0 eth1}"
 CAP_MAC=52:54:00:00:00:01
 LOGS=/tmp/hpcap-logs
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ipv6_off
 
 drv() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
 ethstat() { ethtool -S "$1" | awk -v k="$2:" '$1 == k { print $2 }'; }
@@ -57,7 +59,7 @@ t_run "make install (PREFIX=/usr/local, into the guest's overlay)" 0 make -s -C 
 for f in /usr/local/sbin/install_hpcap.bash /usr/local/sbin/launch-hpcap-monitors /usr/local/sbin/wake_standard_iface.bash \
 	/usr/local/bin/hpcap-status /usr/local/bin/parse-hpcap-log /usr/local/bin/hpcapdd /usr/local/share/hpcap/hpcap-lib.bash \
 	/etc/hpcap/params.cfg /usr/local/lib/systemd/system/hpcap.service /usr/local/lib/systemd/system/hpcap-capture@.service \
-	/etc/udev/rules.d/99-hpcap.rules /usr/src/hpcap-0.1.0/dkms.conf /usr/src/hpcap-0.1.0/driver/Kbuild \
+	/etc/udev/rules.d/99-hpcap.rules /usr/src/hpcap-0.1.0/dkms.conf /usr/src/hpcap-0.1.0/Kbuild \
 	/usr/local/share/man/man8/install_hpcap.8 /usr/local/include/libhpcap_live.h; do
 	t_eq "installed: $f" yes "$([ -e "$f" ] && echo yes || echo no)"
 done
@@ -316,6 +318,56 @@ wait
 sleep 0.3
 t_eq "igb receives on it again" yes "$([ $(($(cat "/sys/class/net/$back/statistics/rx_packets") - rx0)) -gt 100 ] && echo yes || echo no)"
 t_run "--uninstall again: nothing to do" 0 install_hpcap.bash --uninstall
+
+tick "HPCAP's own params.cfg (the User Guide's Appendix A style)"
+# As HPCAP installations have it: ";" ending every line, HPCAP's names
+# (hpcap0 = the first 82576 in PCI order, xgb1 the second), keys hpcap has
+# no use for, pages and hugesize both for the mode-3 port.
+cat >"$W/hpcap.cfg" <<EOF
+nrxq=1;
+ntxq=1;
+use_vf=0;
+consumers=1;
+nif=2;
+ifs=hpcap0 xgb1;
+mode0=3;
+mode1=1;
+core0=1;
+core1=0;
+dup0=0;
+dup1=0;
+caplen0=0;
+caplen1=0;
+pages0=1;
+pages1=1;
+hugesize0=4MB;
+filesize=1M;
+poll_idle_us=1000;
+monitor_enabled=0;
+monitor_core=0;
+monitor_basedir=$LOGS;
+EOF
+cp "$W/hpcap.cfg" "$R/hpcap.cfg"
+# From the source tree, as the main install above: the installed script
+# would build the module with DKMS first (minutes in a guest).
+t_run "install --check of HPCAP's params.cfg" 0 "$top/install_hpcap.bash" --check -c "$W/hpcap.cfg"
+echo "$T_OUT" >"$R/hpcap-check.txt"
+t_grep "... hpcap0 is $CAP_PCI, xgb1 the other 82576" "HPCAP names .*: hpcap0 = $CAP_PCI \\($back\\), xgb1 = 0000:00:08.0 \\($SEND_IF\\)$" "$T_OUT"
+t_grep "... use_vf ignored, with a warning" "warning: .*hpcap.cfg:3: use_vf=0: ignored" "$T_OUT"
+t_run "install_hpcap.bash -c it" 0 "$top/install_hpcap.bash" -c "$W/hpcap.cfg"
+echo "$T_OUT" >"$R/hpcap-install.txt"
+t_eq "$CAP_PCI is hpcap0" "hpcap $CAP_MAC" "$(drv $CAP_PCI) $(cat /sys/class/net/hpcap0/address 2>/dev/null)"
+t_eq "... in mode 3: a 4 MiB buffer (hugesize0=4MB) in 2 MiB pages" "4194304 1" "$(cat /sys/class/hpcap/hpcap_0_0/buf_size 2>/dev/null) $(cut -d, -f1 /sys/module/hpcap/parameters/huge 2>/dev/null)"
+t_eq "xgb1 ($SEND_IF) left to igb" igb "$(drv 0000:00:08.0)"
+wait_carrier hpcap0
+send 07 300 1000 100 &
+wait
+sleep 0.3
+# (at least the 300: $SEND_IF, which has an address now, may send an ARP
+# or IGMP frame of its own meanwhile)
+t_eq "hpcap0 receives what $SEND_IF sends (300 frames)" yes "$(awk '$1 == "rx_frames" { print ($2 >= 300 && $2 < 320) ? "yes" : "no (" $2 ")" }' /sys/class/hpcap/hpcap_0_0/stats 2>/dev/null)"
+t_run "--uninstall" 0 install_hpcap.bash --uninstall
+t_eq "... $CAP_PCI back on igb" igb "$(drv $CAP_PCI)"
 t_run "hugepages_mount -d /tmp/huge2 -n 3" 0 hugepages_mount -c "$W/params.cfg" -d /tmp/huge2 -n 3
 t_eq "... hugetlbfs mounted, 3 pages reserved" "1 3" "$(awk '$2 == "/tmp/huge2" && $3 == "hugetlbfs"' /proc/mounts | wc -l) $(awk '/^HugePages_Total/ { print $2 }' /proc/meminfo)"
 t_run "hugepages_mount again: already there" 0 hugepages_mount -d /tmp/huge2 -n 3

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * test_ring.c - the module's producer routine and listener cursors
- * (driver/hpcap_ring.c, compiled here unchanged), single-threaded for exact
+ * (core/hpcap_ring.c, compiled here unchanged), single-threaded for exact
  * counts and multi-threaded for the ordering of the handoff.  Built with
  * ASan/UBSan by check-unit and with TSan by check-tsan.
  */
 #define _GNU_SOURCE
 #include "check.h"
 #include "hpcap_ring.h"
-#include "dblmap.h"
+#include "queue/dblmap.h"
 #include "libhpcap.h"
 
 #include <pthread.h>

@@ -11,7 +11,7 @@
 #define _GNU_SOURCE
 #include "check.h"
 #include "hpcap_rxpoll.h"
-#include "dblmap.h"
+#include "queue/dblmap.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -20,6 +20,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(tests/vm/kernels.bash)
 [ ${#kvers[@]} -gt 0 ] || { echo "check-vm: no kernels with headers (scripts/install-deps.bash)"; exit 1; }
+tests/deps/check-deps.bash --preflight --vm || exit 1
 
 # A build of its own: the guest runs these binaries through 9p while the
 # tests run, so a rebuild of build/ at the same time can not disturb them.

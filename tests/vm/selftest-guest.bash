@@ -17,6 +17,8 @@ USAGE
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 count=${1:-2000}
 here=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"	# ipv6_off
 : "${RESULTS:?not inside a run-vm.bash guest}"
 
 read -r tx rx <<<"${VM_NIC_IFACES:-}"
@@ -24,9 +26,7 @@ read -r tx_mac rx_mac <<<"${VM_NIC_MACS:-}"
 [ -n "${rx:-}" ] || { echo "selftest-guest: need two bound NICs, have '${VM_NIC_IFACES:-}'" >&2; exit 1; }
 
 # No IPv6 autoconfiguration chatter on the wire.
-for i in all default "$tx" "$rx"; do
-	sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
-done
+ipv6_off "$tx" "$rx"
 ip link set "$tx" up
 ip link set "$rx" up
 for _ in $(seq 100); do

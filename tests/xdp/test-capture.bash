@@ -53,7 +53,7 @@ else
 	t_eq "/dev/hpcap_A_Q links to the queue" "$X_Q/hpcap_${adapter}_0" \
 		"$(readlink "/dev/hpcap_${adapter}_0")"
 	mkdir -p devcap
-	env -u HPCAP_DEV_DIR "$X_BIN/hpcapdd" -q "$adapter" 0 devcap 2>dd-dev.err &
+	(unset HPCAP_DEV_DIR; exec "$X_BIN/hpcapdd" -q "$adapter" 0 devcap) 2>dd-dev.err &
 	DD_PID=$!
 	X_PIDS+=("$DD_PID")
 	for _ in $(seq 1 100); do

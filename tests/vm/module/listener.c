@@ -7,7 +7,9 @@
  * save what it got as a pcap for compare.py.
  *
  *   listener [--lossy] [--slow USEC] [--duration S] [--frames N]
- *            [--out FILE.pcap] ADAPTER QUEUE
+ *            [--hold] [--out FILE.pcap] ADAPTER QUEUE
+ * --hold: open the queue, then read nothing until SIGUSR1, so that a burst
+ * sent meanwhile overruns the buffer whatever the machine's speed.
  *
  * Prints: "frames N bad B gaps G lost L" and exits 1 if any frame was bad.
  */
@@ -23,6 +25,14 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop;
+
+static volatile sig_atomic_t released;
+
+static void on_release(int s)
+{
+	(void)s;
+	released = 1;
+}
 
 static void on_signal(int s)
 {
@@ -65,6 +75,7 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "frames", required_argument, NULL, 'n' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "hold", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t frames = 0, bad = 0, gaps = 0, want = 0, next = 0, seq = 0;
@@ -76,15 +87,16 @@ int main(int argc, char **argv)
 	const char *out = NULL;
 	struct sigaction sa;
 	time_t t0;
-	int c, st, have_seq = 0;
+	int c, st, have_seq = 0, hold = 0;
 
-	while ((c = getopt_long(argc, argv, "ls:d:n:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ls:d:n:o:H", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': flags |= HPCAP_OPEN_LOSSY; break;
 		case 's': slow = (unsigned)atoi(optarg); break;
 		case 'd': duration = (unsigned)atoi(optarg); break;
 		case 'n': want = strtoull(optarg, NULL, 10); break;
 		case 'o': out = optarg; break;
+		case 'H': hold = 1; break;
 		default: return 2;
 		}
 	}
@@ -105,6 +117,12 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (hold) {
+		sa.sa_handler = on_release;
+		sigaction(SIGUSR1, &sa, NULL);
+		while (!released && !stop)
+			usleep(10000);
+	}
 	t0 = time(NULL);
 	while (!stop && (!want || frames < want) &&
 	       (!duration || time(NULL) - t0 < (time_t)duration)) {

@@ -19,13 +19,13 @@ set -uo pipefail
 top=$PWD
 . "$top/tests/lib.sh"
 t_init pipeline
-KO=$top/build/kmod/$(uname -r)/driver/hpcap.ko
+KO=$top/build/kmod/$(uname -r)/hpcap.ko
 BIN=$top/${BUILD:-build}/bin
 M=$top/tests/vm/module
 W=$T_TMP
 export PATH=$BIN:$PATH
 
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ipv6_off
 modprobe veth
 
 setup() { # module parameters...
@@ -34,7 +34,7 @@ setup() { # module parameters...
 	ip netns del peer 2>/dev/null
 	ip link del va 2>/dev/null
 	ip netns add peer
-	ip netns exec peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ipv6_off --netns peer
 	ip link add va type veth peer name vb
 	ip link set vb netns peer
 	ip link set va mtu 9000 up

@@ -6,7 +6,7 @@
 #define _GNU_SOURCE
 #include "libhpcap.h"
 #include "hpcap_framing.h"
-#include "outfile.h"
+#include "file/outfile.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
 #define HPCAP_PIPELINE_INT_H
 
 #include "libhpcap_pipeline.h"
-#include "outfile.h"
+#include "file/outfile.h"
 
 /*
  * A seekable zstd writer that writes into o (which the caller opened and

@@ -4,7 +4,7 @@
  * source writes through, and the listener cursors that consume it.
  *
  * This file and hpcap_ring.c are plain C with no kernel dependencies beyond
- * hpcap_ring_compat.h, so the very same code runs in the module, in the
+ * hpcap_core_env.h, so the very same code runs in the module, in the
  * userspace replay producer, in the unit tests (under ThreadSanitizer) and
  * in the benchmark harness.
  *
@@ -22,7 +22,7 @@
 #ifndef HPCAP_RING_H
 #define HPCAP_RING_H
 
-#include "hpcap_ring_compat.h"
+#include "hpcap_core_env.h"
 #include "hpcap.h"
 #include "hpcap_framing.h"
 

@@ -9,7 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
-#include "shmring.h"
+#include "queue/shmring.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -8,8 +8,8 @@
  *   file done -> fdatasync, sidecar, rename to <name>, callback, post hook
  */
 #define _GNU_SOURCE
-#include "pipeline_int.h"
-#include "capfmt.h"
+#include "pipeline/pipeline_int.h"
+#include "file/capfmt.h"
 #include "hpcap_framing.h"
 
 #include <endian.h>

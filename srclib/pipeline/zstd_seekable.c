@@ -23,7 +23,7 @@
  * its own XXH64 (xxh64.c).
  */
 #define _GNU_SOURCE
-#include "pipeline_int.h"
+#include "pipeline/pipeline_int.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * live.c uses for a queue that is a regular file (shmring.h).
  *
  * The file holds what the module keeps for a queue: the info page, the
- * ring state of driver/hpcap_ring.c (listener cursors included) and the
+ * ring state of core/hpcap_ring.c (listener cursors included) and the
  * buffer.  Every operation the module does under its queue spinlock is
  * done here under a process-shared robust mutex in the file, calling the
  * very same ring functions, so framing, flow control and loss accounting
@@ -29,9 +29,9 @@
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
-#include "shmring.h"
-#include "shmring_ring.h"
-#include "dblmap.h"
+#include "queue/shmring.h"
+#include "hpcap_ring.h"
+#include "queue/dblmap.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,7 +9,7 @@
 #ifndef HPCAP_DESC_H
 #define HPCAP_DESC_H
 
-#include "hpcap_ring_compat.h"
+#include "hpcap_core_env.h"
 
 union hpcap_rx_desc {
 	struct {

@@ -5,8 +5,8 @@
  */
 #define _GNU_SOURCE
 #include "libhpcap.h"
-#include "capfmt.h"
-#include "outfile.h"
+#include "file/capfmt.h"
+#include "file/outfile.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * the same file range over each half with MAP_FIXED.
  */
 #define _GNU_SOURCE
-#include "dblmap.h"
+#include "queue/dblmap.h"
 
 #include <errno.h>
 #include <sys/mman.h>

@@ -3,7 +3,7 @@
  * outfile.c - see outfile.h.
  */
 #define _GNU_SOURCE
-#include "outfile.h"
+#include "file/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,7 +10,7 @@
 #ifndef HPCAP_DEDUP_H
 #define HPCAP_DEDUP_H
 
-#include "hpcap_ring_compat.h"
+#include "hpcap_core_env.h"
 
 #define HPCAP_DUP_SLOTS		32768u	/* power of two */
 #define HPCAP_DUP_BYTES		70u

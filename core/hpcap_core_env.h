@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * hpcap_ring_compat.h - what hpcap_ring.c needs from its environment: the
+ * hpcap_core_env.h - what hpcap_ring.c needs from its environment: the
  * kernel's own definitions in the module, C11/GCC equivalents in userspace.
  */
 #ifndef HPCAP_RING_COMPAT_H
