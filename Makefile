@@ -4,6 +4,7 @@
 #   make check         every test (unit, tools, fuzz smoke, VM tests of the module)
 #   make check-unit    unit and tool tests, with ASan/UBSan
 #   make check-vm      the module's tests inside QEMU guests, every kernel
+#   make check-xdp     the AF_XDP source (hpcap-xdp) on veth pairs, as root
 #   make bench         benchmarks, results in bench/RESULTS.md
 #   make demo          the main job end to end
 #   make install       PREFIX=/usr/local DESTDIR= honoured
@@ -83,6 +84,53 @@ TOOLS      := $(sort $(foreach d,$(wildcard samples/*/),$(if $(wildcard $(d)$(no
 TOOL_BINS  := $(TOOLS:%=$(BUILD)/bin/%)
 tool_libs   = $(shell cat samples/$(1)/LIBS 2>/dev/null)
 
+# ---- AF_XDP source (hpcap-xdp; doc/xdp.md) ----------------------------------
+# srclib/xdp/ (AF_XDP port over libxdp, libbpf, libnuma) as libhpcapxdp.a, and
+# its XDP program built with clang's BPF target and embedded (objs.c).  Built
+# only where those are installed (scripts/install-deps.bash); elsewhere the
+# tools that need them are left out with a message.
+.DEFAULT_GOAL := all
+BPF_CLANG  ?= clang
+XDP_TOOLS  := hpcap-xdp
+XDP_OK     := $(shell pkg-config --exists libxdp libbpf 2>/dev/null && \
+                [ -f /usr/include/numa.h ] && command -v $(BPF_CLANG) >/dev/null && echo 1)
+ifeq ($(XDP_OK),1)
+XDP_SRCS   := $(filter-out %.bpf.c,$(wildcard srclib/xdp/*.c))
+XDP_OBJS   := $(XDP_SRCS:%.c=$(BUILD)/%.o)
+XDPA       := $(BUILD)/lib/libhpcapxdp.a
+XDP_LIBS   := $(XDPA) $(shell pkg-config --libs libxdp libbpf) -lnuma -lpthread
+BPF_OBJS   := $(BUILD)/bpf/hpcap_xdp.o $(BUILD)/bpf/hpcap_xdp_nic_ts.o
+BPF_CFLAGS := -O2 -g -target bpf -std=gnu11 -Wall -Werror -Isrclib/xdp \
+              -I/usr/include/$(shell cc -dumpmachine)
+
+$(BUILD)/bpf/hpcap_xdp.o: srclib/xdp/hpcap_xdp.bpf.c srclib/xdp/hpcap_xdp_meta.h
+	@mkdir -p $(@D)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bpf/hpcap_xdp_nic_ts.o: srclib/xdp/hpcap_xdp.bpf.c srclib/xdp/hpcap_xdp_meta.h
+	@mkdir -p $(@D)
+	$(BPF_CLANG) $(BPF_CFLAGS) -DHPCAP_XDP_NIC_TS -c $< -o $@
+$(BUILD)/srclib/xdp/objs.o: $(BPF_OBJS)
+$(BUILD)/srclib/xdp/objs.o: CPPFLAGS += -DHXDP_BPF_DIR=\"$(BUILD)/bpf\"
+$(XDPA): $(XDP_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(XDP_TOOLS:%=$(BUILD)/bin/%): $(XDPA)
+$(XDP_TOOLS:%=$(BUILD)/bin/%): TOOL_LDLIBS = $(XDP_LIBS)
+libs: $(XDPA)
+# Its unit test and benchmark programs (the test and bench rules below).
+$(BUILD)/tests/test_xdp $(BUILD)/bench/xdp-rxdrop: $(XDPA)
+$(BUILD)/tests/test_xdp $(BUILD)/bench/xdp-rxdrop: PROG_LDLIBS = $(XDP_LIBS)
+$(BUILD)/bench/xdp-gen: $(BUILD)/bench/xdp_gen.o
+$(BUILD)/bench/xdp-gen: PROG_LDLIBS = $(shell pkg-config --libs libbpf)
+$(BUILD)/bench/xdp_gen.o: bench/xdp_gen.bpf.c
+	@mkdir -p $(@D)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+else
+TOOLS      := $(filter-out $(XDP_TOOLS),$(TOOLS))
+TOOL_BINS  := $(TOOLS:%=$(BUILD)/bin/%)
+$(info hpcap: no libxdp, libbpf, libnuma or clang: $(XDP_TOOLS) not built (scripts/install-deps.bash installs them))
+endif
+
 all: libs tools module
 
 MGMONSO    := $(BUILD)/lib/libmgmon.so.$(SOVER)
@@ -148,7 +196,7 @@ $(BUILD)/lib/hpcap.pc: srclib/hpcap.pc.in Makefile
 $(BUILD)/bin/%: $$(BUILD)/samples/$$*/$$*.o $(CLIA) $(LIBA) $(if $(MGMON_SRCS),$(MGMONA))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(CLIA) $(if $(MGMON_SRCS),$(MGMONA)) $(LIBA) \
-	  $(call tool_libs,$*) $(LIB_LIBS)
+	  $(call tool_libs,$*) $(LIB_LIBS) $(TOOL_LDLIBS)
 
 # The module is built only where kernel headers exist (not needed for the
 # userspace tools; CI builds it for every kernel in tests/vm).  Kbuild (at
@@ -162,7 +210,8 @@ module:
 # (static archives: only what it uses is pulled in); test_regs reads the
 # driver's register header.  TSAN_TESTS run again under ThreadSanitizer
 # (make BUILD=build-tsan SAN=thread tsan-tests).
-UNIT_TESTS := $(notdir $(basename $(wildcard tests/unit/test_*.c)))
+UNIT_TESTS := $(filter-out $(if $(XDP_OK),,test_xdp),\
+              $(notdir $(basename $(wildcard tests/unit/test_*.c))))
 TSAN_TESTS := test_ring test_shmring test_mgmon_live
 TEST_LIBS  := $(PCAP_LIBS) -lpthread $(LIB_LIBS)
 # Tests and benchmarks: the base warnings (they printf through helpers).
@@ -174,15 +223,16 @@ print-tsan-tests:
 $(BUILD)/tests/%: tests/unit/%.c $(MGMONA) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit -Idriver $(TEST_WARNINGS) $(CFLAGS) -MMD -MP \
-	  $(LDFLAGS) -o $@ $< $(MGMONA) $(LIBA) $(TEST_LIBS)
+	  $(LDFLAGS) -o $@ $< $(MGMONA) $(LIBA) $(TEST_LIBS) $(PROG_LDLIBS)
 
 # Benchmark programs (bench/*.c), built like the tests; bench/*.bash run them.
-BENCH_PROGS := $(notdir $(basename $(wildcard bench/*.c)))
+BENCH_PROGS := $(filter-out %.bpf $(if $(XDP_OK),,xdp-gen xdp-rxdrop),\
+              $(notdir $(basename $(wildcard bench/*.c))))
 bench-progs: $(BENCH_PROGS:%=$(BUILD)/bench/%)
 $(BUILD)/bench/%: bench/%.c $(MGMONA) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(TEST_WARNINGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< \
-	  $(MGMONA) $(LIBA) $(TEST_LIBS)
+	  $(MGMONA) $(LIBA) $(TEST_LIBS) $(PROG_LDLIBS)
 
 # libFuzzer targets (make BUILD=build-fuzz SAN=fuzz CC=clang fuzz-targets).
 FUZZ_TARGETS := $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
@@ -195,13 +245,18 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBA)
 # Every suite runs even when an earlier one fails; the last line says
 # "check: all passed" or names the suites that failed.
 check:
-	tests/run-all.bash unit fuzz vm ops
+	tests/run-all.bash unit fuzz vm ops xdp
 
 check-unit:
 	tests/run-unit.bash
 
 check-fuzz:
 	tests/fuzz/run-fuzz.bash
+
+# The AF_XDP source on veth pairs in network namespaces (root; skipped with a
+# message where the kernel or the build lacks AF_XDP).
+check-xdp: tools
+	tests/xdp/run-xdp-tests.bash $(CURDIR)/$(BUILD)/bin
 
 check-vm:
 	@if [ -x tests/vm/run-module-tests.bash ]; then tests/vm/run-module-tests.bash; \
@@ -212,6 +267,7 @@ bench: all
 	bench/run-capture-bench.bash
 	bench/run-mgmon-bench.bash
 	bench/pipeline-bench.bash
+	bench/xdp-bench.bash
 
 demo: all
 	scripts/demo.bash
@@ -320,9 +376,10 @@ doxydoc:
 clean:
 	rm -rf build build-san build-tsan build-fuzz doc/api
 
-.PHONY: all libs tools module check check-unit check-fuzz check-vm bench \
-	demo install uninstall doxydoc clean unit-tests tsan-tests print-tsan-tests fuzz-targets bench-progs install-libs
+.PHONY: all libs tools module check check-unit check-fuzz check-vm check-xdp bench \
+	demo install uninstall doxydoc clean unit-tests tsan-tests print-tsan-tests \
+	fuzz-targets bench-progs install-libs
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) \
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) $(XDP_OBJS:.o=.d) \
 	 $(TOOLS:%=$(BUILD)/samples/%/%.d) $(UNIT_TESTS:%=$(BUILD)/tests/%.d) \
 	 $(BENCH_PROGS:%=$(BUILD)/bench/%.d)

@@ -3,16 +3,17 @@
 # even when an earlier one failed, then one line that says how it went:
 # "check: all passed", or "check: FAILED: <suites>" and exit status 1.
 #
-#   tests/run-all.bash [SUITE...]   (default: unit fuzz vm ops)
+#   tests/run-all.bash [SUITE...]   (default: unit fuzz vm ops xdp)
 #     unit  tests/run-unit.bash          (ASan/UBSan, TSan, tools, shellcheck, deps)
 #     fuzz  tests/fuzz/run-fuzz.bash     (bounded libFuzzer runs)
 #     vm    tests/vm/run-module-tests.bash (the module in QEMU, every kernel)
 #     ops   tests/ops/run-ops-tests.bash (operations scripts, host and VM)
+#     xdp   tests/xdp/run-xdp-tests.bash (hpcap-xdp on veth; root, AF_XDP)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-case "${1:-}" in -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz vm ops)
+[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz vm ops xdp)
 failed=()
 t0=$(date +%s)
 for s in "${suites[@]}"; do
@@ -21,7 +22,8 @@ for s in "${suites[@]}"; do
 	fuzz) cmd=(tests/fuzz/run-fuzz.bash) ;;
 	vm) cmd=(tests/vm/run-module-tests.bash) ;;
 	ops) cmd=(tests/ops/run-ops-tests.bash) ;;
-	*) echo "run-all: unknown suite '$s' (unit, fuzz, vm, ops)" >&2; exit 2 ;;
+	xdp) cmd=(tests/xdp/run-xdp-tests.bash) ;;
+	*) echo "run-all: unknown suite '$s' (unit, fuzz, vm, ops, xdp)" >&2; exit 2 ;;
 	esac
 	t=$(date +%s)
 	echo "=== check-$s: ${cmd[*]}"

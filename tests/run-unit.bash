@@ -25,6 +25,8 @@ export UBSAN_OPTIONS=print_stacktrace=1
 failed=()
 for src in tests/unit/test_*.c; do
 	name=$(basename "$src" .c)
+	# Left out by the Makefile where its libraries are missing (test_xdp).
+	[ -x "$build/tests/$name" ] || { echo "skip $name (not built here: see the Makefile)"; continue; }
 	"$build/tests/$name" || failed+=("$name")
 done
 

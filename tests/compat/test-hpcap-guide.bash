@@ -17,12 +17,13 @@ src=$here/hpcap_guide_example.c
 fx=$top/tests/fixtures/small-16k
 
 # 1. Against the source tree's headers and libraries, warnings as errors.
+read -r -a extra <"$top/srclib/LIBS"
 t_run "the guide's handler form builds with -Wall -Wextra -Werror (gnu11)" 0 \
 	cc -std=gnu11 -Wall -Wextra -Werror -I"$top/include" -o ex "$src" \
-	"$build/lib/libmgmon.a" "$build/lib/libhpcap.a" -lpcap -lpthread $(cat "$top/srclib/LIBS")
+	"$build/lib/libmgmon.a" "$build/lib/libhpcap.a" -lpcap -lpthread "${extra[@]}"
 t_run "... and as strict C11" 0 \
 	cc -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I"$top/include" -o ex11 "$src" \
-	"$build/lib/libmgmon.a" "$build/lib/libhpcap.a" -lpcap -lpthread $(cat "$top/srclib/LIBS")
+	"$build/lib/libmgmon.a" "$build/lib/libhpcap.a" -lpcap -lpthread "${extra[@]}"
 
 # 2. Offline on a fixture: the headers it sees are the frames' own.
 t_run "offline loop over a RAW directory" 0 ./ex offline "$fx"
