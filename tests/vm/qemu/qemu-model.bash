@@ -29,18 +29,22 @@ config HPCAP_82599
     default y if PCI_DEVICES
     depends on PCI_EXPRESS && MSI_NONBROKEN
 '
-hpcap_qemu_meson="system_ss.add(when: 'CONFIG_HPCAP_82599', if_true: files(
-  'hpcap_82599.c', 'hpcap_82599_eeprom.c', 'hpcap_82599_rx.c',
-  'hpcap_82599_sfp.c', 'hpcap_82599_tx.c'))"
 
 hpcap_qemu_model_files() {
 	(cd "$hpcap_qemu_dir" && find hw -type f \( -name '*.c' -o -name '*.h' \) | LC_ALL=C sort)
 }
 
+# meson.build line: every model .c file
+hpcap_qemu_meson_line() {
+	local list
+	list=$(hpcap_qemu_model_files | awk -F/ '/\.c$/ { printf "%s\x27%s\x27", sep, $NF; sep = ", " }')
+	echo "system_ss.add(when: 'CONFIG_HPCAP_82599', if_true: files($list))"
+}
+
 hpcap_qemu_key() {
 	{
 		echo "recipe 1"
-		printf '%s\n' "${hpcap_qemu_configure[@]}" "$hpcap_qemu_kconfig" "$hpcap_qemu_meson"
+		printf '%s\n' "${hpcap_qemu_configure[@]}" "$hpcap_qemu_kconfig"
 		hpcap_qemu_model_files | while read -r f; do
 			echo "== $f"
 			cat "$hpcap_qemu_dir/$f"
@@ -59,15 +63,15 @@ hpcap_qemu_find() {
 
 hpcap_qemu_integrate() {
 	local src=$1 f
-	[ -f "$src/hw/net/meson.build" ] && [ -f "$src/hw/net/Kconfig" ] || {
+	if [ ! -f "$src/hw/net/meson.build" ] || [ ! -f "$src/hw/net/Kconfig" ]; then
 		echo "hpcap_qemu_integrate: $src is not a QEMU source tree" >&2
 		return 1
-	}
+	fi
 	while read -r f; do
 		cp "$hpcap_qemu_dir/$f" "$src/$f"
 	done < <(hpcap_qemu_model_files)
 	if ! grep -q HPCAP_82599 "$src/hw/net/Kconfig"; then
 		printf '%s' "$hpcap_qemu_kconfig" >>"$src/hw/net/Kconfig"
-		printf '%s\n' "$hpcap_qemu_meson" >>"$src/hw/net/meson.build"
+		hpcap_qemu_meson_line >>"$src/hw/net/meson.build"
 	fi
 }

@@ -109,381 +109,6 @@
 #define IX_MSIX_BAR             4
 #define IX_MSIX_PBA_OFFSET      0x2000
 
-/* ------------------------------------------------------------------------
- * The register file: what each dword of BAR0 is.
- * ------------------------------------------------------------------------ */
-
-enum {
-    K_UNKNOWN = 0,      /* not described here: logged, plain storage */
-    K_STORE,            /* read/write storage; effect (if any) elsewhere */
-    K_STAT,             /* statistics counter: read-only, clear on read */
-    K_RO,               /* constant: writes ignored */
-    K_SPECIAL,          /* handled by ix_read_special / ix_write_special */
-};
-
-typedef struct IxRegRange {
-    uint32_t base;
-    uint32_t count;
-    uint32_t stride;
-    uint32_t reset;
-    uint8_t kind;
-} IxRegRange;
-
-/*
- * Every register the model knows, with its datasheet reset value (DS99
- * 8.2.3).  Ranges are (first offset, count, stride).  Later entries win, so
- * special registers can sit inside a range of plain ones.
- */
-static const IxRegRange ix_regs[] = {
-    /* 8.2.3.1 general */
-    { IX_CTRL, 1, 4, 0, K_SPECIAL },
-    { IX_STATUS, 1, 4, 0, K_SPECIAL },
-    { IX_CTRL_EXT, 1, 4, 0, K_STORE },
-    { IX_ESDP, 1, 4, IX_ESDP_SDP3_DIR, K_SPECIAL },
-    { IX_I2CCTL, 1, 4, 0, K_SPECIAL },
-    { IX_LEDCTL, 1, 4, 0x00080604, K_STORE },
-    { 0x00048, 1, 4, 0, K_STORE },                  /* TCPTIMER */
-    /* 8.2.3.2 EEPROM / flash */
-    { IX_EEC, 1, 4, 0, K_SPECIAL },
-    { IX_EERD, 1, 4, 0, K_SPECIAL },
-    { 0x1001C, 1, 4, 0, K_STORE },                  /* FLA */
-    { 0x10118, 1, 4, 0, K_STORE },                  /* EEWR */
-    { 0x1013C, 1, 4, 0, K_STORE },                  /* FLOP */
-    { IX_EEMNGCTL, 1, 4, 0, K_STORE },
-    /* 8.2.3.25/26 manageability and semaphores */
-    { IX_SWSM, 1, 4, 0, K_SPECIAL },
-    { IX_FWSM, 1, 4, IX_FWSM_FW_VAL, K_RO },
-    { IX_FACTPS, 1, 4, 0, K_RO },
-    { IX_GSSR, 1, 4, 0, K_SPECIAL },
-    { IX_MMNGC, 1, 4, 0, K_RO },
-    { IX_MANC, 1, 4, 0, K_STORE },
-    { 0x05824, 1, 4, 0, K_STORE },                  /* MFUTP01 */
-    { 0x05860, 1, 4, 0, K_STORE },                  /* MANC2H */
-    /* 8.2.3.4 PCIe */
-    { 0x11000, 1, 4, 0, K_STORE },                  /* GCR */
-    { IX_GCR_EXT, 1, 4, 0, K_STORE },
-    { 0x11040, 1, 4, 0, K_STORE },                  /* PCIEANACTL */
-    { 0x11064, 1, 4, 0, K_RO },                     /* MREVID */
-    { 0x11070, 1, 4, 0, K_STORE },                  /* DCA_ID */
-    { 0x11074, 1, 4, 0, K_STORE },                  /* DCA_CTRL */
-    /* 8.2.3.5 interrupts */
-    { IX_EICR, 1, 4, 0, K_SPECIAL },
-    { IX_EICS, 1, 4, 0, K_SPECIAL },
-    { IX_EIAC, 1, 4, 0, K_STORE },
-    { IX_EITR_LO(0), 24, 4, 0, K_STORE },
-    { IX_EITR_HI(24), 40, 4, 0, K_STORE },
-    { IX_EIMS, 1, 4, 0, K_SPECIAL },
-    { IX_EIMC, 1, 4, 0, K_SPECIAL },
-    { IX_EIAM, 1, 4, 0, K_SPECIAL },
-    { 0x00894, 1, 4, 0, K_STORE },                  /* EITRSEL */
-    { IX_GPIE, 1, 4, 0, K_STORE },
-    { IX_IVAR(0), 64, 4, 0, K_STORE },
-    { IX_IVAR_MISC, 1, 4, 0, K_STORE },
-    { IX_EICS_EX(0), 2, 4, 0, K_SPECIAL },
-    { IX_EIMS_EX(0), 2, 4, 0, K_SPECIAL },
-    { IX_EIMC_EX(0), 2, 4, 0, K_SPECIAL },
-    { IX_EIAM_EX(0), 2, 4, 0, K_SPECIAL },
-    { 0x00700, 4, 4, 0, K_STORE },                  /* PFVFLRE etc. */
-    { 0x00710, 4, 4, 0, K_STORE },                  /* PFMBICR */
-    { 0x00720, 4, 4, 0, K_STORE },                  /* PFMBIMR */
-    /* 8.2.3.7 receive filtering */
-    { IX_RXCSUM, 1, 4, 0, K_STORE },
-    { IX_RFCTL, 1, 4, 0, K_STORE },
-    { IX_FCTRL, 1, 4, 0, K_STORE },
-    { IX_VLNCTRL, 1, 4, 0x00008100, K_STORE },
-    { IX_MCSTCTRL, 1, 4, 0, K_STORE },
-    { 0x050B0, 2, 4, 0, K_STORE },                  /* PFFLPL/H */
-    { 0x05128, 8, 4, 0, K_STORE },                  /* ETQF */
-    { 0x05180, 2, 4, 0, K_STORE },                  /* VMTXSW */
-    { 0x051B0, 1, 4, 0, K_STORE },                  /* PFVTCTL */
-    { 0x051E0, 2, 4, 0, K_STORE },                  /* PFVFRE */
-    { IX_MTA(0), 128, 4, 0, K_STORE },
-    { 0x05800, 1, 4, 0, K_STORE },                  /* WUC */
-    { 0x05808, 1, 4, 0, K_STORE },                  /* WUFC */
-    { 0x05810, 1, 4, 0, K_STORE },                  /* WUS */
-    { 0x0581C, 1, 4, 0, K_STORE },                  /* VMD_CTL */
-    { 0x05A80, 8, 4, 0, K_STORE },                  /* IMIR */
-    { 0x05AA0, 8, 4, 0, K_STORE },                  /* IMIREXT */
-    { 0x05AC0, 1, 4, 0, K_STORE },                  /* IMIRVP */
-    { IX_VFTA(0), 128, 4, 0, K_STORE },
-    { IX_RAL(0), 2 * IX_NUM_RAR, 4, 0, K_STORE },   /* RAL/RAH */
-    { 0x0A600, 2 * IX_NUM_RAR, 4, 0, K_STORE },     /* MPSAR_LO/HI */
-    { 0x0E000, 128, 4, 0, K_STORE },                /* SAQF */
-    { 0x0E200, 128, 4, 0, K_STORE },                /* DAQF */
-    { 0x0E400, 128, 4, 0, K_STORE },                /* SDPQF */
-    { 0x0E600, 128, 4, 0, K_STORE },                /* FTQF */
-    { 0x0E800, 128, 4, 0, K_STORE },                /* L34T_IMIR */
-    { IX_PSRTYPE(0), 64, 4, 0, K_STORE },
-    { IX_RETA(0), 32, 4, 0, K_STORE },
-    { IX_RSSRK(0), 10, 4, 0, K_STORE },
-    { 0x0EC00, 8, 4, 0, K_STORE },                  /* ETQS */
-    { 0x0EC30, 1, 4, 0, K_STORE },                  /* SYNQF */
-    { 0x0EC70, 1, 4, 0, K_STORE },                  /* RQTC */
-    { IX_MRQC, 1, 4, 0, K_STORE },
-    { 0x0EC90, 1, 4, 0, K_STORE },                  /* LLITHRESH */
-    { IX_FDIRCTRL, 1, 4, 0, K_SPECIAL },
-    { 0x0EE04, 10, 4, 0, K_STORE },                 /* FDIR hash keys, masks */
-    { IX_FDIRCMD, 1, 4, 0, K_SPECIAL },
-    { 0x0EE30, 8, 4, 0, K_STORE },                  /* FDIR misc */
-    { 0x0EE68, 4, 4, 0, K_STORE },                  /* FDIRHKEY, SKEY, ... */
-    { 0x0F000, 64, 4, 0, K_STORE },                 /* VMOLR */
-    { 0x0F100, 64, 4, 0, K_STORE },                 /* VLVF */
-    { 0x0F200, 128, 4, 0, K_STORE },                /* VLVFB */
-    { 0x0F400, 128, 4, 0, K_STORE },                /* UTA */
-    { 0x0F600, 4, 4, 0, K_STORE },                  /* MRCTL */
-    { 0x0F610, 8, 4, 0, K_STORE },                  /* VMRVLAN */
-    { 0x0F630, 8, 4, 0, K_STORE },                  /* VMRVM */
-    { 0x08000, 64, 4, 0, K_STORE },                 /* PFVMVIR */
-    { 0x08110, 2, 4, 0, K_STORE },                  /* PFVFTE */
-    { 0x08220, 1, 4, 0, K_STORE },                  /* PFDTXGSWC */
-    { 0x08200, 2, 4, 0, K_STORE },                  /* PFVFSPOOF */
-    { 0x08790, 8, 4, 0, K_STORE },                  /* PFVMECM */
-    /* 8.2.3.8 receive DMA: per-queue blocks, then the rest */
-    { IX_RDBAL(0), 64, 0x40, 0, K_STORE },
-    { IX_RDBAH(0), 64, 0x40, 0, K_STORE },
-    { IX_RDLEN(0), 64, 0x40, 0, K_STORE },
-    { IX_DCA_RXCTRL(0), 64, 0x40, 0x00002200, K_STORE },
-    { IX_RDH(0), 64, 0x40, 0, K_STORE },
-    { IX_SRRCTL(0), 64, 0x40, 0x00000402, K_STORE },
-    { IX_RDT(0), 64, 0x40, 0, K_SPECIAL },
-    { IX_RXDCTL(0), 64, 0x40, 0, K_SPECIAL },
-    { IX_RXQ_BASE(0) + 0x2C, 64, 0x40, 0, K_STORE },        /* RSCCTL */
-    { IX_RDBAL(64), 64, 0x40, 0, K_STORE },
-    { IX_RDBAH(64), 64, 0x40, 0, K_STORE },
-    { IX_RDLEN(64), 64, 0x40, 0, K_STORE },
-    { IX_DCA_RXCTRL(64), 64, 0x40, 0x00002200, K_STORE },
-    { IX_RDH(64), 64, 0x40, 0, K_STORE },
-    { IX_SRRCTL(64), 64, 0x40, 0x00000402, K_STORE },
-    { IX_RDT(64), 64, 0x40, 0, K_SPECIAL },
-    { IX_RXDCTL(64), 64, 0x40, 0, K_SPECIAL },
-    { IX_RXQ_BASE(64) + 0x2C, 64, 0x40, 0, K_STORE },
-    { IX_RQSMR(0), 32, 4, 0, K_STORE },
-    { 0x02400, 1, 4, 0, K_STORE },                  /* FCRTL? RTRPCS area */
-    { 0x02430, 1, 4, 0, K_STORE },                  /* RTRPCS */
-    { 0x02140, 8, 4, 0, K_STORE },                  /* RTRUP2TC etc. */
-    { 0x03020, 1, 4, 0, K_STORE },                  /* RTRUP2TC */
-    { 0x03024, 1, 4, 0, K_STORE },                  /* STARCTRL */
-    { 0x03028, 1, 4, 0, K_STORE },                  /* RSCDBU */
-    { 0x03190, 1, 4, 0, K_STORE },                  /* RXMEMWRAP */
-    { IX_RDRXCTL, 1, 4, 0x00000880, K_SPECIAL },
-    { 0x02F04, 1, 4, 0, K_STORE },                  /* QDE */
-    { 0x02F08, 1, 4, 0, K_STORE },                  /* RDHMPN / DRECCCTL */
-    { 0x02F20, 1, 4, 0, K_STORE },                  /* RDDCC */
-    { 0x02FB0, 4, 4, 0, K_STORE },                  /* WQBR_RX */
-    { IX_RXCTRL, 1, 4, 0, K_SPECIAL },
-    { 0x03200, 8, 4, 0, K_STORE },                  /* FCRTL */
-    { 0x03260, 8, 4, 0, K_STORE },                  /* FCRTH */
-    { 0x032A0, 1, 4, 0, K_STORE },                  /* FCRTV */
-    { 0x03400, 64, 4, 0, K_STORE },                 /* PFVFMRQC (X550) */
-    { 0x02180, 8, 4, 0, K_STORE },                  /* RTRPT4C */
-    { 0x02140, 8, 4, 0, K_STORE },                  /* RTRPT4S */
-    { IX_RXPBSIZE(0), 1, 4, 0x00080000, K_STORE },  /* 512 KiB */
-    { IX_RXPBSIZE(1), 7, 4, 0, K_STORE },
-    { 0x03D00, 1, 4, 0, K_STORE },                  /* FCCFG */
-    { 0x03D04, 1, 4, 0, K_STORE },                  /* DROPEN */
-    { 0x03210, 8, 4, 0, K_STORE },
-    /* 8.2.3.9 transmit */
-    { IX_TDBAL(0), 128, 0x40, 0, K_STORE },
-    { IX_TDBAH(0), 128, 0x40, 0, K_STORE },
-    { IX_TDLEN(0), 128, 0x40, 0, K_STORE },
-    { IX_TXQ_BASE(0) + 0x0C, 128, 0x40, 0x00002200, K_STORE }, /* DCA_TXCTRL */
-    { IX_TDH(0), 128, 0x40, 0, K_STORE },
-    { IX_TDT(0), 128, 0x40, 0, K_SPECIAL },
-    { IX_TXDCTL(0), 128, 0x40, 0, K_SPECIAL },
-    { IX_TDWBAL(0), 128, 0x40, 0, K_STORE },
-    { IX_TDWBAH(0), 128, 0x40, 0, K_STORE },
-    { IX_DMATXCTL, 1, 4, 0x00000000, K_SPECIAL },
-    { 0x04A88, 1, 4, 0, K_STORE },                  /* DTXTCPFLGL */
-    { 0x04A8C, 1, 4, 0, K_STORE },                  /* DTXTCPFLGH */
-    { 0x08100, 1, 4, 0x00000010, K_STORE },         /* DTXMXSZRQ */
-    { IX_TQSM(0), 32, 4, 0, K_STORE },
-    { 0x08120, 1, 4, 0, K_STORE },                  /* MTQC */
-    { 0x08130, 4, 4, 0, K_STORE },                  /* WQBR_TX */
-    { 0x0CC00, 1, 4, 0x000000A0, K_STORE },         /* TXPBSIZE0 160 KiB */
-    { 0x0CC04, 7, 4, 0, K_STORE },
-    { 0x04950, 8, 4, 0, K_STORE },                  /* TXPBTHRESH */
-    { 0x0CE00, 1, 4, 0, K_STORE },                  /* TFCS */
-    { 0x03F00, 0, 4, 0, K_STORE },
-    /* 8.2.3.10 DCB (arbiters, rate limiters) */
-    { 0x04900, 1, 4, 0, K_STORE },                  /* RTTDCS */
-    { 0x04904, 1, 4, 0, K_STORE },                  /* RTTDQSEL */
-    { 0x04908, 1, 4, 0, K_STORE },                  /* RTTDT1C */
-    { 0x04910, 8, 4, 0, K_STORE },                  /* RTTDT2C */
-    { 0x04930, 8, 4, 0, K_STORE },                  /* RTTPT2C? */
-    { 0x04980, 4, 4, 0, K_STORE },                  /* RTTBCNRM, RTTBCNRC.. */
-    { 0x0CD00, 1, 4, 0, K_STORE },                  /* RTTPCS */
-    { 0x0CD10, 8, 4, 0, K_STORE },                  /* RTTPT2C */
-    { 0x0CD20, 8, 4, 0, K_STORE },                  /* RTTPT2S */
-    { 0x0C800, 1, 4, 0, K_STORE },                  /* RTTUP2TC */
-    { 0x03020, 1, 4, 0, K_STORE },
-    { 0x02120, 8, 4, 0, K_STORE },
-    /* 8.2.3.3 flow control */
-    { 0x03200, 8, 4, 0, K_STORE },
-    { 0x03280, 4, 4, 0, K_STORE },                  /* FCTTV */
-    { 0x04294, 1, 4, 0, K_STORE },                  /* MFLCN */
-    /* 8.2.3.12 security */
-    { 0x08800, 1, 4, 0x00000005, K_STORE },         /* SECTXCTRL */
-    { IX_SECTXSTAT, 1, 4, 0, K_SPECIAL },
-    { 0x08808, 1, 4, 0, K_STORE },                  /* SECTXBUFFAF */
-    { 0x08810, 1, 4, 0x00001000, K_STORE },         /* SECTXMINIFG */
-    { IX_SECRXCTRL, 1, 4, 0, K_STORE },
-    { IX_SECRXSTAT, 1, 4, 0, K_SPECIAL },
-    /* 8.2.3.22 MAC */
-    { IX_HLREG0, 1, 4, 0x00002FFF & ~IX_HLREG0_JUMBOEN, K_STORE },
-    { 0x04244, 1, 4, 0, K_RO },                     /* HLREG1 */
-    { 0x04248, 1, 4, 0x00000000, K_STORE },         /* PAP */
-    { IX_MSCA, 1, 4, 0, K_SPECIAL },
-    { IX_MSRWD, 1, 4, 0, K_SPECIAL },
-    { IX_MAXFRS, 1, 4, 0x05EE0000, K_STORE },       /* MFS 1518 */
-    { 0x04288, 1, 4, 0, K_STORE },                  /* PCSS1 */
-    { 0x04290, 1, 4, 0, K_STORE },                  /* XPCSS */
-    { IX_AUTOC, 1, 4, 0, K_SPECIAL },
-    { IX_LINKS, 1, 4, 0, K_SPECIAL },
-    { IX_AUTOC2, 1, 4, 0, K_SPECIAL },
-    { 0x042AC, 1, 4, 0, K_STORE },                  /* AUTOC3 */
-    { IX_ANLP1, 1, 4, 0, K_SPECIAL },
-    { 0x042B4, 1, 4, 0, K_RO },                     /* ANLP2 */
-    { IX_MMNGC, 1, 4, 0, K_RO },
-    { 0x04324, 1, 4, 0, K_RO },                     /* LINKS2 */
-    { 0x04208, 1, 4, 0, K_STORE },                  /* PCS1GCFIG */
-    { 0x04210, 1, 4, 0, K_STORE },                  /* PCS1GLCTL */
-    { 0x04218, 1, 4, 0, K_RO },                     /* PCS1GANA? */
-    { 0x0421C, 1, 4, 0, K_RO },                     /* PCS1GANLP */
-    { 0x04220, 1, 4, 0, K_RO },                     /* PCS1GANNP */
-    { IX_CORECTL, 1, 4, 0, K_STORE },
-    /* 8.2.3.23 statistics */
-    { IX_CRCERRS, 1, 4, 0, K_STAT },
-    { IX_ILLERRC, 1, 4, 0, K_STAT },
-    { IX_ERRBC, 1, 4, 0, K_STAT },
-    { IX_MSPDC, 1, 4, 0, K_STAT },
-    { IX_MLFC, 1, 4, 0, K_STAT },
-    { IX_MRFC, 1, 4, 0, K_STAT },
-    { IX_RLEC, 1, 4, 0, K_STAT },
-    { 0x03F00, 8, 4, 0, K_STAT },                   /* PXONTXC */
-    { 0x03F20, 8, 4, 0, K_STAT },                   /* PXOFFTXC */
-    { 0x03F60, 1, 4, 0, K_STAT },                   /* LXONTXC */
-    { 0x03F68, 1, 4, 0, K_STAT },                   /* LXOFFTXC */
-    { 0x04140, 8, 4, 0, K_STAT },                   /* PXONRXCNT */
-    { 0x04160, 8, 4, 0, K_STAT },                   /* PXOFFRXCNT */
-    { 0x041A4, 1, 4, 0, K_STAT },                   /* LXONRXCNT */
-    { 0x041A8, 1, 4, 0, K_STAT },                   /* LXOFFRXCNT */
-    { 0x03240, 8, 4, 0, K_STAT },                   /* PXON2OFFCNT */
-    { IX_PRC64, 6, 4, 0, K_STAT },
-    { IX_GPRC, 1, 4, 0, K_STAT },
-    { IX_BPRC, 1, 4, 0, K_STAT },
-    { IX_MPRC, 1, 4, 0, K_STAT },
-    { IX_GPTC, 1, 4, 0, K_STAT },
-    { IX_GORCL, 1, 4, 0, K_SPECIAL },
-    { IX_GORCH, 1, 4, 0, K_SPECIAL },
-    { IX_GOTCL, 1, 4, 0, K_SPECIAL },
-    { IX_GOTCH, 1, 4, 0, K_SPECIAL },
-    { IX_RUC, 1, 4, 0, K_STAT },
-    { IX_RFC, 1, 4, 0, K_STAT },
-    { IX_ROC, 1, 4, 0, K_STAT },
-    { IX_RJC, 1, 4, 0, K_STAT },
-    { 0x040B4, 1, 4, 0, K_STAT },                   /* MNGPRC */
-    { 0x040B8, 1, 4, 0, K_STAT },                   /* MNGPDC */
-    { 0x0CF90, 1, 4, 0, K_STAT },                   /* MNGPTC */
-    { IX_TORL, 1, 4, 0, K_SPECIAL },
-    { IX_TORH, 1, 4, 0, K_SPECIAL },
-    { IX_TPR, 1, 4, 0, K_STAT },
-    { IX_TPT, 1, 4, 0, K_STAT },
-    { IX_PTC64, 6, 4, 0, K_STAT },
-    { IX_MPTC, 1, 4, 0, K_STAT },
-    { IX_BPTC, 1, 4, 0, K_STAT },
-    { 0x04120, 1, 4, 0, K_STAT },                   /* XEC */
-    { 0x08780, 1, 4, 0, K_STAT },                   /* SSVPC */
-    { IX_RXNFGPC, 1, 4, 0, K_STAT },
-    { IX_RXNFGBCL, 1, 4, 0, K_SPECIAL },
-    { IX_RXNFGBCH, 1, 4, 0, K_SPECIAL },
-    { IX_RXDGPC, 1, 4, 0, K_STAT },
-    { IX_RXDGBCL, 1, 4, 0, K_SPECIAL },
-    { IX_RXDGBCH, 1, 4, 0, K_SPECIAL },
-    { 0x02F5C, 1, 4, 0, K_STAT },                   /* RXDDGPC */
-    { 0x02F60, 2, 4, 0, K_STAT },                   /* RXDDGBCL/H */
-    { 0x02F68, 1, 4, 0, K_STAT },                   /* RXLPBKGPC */
-    { 0x02F6C, 2, 4, 0, K_STAT },
-    { 0x02F74, 3, 4, 0, K_STAT },                   /* RXDLPBK* */
-    { 0x087A0, 1, 4, 0, K_STAT },                   /* TXDGPC */
-    { 0x087A4, 2, 4, 0, K_STAT },                   /* TXDGBCL/H */
-    { IX_MPC(0), 8, 4, 0, K_STAT },
-    { IX_RNBC(0), 8, 4, 0, K_STAT },
-    { IX_QPRC(0), 16, 0x40, 0, K_STAT },
-    { IX_QBRC_L(0), 16, 0x40, 0, K_SPECIAL },
-    { IX_QBRC_H(0), 16, 0x40, 0, K_SPECIAL },
-    { IX_QPRDC(0), 16, 0x40, 0, K_STAT },
-    { IX_QPTC(0), 16, 4, 0, K_STAT },
-    { IX_QBTC_L(0), 16, 8, 0, K_SPECIAL },
-    { IX_QBTC_H(0), 16, 8, 0, K_SPECIAL },
-    { 0x0EE58, 1, 4, 0, K_STAT },                   /* FDIRMATCH */
-    { 0x0EE5C, 1, 4, 0, K_STAT },                   /* FDIRMISS */
-    { 0x02410, 6, 4, 0, K_STAT },                   /* FCoE counters */
-    { 0x08784, 1, 4, 0, K_STAT },                   /* FCOEPTC? */
-    { 0x0241C, 1, 4, 0, K_STAT },                   /* FCOERPDC */
-    { 0x02420, 2, 4, 0, K_STAT },
-    { 0x08780, 1, 4, 0, K_STAT },
-    { 0x08784, 2, 4, 0, K_STAT },                   /* FCOEPTC, FCOEDWTC */
-    { 0x02424, 2, 4, 0, K_STAT },                   /* FCOEPRC, FCOEDWRC */
-};
-
-static uint8_t ix_kind[IX_NREGS];
-static uint32_t ix_reset_val[IX_NREGS];
-
-static void ix_build_tables(void)
-{
-    static bool done;
-    size_t i, j;
-
-    if (done) {
-        return;
-    }
-    for (i = 0; i < ARRAY_SIZE(ix_regs); i++) {
-        const IxRegRange *r = &ix_regs[i];
-
-        for (j = 0; j < r->count; j++) {
-            uint32_t off = r->base + j * r->stride;
-
-            assert(off < IX_BAR0_SIZE && !(off & 3));
-            ix_kind[off >> 2] = r->kind;
-            ix_reset_val[off >> 2] = r->reset;
-        }
-    }
-    done = true;
-}
-
-/*
- * DS99 8.2.2: addresses the 82599 decodes for 82598 compatibility.  The
- * model keeps each register once, under its 82599 address.
- */
-static hwaddr ix_canon(hwaddr a)
-{
-    if (a >= IX_RAL_ALIAS(0) && a < IX_RAL_ALIAS(16)) {
-        return IX_RAL(0) + (a - IX_RAL_ALIAS(0));
-    }
-    if (a >= IX_PSRTYPE_ALIAS(0) && a < IX_PSRTYPE_ALIAS(16)) {
-        return IX_PSRTYPE(0) + (a - IX_PSRTYPE_ALIAS(0));
-    }
-    if (a >= IX_SRRCTL_ALIAS(0) && a < IX_SRRCTL_ALIAS(16)) {
-        return IX_SRRCTL((a - IX_SRRCTL_ALIAS(0)) / 4);
-    }
-    if (a >= IX_DCA_RXCTRL_ALIAS(0) && a < IX_DCA_RXCTRL_ALIAS(16)) {
-        return IX_DCA_RXCTRL((a - IX_DCA_RXCTRL_ALIAS(0)) / 4);
-    }
-    if (a == IX_MRQC_ALIAS) {
-        return IX_MRQC;
-    }
-    if (a >= IX_RETA_ALIAS(0) && a < IX_RETA_ALIAS(32)) {
-        return IX_RETA(0) + (a - IX_RETA_ALIAS(0));
-    }
-    if (a >= IX_RSSRK_ALIAS(0) && a < IX_RSSRK_ALIAS(10)) {
-        return IX_RSSRK(0) + (a - IX_RSSRK_ALIAS(0));
-    }
-    if (a >= IX_TXQ_BASE(0) && a < IX_TXQ_BASE(16) && (a & 0x3F) == 0x30) {
-        return IX_QPTC((a - IX_TXQ_BASE(0)) / 0x40);
-    }
-    return a;
-}
-
 uint32_t ix_reg(Ix82599State *s, hwaddr off)
 {
     return s->regs[off >> 2];
@@ -500,289 +125,9 @@ void ix_stat_add(Ix82599State *s, hwaddr off, uint32_t n)
     s->regs[off >> 2] += n;
 }
 
-static void ix_log_unimp(Ix82599State *s, hwaddr off, bool write,
-                         uint32_t val)
-{
-    uint8_t bit = write ? 2 : 1;
-
-    if (s->unimp_seen[off >> 2] & bit) {
-        return;
-    }
-    s->unimp_seen[off >> 2] |= bit;
-    qemu_log_mask(LOG_UNIMP, "hpcap-82599: unimplemented register %s "
-                  "0x%05" HWADDR_PRIx " value 0x%08x\n",
-                  write ? "write" : "read", off, val);
-}
-
-static int64_t ix_now_ns(void)
+int64_t ix_now_ns(void)
 {
     return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
-}
-
-/* ------------------------------------------------------------------------
- * Interrupts (DS99 7.3)
- * ------------------------------------------------------------------------ */
-
-static bool ix_msix_mode(Ix82599State *s)
-{
-    return (ix_reg(s, IX_GPIE) & IX_GPIE_MSIX_MODE) &&
-           msix_enabled(PCI_DEVICE(s));
-}
-
-static uint32_t ix_eims(Ix82599State *s)
-{
-    return (ix_reg(s, IX_EIMS) & ~IX_EICR_RTXQ) |
-           (uint32_t)(s->vec_mask & IX_EICR_RTXQ);
-}
-
-/* INTx / MSI: one line, asserted while an enabled cause is pending. */
-static void ix_update_line(Ix82599State *s)
-{
-    PCIDevice *d = PCI_DEVICE(s);
-    bool level;
-
-    if (ix_msix_mode(s)) {
-        return;
-    }
-    level = (ix_reg(s, IX_EICR) & ix_eims(s)) != 0;
-    if (msi_enabled(d)) {
-        if (level && !s->intx_level) {
-            msi_notify(d, 0);
-        }
-    } else {
-        pci_set_irq(d, level);
-    }
-    s->intx_level = level;
-}
-
-/* MSI-X: send vector v if it has a cause and is enabled; then apply EIAC
- * (auto-clear; vectors 16-63 have no EICR bit and always clear) and EIAM
- * (auto-mask, with GPIE.EIAME). */
-static void ix_msix_try(Ix82599State *s, unsigned v)
-{
-    uint64_t bit = 1ull << v;
-
-    if (!(s->vec_cause & bit) || !(s->vec_mask & bit)) {
-        return;
-    }
-    msix_notify(PCI_DEVICE(s), v);
-    if (v >= 16 || (ix_reg(s, IX_EIAC) & (1u << v))) {
-        s->vec_cause &= ~bit;
-        if (v < 16) {
-            ix_reg_set(s, IX_EICR, ix_reg(s, IX_EICR) & ~(1u << v));
-        }
-    }
-    if ((ix_reg(s, IX_GPIE) & IX_GPIE_EIAME) && (s->vec_automask & bit)) {
-        s->vec_mask &= ~bit;
-    }
-}
-
-/* The "other causes" vector (IVAR_MISC entry 1) fires on newly set and
- * enabled causes in EICR[30:16]. */
-static void ix_msix_other(Ix82599State *s, uint32_t fresh)
-{
-    uint32_t misc = (ix_reg(s, IX_IVAR_MISC) >> 8) & 0xFF;
-
-    if (!(misc & IX_IVAR_VALID)) {
-        return;
-    }
-    if (fresh & ix_reg(s, IX_EIMS) & IX_EICR_OTHER_CAUSES) {
-        msix_notify(PCI_DEVICE(s), misc & IX_IVAR_VEC_MASK);
-    }
-}
-
-static void ix_set_vec_cause(Ix82599State *s, uint64_t causes)
-{
-    unsigned v;
-
-    s->vec_cause |= causes;
-    ix_reg_set(s, IX_EICR, ix_reg(s, IX_EICR) |
-               (uint32_t)(causes & IX_EICR_RTXQ));
-    for (v = 0; v < IX_MSIX_VECTORS; v++) {
-        if (causes & (1ull << v)) {
-            ix_msix_try(s, v);
-        }
-    }
-}
-
-/* A receive (tx = false) or transmit queue raised its cause: map it through
- * its IVAR entry (DS99 7.3.1.2: queue q uses byte 8 * tx + 16 * (q & 1) of
- * IVAR(q / 2); bit 7 = valid). */
-void ix_queue_interrupt(Ix82599State *s, bool tx, unsigned q)
-{
-    uint32_t ent = ix_reg(s, IX_IVAR(q >> 1)) >> (16 * (q & 1) + 8 * tx);
-    unsigned v;
-
-    if (!(ent & IX_IVAR_VALID)) {
-        return;
-    }
-    v = ent & IX_IVAR_VEC_MASK;
-    if (ix_msix_mode(s)) {
-        ix_set_vec_cause(s, 1ull << v);
-    } else {
-        ix_reg_set(s, IX_EICR, ix_reg(s, IX_EICR) | (1u << (v & 15)));
-        ix_update_line(s);
-    }
-}
-
-void ix_other_interrupt(Ix82599State *s, uint32_t cause)
-{
-    uint32_t fresh = cause & ~ix_reg(s, IX_EICR);
-
-    ix_reg_set(s, IX_EICR, ix_reg(s, IX_EICR) | cause);
-    if (ix_msix_mode(s)) {
-        ix_msix_other(s, fresh);
-    } else {
-        ix_update_line(s);
-    }
-}
-
-/* EIMS / EIMS_EX grew: pending causes that are now enabled fire. */
-static void ix_mask_grew(Ix82599State *s, uint64_t newvec, uint32_t newother)
-{
-    unsigned v;
-
-    if (!ix_msix_mode(s)) {
-        ix_update_line(s);
-        return;
-    }
-    for (v = 0; v < IX_MSIX_VECTORS; v++) {
-        if (newvec & (1ull << v)) {
-            ix_msix_try(s, v);
-        }
-    }
-    ix_msix_other(s, newother & ix_reg(s, IX_EICR));
-}
-
-/* EICR read: clears the queue causes and, unless GPIE.OCD, the others;
- * outside MSI-X mode it also auto-masks what EIAM names (DS99 7.3.1.4). */
-static uint32_t ix_eicr_read(Ix82599State *s)
-{
-    uint32_t v = ix_reg(s, IX_EICR);
-    uint32_t clear = IX_EICR_RTXQ;
-
-    if (!(ix_reg(s, IX_GPIE) & IX_GPIE_OCD)) {
-        clear |= IX_EICR_OTHER_CAUSES;
-    }
-    ix_reg_set(s, IX_EICR, v & ~clear);
-    s->vec_cause &= ~(uint64_t)(clear & IX_EICR_RTXQ);
-    if (!ix_msix_mode(s) && v) {
-        uint32_t am = ix_reg(s, IX_EIAM);
-
-        ix_reg_set(s, IX_EIMS, ix_reg(s, IX_EIMS) & ~am);
-        s->vec_mask &= ~(uint64_t)(am & IX_EICR_RTXQ);
-        ix_update_line(s);
-    }
-    return v | (v ? IX_EICR_OTHER : 0);
-}
-
-/* ------------------------------------------------------------------------
- * Link (DS99 4.6.4, 8.2.3.22)
- * ------------------------------------------------------------------------ */
-
-static bool ix_laser_on(Ix82599State *s)
-{
-    uint32_t esdp = ix_reg(s, IX_ESDP);
-
-    return !s->sfp || !(esdp & IX_ESDP_SDP3_DIR) || !(esdp & IX_ESDP_SDP3);
-}
-
-/* Does AUTOC select a mode this port and its partner (an SR module on the
- * SFP+ port, a KX4/KR partner on the backplane port) can link in? */
-static bool ix_mode_usable(Ix82599State *s)
-{
-    uint32_t autoc = ix_reg(s, IX_AUTOC);
-    uint32_t lms = (autoc & IX_AUTOC_LMS_MASK) >> IX_AUTOC_LMS_SHIFT;
-
-    if (ix_reg(s, IX_AUTOC2) & IX_AUTOC2_LINK_DISABLE) {
-        return false;
-    }
-    if (s->sfp) {
-        return lms == IX_AUTOC_LMS_10G_SERIAL &&
-               (ix_reg(s, IX_AUTOC2) & IX_AUTOC2_10G_PMA_MASK) ==
-               IX_AUTOC2_10G_SFI;
-    }
-    switch (lms) {
-    case IX_AUTOC_LMS_10G_NO_AN:
-        return true;
-    case IX_AUTOC_LMS_KX4_KX_KR:
-    case IX_AUTOC_LMS_KX4_KX_KR_1G_AN:
-        return autoc & (IX_AUTOC_KX4_SUPP | IX_AUTOC_KR_SUPP);
-    default:
-        return false;
-    }
-}
-
-static bool ix_link_possible(Ix82599State *s)
-{
-    NetClientState *nc = qemu_get_queue(s->nic);
-
-    return !nc->link_down && ix_mode_usable(s) && ix_laser_on(s) &&
-           (!s->sfp || s->sfp_mod.present);
-}
-
-static void ix_link_set(Ix82599State *s, bool up)
-{
-    if (s->link_up == up) {
-        return;
-    }
-    s->link_up = up;
-    ix_other_interrupt(s, IX_EICR_LSC);
-    if (up) {
-        ix_rx_drain(s);
-    }
-}
-
-/* Something that retrains the link happened (or conditions changed):
- * down at once if impossible, else up after link_train_us. */
-static void ix_link_update(Ix82599State *s, bool restart)
-{
-    if (!ix_link_possible(s)) {
-        timer_del(s->link_timer);
-        s->link_training = false;
-        ix_link_set(s, false);
-        return;
-    }
-    if (restart) {
-        ix_link_set(s, false);
-        s->link_training = false;
-    }
-    if (!s->link_up && !s->link_training) {
-        s->link_training = true;
-        timer_mod(s->link_timer,
-                  ix_now_ns() + (int64_t)s->link_train_us * SCALE_US);
-    }
-}
-
-static void ix_link_timer_cb(void *opaque)
-{
-    Ix82599State *s = opaque;
-
-    s->link_training = false;
-    ix_link_set(s, ix_link_possible(s));
-}
-
-static uint32_t ix_links_read(Ix82599State *s)
-{
-    uint32_t lms;
-    uint32_t v = 0;
-
-    if (!s->link_up) {
-        return 0;
-    }
-    v = IX_LINKS_UP | IX_LINKS_SPEED_10G;
-    lms = (ix_reg(s, IX_AUTOC) & IX_AUTOC_LMS_MASK) >> IX_AUTOC_LMS_SHIFT;
-    if (lms == IX_AUTOC_LMS_KX4_KX_KR || lms == IX_AUTOC_LMS_KX4_KX_KR_1G_AN) {
-        v |= IX_LINKS_KX_AN_COMP;
-    }
-    return v;
-}
-
-static void ix_set_link_status(NetClientState *nc)
-{
-    Ix82599State *s = qemu_get_nic_opaque(nc);
-
-    ix_link_update(s, false);
 }
 
 /* ------------------------------------------------------------------------
@@ -817,7 +162,7 @@ static void ix_reset(Ix82599State *s)
     timer_del(s->ready_timer);
     ix_rx_flush(s);
     ix_tx_reset(s);
-    memcpy(s->regs, ix_reset_val, sizeof(s->regs));
+    ix_regtab_reset(s->regs);
 
     /* EEPROM-loaded defaults: the MAC address, and the link setup of the
      * MAC module (10G serial SFI for the SFP+ port, KX4/KX AN for the
@@ -834,8 +179,8 @@ static void ix_reset(Ix82599State *s)
     }
     ix_reg_set(s, IX_EEC, IX_EEC_PRES | IX_EEC_ADDR_SIZE |
                IX_EEPROM_SIZE_FIELD << IX_EEC_SIZE_SHIFT);
-    ix_reg_set(s, IX_RDRXCTL, ix_reset_val[IX_RDRXCTL >> 2]);
 
+    s->an_restarted = false;
     s->vec_cause = 0;
     s->vec_mask = 0;
     s->vec_automask = 0;
@@ -869,7 +214,7 @@ static void ix_reset(Ix82599State *s)
 
 static int ix_rxq_of(hwaddr off)
 {
-    if (off >= IX_RXQ_BASE(0) && off < IX_RXQ_BASE(64)) {
+    if (off >= IX_RXQ_BASE(0) && off < IX_RXQ_BASE(0) + 64 * 0x40) {
         return (off - IX_RXQ_BASE(0)) / 0x40;
     }
     if (off >= IX_RXQ_BASE(64) && off < IX_RXQ_BASE(64) + 64 * 0x40) {
@@ -1017,8 +362,8 @@ static uint32_t ix_read_special(Ix82599State *s, hwaddr off)
     case IX_LINKS:
         return ix_links_read(s);
     case IX_ANLP1:
-        /* AN state machine out of its reset state while training/up */
-        return (s->link_up || s->link_training) ?
+        /* the AN state machine leaves its reset state once restarted */
+        return (s->an_restarted || s->link_up) ?
                2u << IX_ANLP1_AN_STATE_SHIFT : 0;
     case IX_FDIRCTRL:
         return v | IX_FDIRCTRL_INIT_DONE;
@@ -1173,6 +518,7 @@ static void ix_write_special(Ix82599State *s, hwaddr off, uint32_t val)
                        ((old ^ val) & IX_AUTOC_LMS_MASK);
 
         ix_reg_set(s, off, val & ~IX_AUTOC_AN_RESTART);  /* self-clearing */
+        s->an_restarted |= restart;
         ix_link_update(s, restart);
         return;
     }
@@ -1244,10 +590,10 @@ static void ix_write_special(Ix82599State *s, hwaddr off, uint32_t val)
 static uint64_t ix_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     Ix82599State *s = opaque;
-    hwaddr off = ix_canon(addr & ~3ull);
+    hwaddr off = ix_regtab_canon(addr & ~3ull);
     uint32_t v;
 
-    switch (ix_kind[off >> 2]) {
+    switch (ix_regtab_kind(off)) {
     case K_SPECIAL:
         return ix_read_special(s, off);
     case K_STAT:
@@ -1256,7 +602,7 @@ static uint64_t ix_mmio_read(void *opaque, hwaddr addr, unsigned size)
         return v;
     case K_UNKNOWN:
         v = ix_reg(s, off);
-        ix_log_unimp(s, off, false, v);
+        ix_regtab_log_unimp(s, off, false, v);
         return v;
     default:
         return ix_reg(s, off);
@@ -1267,10 +613,10 @@ static void ix_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
                           unsigned size)
 {
     Ix82599State *s = opaque;
-    hwaddr off = ix_canon(addr & ~3ull);
+    hwaddr off = ix_regtab_canon(addr & ~3ull);
     uint32_t val = val64;
 
-    switch (ix_kind[off >> 2]) {
+    switch (ix_regtab_kind(off)) {
     case K_SPECIAL:
         ix_write_special(s, off, val);
         return;
@@ -1278,11 +624,11 @@ static void ix_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
     case K_RO:
         return;
     case K_UNKNOWN:
-        ix_log_unimp(s, off, true, val);
+        ix_regtab_log_unimp(s, off, true, val);
         ix_reg_set(s, off, val);
         return;
     default:
-        ix_reg_set(s, off, val);
+        ix_reg_set(s, off, ix_regtab_merge(off, ix_reg(s, off), val));
         return;
     }
 }
@@ -1331,7 +677,7 @@ static void ix_realize(PCIDevice *d, Error **errp)
     Ix82599State *s = HPCAP_82599(d);
     int ret;
 
-    ix_build_tables();
+    ix_regtab_init();
     d->config_write = ix_write_config;
     pci_config_set_device_id(d->config,
                              s->sfp ? IX_DEVICE_ID_SFP : IX_DEVICE_ID_KX4);

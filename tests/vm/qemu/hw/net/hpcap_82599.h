@@ -89,6 +89,7 @@ struct Ix82599State {
     /* link */
     bool link_up;               /* LINKS.UP as the host sees it */
     bool link_training;
+    bool an_restarted;          /* AUTOC restarted since reset (ANLP1) */
     QEMUTimer *link_timer;
 
     /* reset handshakes: EEC.ARD, RDRXCTL.DMAIDONE */
@@ -122,9 +123,36 @@ struct Ix82599State {
 uint32_t ix_reg(Ix82599State *s, hwaddr off);
 void ix_reg_set(Ix82599State *s, hwaddr off, uint32_t val);
 void ix_stat_add(Ix82599State *s, hwaddr off, uint32_t n);
+bool ix_queue_enabled(Ix82599State *s, bool tx, unsigned q);
+int64_t ix_now_ns(void);
+
+/* hpcap_82599_regtab.c */
+enum { K_UNKNOWN = 0, K_STORE, K_STAT, K_RO, K_SPECIAL };
+void ix_regtab_init(void);
+int ix_regtab_kind(hwaddr off);
+void ix_regtab_reset(uint32_t *regs);
+uint32_t ix_regtab_reset_value(hwaddr off);
+uint32_t ix_regtab_merge(hwaddr off, uint32_t old, uint32_t val);
+hwaddr ix_regtab_canon(hwaddr addr);
+void ix_regtab_log_unimp(Ix82599State *s, hwaddr off, bool write,
+                         uint32_t val);
+
+/* hpcap_82599_irq.c */
+bool ix_msix_mode(Ix82599State *s);
+uint32_t ix_eims(Ix82599State *s);
+void ix_update_line(Ix82599State *s);
+void ix_set_vec_cause(Ix82599State *s, uint64_t causes);
+void ix_mask_grew(Ix82599State *s, uint64_t newvec, uint32_t newother);
+uint32_t ix_eicr_read(Ix82599State *s);
 void ix_queue_interrupt(Ix82599State *s, bool tx, unsigned q);
 void ix_other_interrupt(Ix82599State *s, uint32_t cause);
-bool ix_queue_enabled(Ix82599State *s, bool tx, unsigned q);
+
+/* hpcap_82599_link.c */
+bool ix_laser_on(Ix82599State *s);
+void ix_link_update(Ix82599State *s, bool restart);
+void ix_link_timer_cb(void *opaque);
+uint32_t ix_links_read(Ix82599State *s);
+void ix_set_link_status(NetClientState *nc);
 
 /* hpcap_82599_eeprom.c */
 void ix_eeprom_build(Ix82599State *s);
