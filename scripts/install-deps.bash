@@ -80,5 +80,12 @@ if [ "$want_vm" = 1 ]; then
 	apt_install initramfs-tools-core busybox-static cpio
 	apt_install "$k61" "$h61"
 	apt_install -t bookworm-backports "$k612" "$h612" qemu-system-x86 ipxe-qemu
+
+	# QEMU with hpcap's Intel 82599 model (tests/vm/qemu/, doc/qemu-82599.md):
+	# its build dependencies (Meson 1.5+ and pycotap from backports), then the
+	# build itself, cached under /var/cache/hpcap until the model changes.
+	apt_install ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev python3-venv flex bison bzip2
+	apt_install -t bookworm-backports meson python3-pycotap
+	$SUDO "$(dirname "$0")/../tests/vm/qemu/build-qemu.bash" >/dev/null
 fi
 echo "install-deps.bash: done"

@@ -15,10 +15,16 @@ BIN=$top/${BUILD:-build}/bin
 M=$top/tests/vm/module
 W=$T_TMP
 export PATH=$BIN:$PATH
-CAP=0000:00:04.0		# the port hpcap captures
+# The port hpcap captures, its speed and the driver it is handed back to:
+# the first 82576 by default; the 82599 model with NATIVE_CAP=0000:00:05.0
+# NATIVE_SPEED=10000 NATIVE_DRIVER=ixgbe (run-module-tests.bash native-x599).
+CAP=${NATIVE_CAP:-0000:00:04.0}
+SPEED=${NATIVE_SPEED:-1000}
+DRIVER=${NATIVE_DRIVER:-igb}
 read -r _ SEND_IF <<<"${VM_NIC_IFACES:-eth0 eth1}"
 
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+[ "$DRIVER" = igb ] || modprobe "$DRIVER"
 ip link set "$SEND_IF" mtu 9000 up
 
 # Take the port from igb (or wherever it is) and give it to hpcap.
@@ -83,7 +89,7 @@ ethstat() { ethtool -S hpcap0 | awk -v k="$1:" '$1 == k { print $2 }'; }
 test_basic() {
 	load || return
 	t_eq "port bound to hpcap" hpcap "$(basename "$(readlink /sys/bus/pci/devices/$CAP/driver)")"
-	t_eq "ethtool: speed" "Speed: 1000Mb/s" "$(ethtool hpcap0 | grep -o 'Speed: .*')"
+	t_eq "ethtool: speed" "Speed: ${SPEED}Mb/s" "$(ethtool hpcap0 | grep -o 'Speed: .*')"
 	t_eq "ethtool: driver" "driver: hpcap" "$(ethtool -i hpcap0 | grep '^driver')"
 	start_cap basic 1
 	send basic 01 --count 3000 --sizes 60-1514 --seed 21
@@ -190,7 +196,7 @@ test_handback() {
 	echo "" > /sys/bus/pci/devices/$CAP/driver_override
 	echo $CAP > /sys/bus/pci/drivers/hpcap/unbind
 	echo $CAP > /sys/bus/pci/drivers_probe
-	t_eq "port handed back to igb" igb "$(basename "$(readlink /sys/bus/pci/devices/$CAP/driver)")"
+	t_eq "port handed back to $DRIVER" "$DRIVER" "$(basename "$(readlink /sys/bus/pci/devices/$CAP/driver)")"
 	t_eq "its hpcap device nodes are gone" "" "$(ls /dev/hpcap_0_* 2>/dev/null)"
 	to_hpcap
 	ip link set hpcap0 up

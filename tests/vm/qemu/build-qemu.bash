@@ -66,30 +66,6 @@ if [ "$check_only" = 1 ]; then
 	hpcap_qemu_find || { echo "$prog: no patched QEMU built for model $(hpcap_qemu_key) (run $0)" >&2; exit 1; }
 	exit 0
 fi
-if [ "$force" = 0 ] && bin=$(hpcap_qemu_find); then
-	echo "$prog: cached: $bin" >&2
-	echo "$bin"
-	exit 0
-fi
-
-[ "$(id -u)" = 0 ] || fail "run as root (apt-get source needs the deb-src entry and the cache is in $hpcap_qemu_cache)"
-for tool in apt-get apt-cache meson ninja python3 flock; do
-	command -v "$tool" >/dev/null || fail "$tool not found (run scripts/install-deps.bash)"
-done
-meson_ver=$(meson --version)
-if [ "$(printf '%s\n1.5\n' "$meson_ver" | sort -V | head -n1)" != 1.5 ]; then
-	fail "meson $meson_ver is too old (QEMU 10 needs 1.5+: apt-get install -t bookworm-backports meson)"
-fi
-
-mkdir -p "$hpcap_qemu_cache/src"
-# One QEMU build at a time on this machine (they take both cores).
-exec 9>"$hpcap_qemu_cache/.build.lock"
-flock 9
-if [ "$force" = 0 ] && bin=$(hpcap_qemu_find); then
-	echo "$prog: built meanwhile: $bin" >&2
-	echo "$bin"
-	exit 0
-fi
 
 # Source: the orig tarball of the bookworm-backports source package (the
 # .dsc and .debian.tar.xz have been seen to be missing on the mirror; the
@@ -108,6 +84,8 @@ add_deb_src() {
 		"$uris" >"$list"
 	apt-get update -q >/dev/null || fail "apt-get update failed after adding $list"
 }
+[ -f /etc/apt/sources.list.d/hpcap-backports-src.sources ] || [ "$(id -u)" = 0 ] ||
+	fail "run as root once: the bookworm-backports deb-src entry must be added"
 add_deb_src
 srcver=$(apt-cache showsrc qemu 2>/dev/null | awk '/^Version:/ { print $2 }' | sort -V | tail -n 1)
 [ -n "$srcver" ] || fail "no source package qemu (is the bookworm-backports deb-src entry there?)"
@@ -115,6 +93,33 @@ upver=${srcver#*:}
 upver=${upver%-*}                       # e.g. 10.0.2+ds
 tarball=qemu_${upver}.orig.tar.xz
 case "$upver" in 10.*) ;; *) fail "source package qemu is $upver; this model is written for QEMU 10" ;; esac
+
+# The cache key: QEMU's source version and the model's hash.
+key=$(hpcap_qemu_key)
+out=$hpcap_qemu_cache/qemu-${upver}-$key
+if [ "$force" = 0 ] && [ -x "$out/qemu-system-x86_64" ]; then
+	echo "$prog: cached: $out/qemu-system-x86_64" >&2
+	echo "$out/qemu-system-x86_64"
+	exit 0
+fi
+
+[ "$(id -u)" = 0 ] || fail "run as root (the cache is in $hpcap_qemu_cache; HPCAP_QEMU_CACHE moves it)"
+for tool in apt-get apt-cache meson ninja python3 flock; do
+	command -v "$tool" >/dev/null || fail "$tool not found (run scripts/install-deps.bash)"
+done
+meson_ver=$(meson --version)
+if [ "$(printf '%s\n1.5\n' "$meson_ver" | sort -V | head -n1)" != 1.5 ]; then
+	fail "meson $meson_ver is too old (QEMU 10 needs 1.5+: apt-get install -t bookworm-backports meson)"
+fi
+mkdir -p "$hpcap_qemu_cache/src"
+# One QEMU build at a time on this machine (they take both cores).
+exec 9>"$hpcap_qemu_cache/.build.lock"
+flock 9
+if [ "$force" = 0 ] && [ -x "$out/qemu-system-x86_64" ]; then
+	echo "$prog: built meanwhile: $out/qemu-system-x86_64" >&2
+	echo "$out/qemu-system-x86_64"
+	exit 0
+fi
 if [ ! -s "$hpcap_qemu_cache/src/$tarball" ]; then
 	echo "$prog: fetching $tarball" >&2
 	dl=$(mktemp -d "${TMPDIR:-/var/tmp}/hpcap-qemu-dl.XXXXXX")
@@ -125,8 +130,6 @@ if [ ! -s "$hpcap_qemu_cache/src/$tarball" ]; then
 	rm -rf "$dl"
 fi
 
-key=$(hpcap_qemu_key)
-out=$hpcap_qemu_cache/qemu-${upver}-$key
 if [ -n "$keep" ]; then
 	mkdir -p "$keep"
 	work=$(cd -P "$keep" && pwd)

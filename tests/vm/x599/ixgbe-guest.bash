@@ -65,7 +65,9 @@ rx0=$(rx_count)
 tcpdump -i "$rx_if" -nn -s 0 -B 65536 -w "$W/got.pcap" 2>"$W/tcpdump.err" &
 tcpdump_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$W/tcpdump.err" && break; sleep 0.1; done
-python3 "$here/mixed_frames.py" "$tx_if" --dst "$mac" --src "$src" --count "$frames" \
+# One CPU, so one igb TX queue: the frames leave in the order they were sent.
+ethtool -S "$tx_if" >"$W/igb-before.txt"
+taskset -c 0 python3 "$here/mixed_frames.py" "$tx_if" --dst "$mac" --src "$src" --count "$frames" \
 	--pps "$pps" --flows 64 --pcap "$W/sent.pcap" >"$W/send.txt" 2>&1 ||
 	t_fail "sender" "$(cat "$W/send.txt")"
 # wait until the receive counter stops moving
@@ -78,6 +80,8 @@ for _ in $(seq 100); do
 done
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid"
+ethtool -S "$tx_if" >"$W/igb-after.txt"
+tc -s qdisc show dev "$tx_if" >"$W/igb-qdisc.txt"
 ethtool -S "$rx_if" >"$W/stats-after.txt"
 ip -s link show "$rx_if" >"$W/ip-after.txt"
 rx1=$(rx_count)
@@ -101,7 +105,7 @@ PY
 }
 captured=$(count "$W/got.pcap")
 test_frames=$(count "$W/got.pcap" "$src")
-t_eq "test frames captured" "$frames" "$test_frames"
+t_eq "test frames captured (of $frames sent)" "$frames" "$test_frames"
 
 # 4. ip -s link counts every frame the capture saw.
 t_eq "ip -s link RX packets = frames captured" "$captured" "$((rx1 - rx0))"
@@ -143,6 +147,13 @@ wait "$tcpdump_pid"
 t_eq "VLAN frames with stripping off" 500 "$(count "$W/vlan-off.pcap" 02:00:00:00:00:ab)"
 cp "$W/vlan-off.pcap" "$RESULTS/"
 
-cp "$W"/{got.pcap,sent.pcap,ethtool-x.txt,stats-before.txt,stats-after.txt,ip-before.txt,ip-after.txt,rss-expected.txt,rss-got.txt,tcpdump.err,send.txt} "$RESULTS/" 2>/dev/null
+# 7. The module's EEPROM over I2C, the driver's own self-test (registers,
+# EEPROM, interrupt, MAC loopback, link), and a clean unload.
+t_grep "ethtool -m reads the SFP+ module" "10G Base-SR" "$(ethtool -m "$rx_if" 2>&1)"
+t_grep "ethtool -t offline passes" "result is PASS" "$(ethtool -t "$rx_if" offline 2>&1 | tee "$W/selftest.txt")"
+t_run "rmmod ixgbe" 0 rmmod ixgbe
+t_eq "no kernel warning or bug" 0 "$(dmesg | grep -cE 'WARNING|BUG|Oops|general protection')"
+
+cp "$W"/{got.pcap,sent.pcap,ethtool-x.txt,stats-before.txt,stats-after.txt,ip-before.txt,ip-after.txt,rss-expected.txt,rss-got.txt,tcpdump.err,send.txt,selftest.txt,igb-before.txt,igb-after.txt,igb-qdisc.txt} "$RESULTS/" 2>/dev/null
 echo "$src" >"$RESULTS/src.txt"
 t_done
