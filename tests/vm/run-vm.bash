@@ -45,6 +45,8 @@ Options:
                      from tests/vm/qemu/build-qemu.bash when --x599 is used)
   --unimp-log FILE   QEMU's log of device-model accesses it does not implement
                      (-d unimp), e.g. the 82599 registers the model lacks
+  --monitor SOCKET   QEMU's human monitor on a Unix socket, for a host-side
+                     test to talk to the running guest's devices (set_link)
   --mem MB           guest memory (default 1024)
   --smp N            guest CPUs (default 2)
   --env VAR=VALUE    export VAR in the guest (repeatable)
@@ -87,6 +89,7 @@ x599_dump=""
 x599_opt=""
 qemu_bin=""
 unimp_log=""
+monitor=""
 mem=1024
 smp=2
 debug=0
@@ -109,6 +112,7 @@ while [ $# -gt 0 ]; do
 	--x599-opt) need_arg "$1" $#; x599_opt=$2; shift 2 ;;
 	--qemu) need_arg "$1" $#; qemu_bin=$2; shift 2 ;;
 	--unimp-log) need_arg "$1" $#; unimp_log=$2; shift 2 ;;
+	--monitor) need_arg "$1" $#; monitor=$2; shift 2 ;;
 	--mem) need_arg "$1" $#; mem=$2; shift 2 ;;
 	--smp) need_arg "$1" $#; smp=$2; shift 2 ;;
 	--env) need_arg "$1" $#; guest_env+=("$2"); shift 2 ;;
@@ -299,7 +303,7 @@ abs_out() {
 	mkdir -p "$(dirname -- "$1")"
 	echo "$(cd -P "$(dirname -- "$1")" && pwd)/$(basename -- "$1")"
 }
-for var in dump x599_dump unimp_log; do
+for var in dump x599_dump unimp_log monitor; do
 	if [ -n "${!var}" ]; then
 		printf -v "$var" '%s' "$(abs_out "${!var}")"
 		rm -f "${!var}"
@@ -388,6 +392,7 @@ for ((i = 0; i < x599; i++)); do
 done
 [ -z "$x599_dump" ] || qemu+=(-object "filter-dump,id=dump1,netdev=x0,file=$(qesc "$x599_dump")")
 [ -z "$unimp_log" ] || qemu+=(-d unimp -D "$unimp_log")
+[ -z "$monitor" ] || qemu+=(-monitor "unix:$(qesc "$monitor"),server=on,wait=off")
 qemu+=("${qemu_extra[@]}")
 
 [ "$debug" = 0 ] || { printf '%q ' "${qemu[@]}"; echo; } >&2

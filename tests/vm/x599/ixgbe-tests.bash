@@ -69,6 +69,29 @@ print(n)
 PY
 }
 
+# link_operator SOCKET: passes the console through, and answers the guest's
+# "x599: set_link off|on please" by telling QEMU's monitor to take the
+# 82599's link (its netdev x0) down or up.
+link_operator() {
+	local sock=$1 line words
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case "$line" in
+		"x599: set_link "*" please")
+			read -ra words <<<"$line"
+			python3 - "$sock" "${words[2]}" <<'PY' || echo "link_operator: cannot reach QEMU's monitor" >&2
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(f"set_link x0 {sys.argv[2]}\n".encode())
+time.sleep(0.5)
+s.close()
+PY
+			;;
+		esac
+	done
+}
+
 status=0
 for k in "${kvers[@]}"; do
 	res=build/vm-results/$k-x599
@@ -76,11 +99,12 @@ for k in "${kvers[@]}"; do
 	mkdir -p "$res"
 	echo "=== ixgbe on the 82599 model, $k"
 	st=0
+	mon=$res/monitor.sock
 	tests/vm/run-vm.bash --kernel "$k" --qemu "$qemu_bin" --timeout 900 --smp 4 --mem 1536 \
 		--results "$res" --nics 1 --dump "$res/igb-wire.pcap" --x599 1 --x599-dump "$res/truth.pcap" \
-		--unimp-log "$res/unimp.log" \
-		--env X599_FRAMES="$frames" --env X599_PPS="$pps" -- \
-		tests/vm/x599/ixgbe-guest.bash | tee "$res/output.txt" || st=$?
+		--unimp-log "$res/unimp.log" --monitor "$mon" \
+		--env X599_FRAMES="$frames" --env X599_PPS="$pps" --env X599_MONITOR=1 -- \
+		tests/vm/x599/ixgbe-guest.bash | tee "$res/output.txt" | link_operator "$mon" || st=$?
 	{
 		if [ -s "$res/got.pcap" ]; then
 			# where each test frame was seen: a loss before the 82599's

@@ -31,7 +31,7 @@
  *    checksum, the MAC address, an SFP+ init-sequence table, a firmware
  *    module (patch version, LESM off) and a PBA string.  No bit-banged
  *    EEPROM access, no EEPROM writes (EEWR is stored only).
- *  - SW/FW semaphores (DS99 10.5.4): SWSM.SMBI is set by the read that
+ *  - SW/FW semaphores (SWSM, SW_FW_SYNC): SWSM.SMBI is set by the read that
  *    finds it clear, SWESMBI and SW_FW_SYNC's software bits are granted at
  *    once (no firmware contends); FWSM reports valid firmware, no
  *    manageability.
@@ -69,7 +69,7 @@
  *    head write-back (TDWBAL), HLREG0.LPBK loopback.
  *  - Statistics (DS99 8.2.3.23), clear on read: CRCERRS RLEC RUC ROC TPR
  *    TORL/H GPRC GORCL/H BPRC MPRC PRC64-1522 RXNFGPC RXNFGBC RXDGPC RXDGBC
- *    MPC RNBC QPRC QBRC QPRDC (per counter, mapped by RQSMR) GPTC GOTCL/H
+ *    MPC QPRC QBRC QPRDC (per counter, mapped by RQSMR) GPTC GOTCL/H
  *    TPT MPTC BPTC PTC64-1522 QPTC QBTC (mapped by TQSM).  The 36-bit octet
  *    counters are cleared when their high dword is read.
  *  - Interrupts (DS99 7.3): MSI-X (IVAR, IVAR_MISC, EIMS/EIMC/EIAM/EICS
@@ -356,7 +356,7 @@ static uint32_t ix_read_special(Ix82599State *s, hwaddr off)
     case IX_EIAM_EX(1):
         return (uint32_t)(s->vec_automask >> (off == IX_EIAM_EX(1) ? 32 : 0));
     case IX_SWSM:
-        /* SMBI: the read that finds it clear takes it (DS99 10.5.4) */
+        /* SMBI: the read that finds it clear takes it (DS99 SWSM) */
         ix_reg_set(s, IX_SWSM, v | IX_SWSM_SMBI);
         return v;
     case IX_LINKS:

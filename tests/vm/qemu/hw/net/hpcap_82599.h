@@ -46,9 +46,7 @@ typedef struct IxRxFrame {
     uint16_t pkt_info;                  /* RSS type | packet type << 4 */
     uint16_t vlan;                      /* tag stripped into the descriptor */
     bool vlan_stripped;
-    bool counted_rnbc;                  /* no-buffer already counted */
     size_t len;                         /* bytes to DMA (CRC included if kept) */
-    size_t wire_len;                    /* length on the wire, CRC included */
     uint8_t data[];
 } IxRxFrame;
 

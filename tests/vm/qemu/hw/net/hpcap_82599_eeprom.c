@@ -1,13 +1,13 @@
 /*
  * hpcap_82599_eeprom.c - the EEPROM image of the hpcap 82599 test model.
  *
- * Layout after the 82599 datasheet's EEPROM map (DS99 6.2, 6.3): words
+ * Layout after the 82599 datasheet's EEPROM map (DS99 chapter 6): words
  * 0x00-0x02 control words, 0x03-0x0E pointers to hardware sections,
  * 0x0F the firmware module pointer, 0x15-0x16 the PBA number, 0x27/0x28
  * the alternate/SAN MAC pointers, 0x2B the SFP+ init-sequence table
  * pointer, 0x2C device capabilities, 0x3F the checksum: the 16-bit sum of
  * words 0x00-0x3F plus the words of every section pointed to by 0x03-0x0E
- * is 0xBABA (DS99 6.3.5.x).  Sections start with their length in words.
+ * is 0xBABA.  Sections start with their length in words.
  *
  * The MAC address (qdev "mac") lives in the LAN core modules; the hardware
  * loads it into RAL0/RAH0 on every reset (hpcap_82599.c).

@@ -286,7 +286,7 @@ static const IxRegRange ix_regs[] = {
     R(IX_RXDGBCL, 1, 4, 0, K_SPECIAL),
     R(IX_RXDGBCH, 1, 4, 0, K_SPECIAL),
     R(IX_MPC(0), 8, 4, 0, K_STAT),
-    R(IX_RNBC(0), 8, 4, 0, K_STAT),
+    R(IX_RNBC(0), 8, 4, 0, K_STAT),                 /* 82598's; never counts */
     R(IX_QPRC(0), IX_NUM_STATQ, 0x40, 0, K_STAT),
     R(IX_QBRC_L(0), IX_NUM_STATQ, 0x40, 0, K_SPECIAL),
     R(IX_QBRC_H(0), IX_NUM_STATQ, 0x40, 0, K_SPECIAL),

@@ -358,10 +358,9 @@ void ix_rx_drain(Ix82599State *s)
         } else if (ix_rx_dma(s, q, f)) {
             ix_rx_delivered(s, q, f);
         } else {
-            if (!f->counted_rnbc) {
-                ix_stat_add(s, IX_RNBC(0), 1);
-                f->counted_rnbc = true;
-            }
+            /* No free descriptors: DROP_EN decides (DS99 8.2.3.8.7).  The
+             * 82599 counts these drops per queue in QPRDC; its RNBC
+             * registers, kept from the 82598, are not used for them. */
             if (!(ix_reg(s, IX_SRRCTL(q)) & IX_SRRCTL_DROP_EN)) {
                 return;                 /* waits; so does everything behind */
             }
@@ -497,8 +496,6 @@ ssize_t ix_receive(NetClientState *nc, const uint8_t *buf, size_t size)
     f->pkt_info = rss_type | ptype << 4;
     f->vlan = strip ? tci : 0;
     f->vlan_stripped = strip;
-    f->counted_rnbc = false;
-    f->wire_len = wire;
     QSIMPLEQ_INSERT_TAIL(&s->rx_pb, f, next);
     s->rx_pb_bytes += f->len;
     ix_rx_drain(s);
