@@ -76,5 +76,11 @@ if [ "$want_vm" = 1 ]; then
 	apt_install "${vm_pkgs[@]}"
 	apt_install "$k61" "$h61"
 	apt_install -t bookworm-backports "$k612" "$h612" "${vm_bpo_pkgs[@]}"
+
+	# QEMU with hpcap's Intel 82599 model (tests/vm/qemu/, doc/qemu-82599.md),
+	# built from Debian's source with the build dependencies in deps.list
+	# (group vm and vm-bpo), cached under /var/cache/hpcap until the model
+	# or the QEMU source changes.
+	$SUDO "$here/../tests/vm/qemu/build-qemu.bash" >/dev/null
 fi
 echo "install-deps.bash: done"

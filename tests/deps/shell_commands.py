@@ -148,6 +148,11 @@ def scan(text, fname, lineno0, emit, defs):
         if w.startswith("-"):
             if w in WRAPPER_OPTS_WITH_ARG.get(name, ()):
                 st["skip_next"] = True
+            if name == "taskset" and w in ("-p", "-cp", "-pc", "--pid"):
+                st.clear()          # changes a running process: no program
+                return
+            if name == "taskset" and w in ("-c", "--cpu-list"):
+                st["fixed"] = 0     # the list is the option's argument
             return
         if name == "env" and "=" in w:
             return
@@ -524,17 +529,25 @@ def main():
             print("shell_commands.py: unknown argument %r (see --help)" % a,
                   file=sys.stderr)
             return 2
-    found = {}
+    occurrences = []        # (word, file, line)
+    file_defs = {}          # file -> functions it defines
+    file_sources = {}       # file -> basenames of the files it sources
     defs = set()
 
     def emitter(fname):
         def emit(w, line):
-            found.setdefault(w, "%s:%d" % (fname, line))
+            occurrences.append((w, fname, line))
         return emit
 
     for kind, f in shell_files(repo):
         text = open(os.path.join(repo, f), encoding="utf-8",
                     errors="replace").read()
+        # Functions count where they are defined and in the files that
+        # source that file (a library), not everywhere: a script's own
+        # function named like a program does not hide the program in others.
+        defs = file_defs.setdefault(f, set())
+        file_sources[f] = {os.path.basename(m.group(1)) for m in re.finditer(
+            r"^\s*(?:\.|source)\s+\"?([^\"\s;]+)\"?", text, flags=re.M)}
         if kind == "sh" and text.startswith("#!/bin/busybox"):
             # runs under busybox in the guest's initramfs: its programs
             # are busybox applets (or, after chroot, the host's)
@@ -557,10 +570,13 @@ def main():
                 emitter(f)(m.group(1), text.count("\n", 0, m.start()) + 1)
         elif kind == "make":
             lines = text.split("\n")
+            cont = False    # this line continues a non-recipe line
             for ln, l in enumerate(lines, 1):
                 for m in re.finditer(r"\$\(shell ([^)]*)\)", l):
                     scan(m.group(1), f, ln, emitter(f), defs)
-                if l.startswith("\t"):
+                was_cont, cont = cont, l.endswith("\\") and \
+                    (cont or not l.startswith("\t"))
+                if l.startswith("\t") and not was_cont:
                     body = l[1:].lstrip("@-+").replace("$$", "\0")
                     # make's own $(VAR) and $(function ...) are not shell
                     while True:
@@ -575,6 +591,47 @@ def main():
                 m = re.match(r"Exec\w*=[-@+!:]*(\S+)", l)
                 if m:
                     emitter(f)(os.path.basename(m.group(1)), ln)
+
+    by_base = {}
+    for f in file_defs:
+        by_base.setdefault(os.path.basename(f), []).append(f)
+
+    def visible_defs(f, seen=None):
+        """Functions file f can call: its own and its sourced files'."""
+        seen = seen if seen is not None else set()
+        if f in seen:
+            return set()
+        seen.add(f)
+        out = set(file_defs.get(f, ()))
+        for b in file_sources.get(f, ()):
+            for g in by_base.get(b, ()):
+                out |= visible_defs(g, seen)
+        return out
+
+    # A file with no #! line is a library, only ever sourced (often through
+    # a computed path): its functions are visible everywhere.
+    lib_defs = set()
+    for f in file_defs:
+        try:
+            with open(os.path.join(repo, f), "rb") as fh:
+                if not fh.read(2) == b"#!":
+                    lib_defs |= file_defs[f]
+        except OSError:
+            pass
+    vis = {f: visible_defs(f) | lib_defs for f in file_defs}
+    found = {}
+    fn_only = set()
+    for w, f, line in occurrences:
+        bare = w[len("busybox/"):] if w.startswith("busybox/") else w
+        if bare in vis.get(f, ()):
+            fn_only.add(w)
+            continue
+        found.setdefault(w, "%s:%d" % (f, line))
+    for w in fn_only:
+        if w not in found:
+            found[w] = None
+    defs = {w[len("busybox/"):] if w.startswith("busybox/") else w
+            for w, where in found.items() if where is None}
 
     project = project_names(repo)
     rows = []

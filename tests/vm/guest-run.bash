@@ -25,7 +25,7 @@ done
 export PATH=$path
 unset path dirs d
 export HOME=/root TERM=dumb LANG=C.UTF-8 RESULTS=/results
-export VM_KVER VM_NICS VM_NIC_MACS VM_NIC_PCI
+export VM_KVER VM_NICS VM_NIC_MACS VM_NIC_PCI VM_X599 VM_X599_MACS VM_X599_PCI
 unset VM_PATH_EXTRA
 
 # Interface names of the emulated NICs, in --nics order, found by MAC address (only

@@ -33,6 +33,20 @@ Options:
                      (NICs left unbound, e.g. for a module under test to claim)
   --dump FILE        QEMU filter-dump of the first NIC's port: pcap of every frame
                      crossing it, both directions, written by QEMU (needs --nics>=1)
+  --x599 N           number of emulated Intel 82599 NICs (hpcap's QEMU model
+                     hpcap-82599, PCI id 8086:10fb), 0-2 (default 0), on the
+                     same wire as the igb NICs; MACs 52:54:00:00:01:01,
+                     52:54:00:00:01:02; PCI slots 0x5, 0x6.  Left unbound
+                     (`modprobe ixgbe` binds them).  Needs the patched QEMU
+                     (tests/vm/qemu/build-qemu.bash).
+  --x599-dump FILE   filter-dump of the first 82599's port (needs --x599>=1)
+  --x599-opt OPTS    extra hpcap-82599 properties, e.g. link-train-us=1000
+  --qemu PATH        QEMU binary (default: the system's, or the patched one
+                     from tests/vm/qemu/build-qemu.bash when --x599 is used)
+  --unimp-log FILE   QEMU's log of device-model accesses it does not implement
+                     (-d unimp), e.g. the 82599 registers the model lacks
+  --monitor SOCKET   QEMU's human monitor on a Unix socket, for a host-side
+                     test to talk to the running guest's devices (set_link)
   --mem MB           guest memory (default 1024)
   --smp N            guest CPUs (default 2)
   --env VAR=VALUE    export VAR in the guest (repeatable)
@@ -44,6 +58,7 @@ Options:
 Guest environment: RESULTS=/results, VM_KVER, VM_NICS, and space-separated in NIC
 order: VM_NIC_MACS, VM_NIC_PCI (0000:00:04.0 0000:00:08.0), VM_NIC_IFACES
 (interface names, when a driver bound the NICs: eth0 eth1 with igb);
+VM_X599 and VM_X599_MACS, VM_X599_PCI (0000:00:05.0 0000:00:06.0);
 PATH = system directories followed by the caller's PATH.  /tmp is a tmpfs (50% of
 the guest memory); /sys/kernel/debug is mounted; lo is up; hostname hpcap-vm.
 `modprobe` works inside the guest (the host's /lib/modules/KVER is visible).
@@ -53,7 +68,8 @@ Exit status: COMMAND's, as written by the guest into RESULTS/exit-status;
 writing the status.  The guest console (COMMAND's stdout and stderr) is streamed
 to stdout.
 
-Environment: VM_CACHE_DIR (initramfs cache, default tests/vm/.cache).
+Environment: VM_CACHE_DIR (initramfs cache, default tests/vm/.cache),
+HPCAP_QEMU (the patched QEMU binary, overriding the cache lookup).
 USAGE
 }
 
@@ -68,6 +84,12 @@ results=""
 nics=0
 nicdrv=igb
 dump=""
+x599=0
+x599_dump=""
+x599_opt=""
+qemu_bin=""
+unimp_log=""
+monitor=""
 mem=1024
 smp=2
 debug=0
@@ -85,6 +107,12 @@ while [ $# -gt 0 ]; do
 	--nics) need_arg "$1" $#; nics=$2; shift 2 ;;
 	--nic-driver) need_arg "$1" $#; nicdrv=$2; shift 2 ;;
 	--dump) need_arg "$1" $#; dump=$2; shift 2 ;;
+	--x599) need_arg "$1" $#; x599=$2; shift 2 ;;
+	--x599-dump) need_arg "$1" $#; x599_dump=$2; shift 2 ;;
+	--x599-opt) need_arg "$1" $#; x599_opt=$2; shift 2 ;;
+	--qemu) need_arg "$1" $#; qemu_bin=$2; shift 2 ;;
+	--unimp-log) need_arg "$1" $#; unimp_log=$2; shift 2 ;;
+	--monitor) need_arg "$1" $#; monitor=$2; shift 2 ;;
 	--mem) need_arg "$1" $#; mem=$2; shift 2 ;;
 	--smp) need_arg "$1" $#; smp=$2; shift 2 ;;
 	--env) need_arg "$1" $#; guest_env+=("$2"); shift 2 ;;
@@ -106,6 +134,9 @@ if ! is_uint "$smp" || [ "$smp" -eq 0 ]; then fail "--smp wants a positive numbe
 [[ $nics =~ ^[012]$ ]] || fail "--nics must be 0, 1 or 2"
 case "$nicdrv" in igb | none) ;; *) fail "--nic-driver must be igb or none" ;; esac
 [ -z "$dump" ] || [ "$nics" -ge 1 ] || fail "--dump needs --nics 1 or 2"
+[[ $x599 =~ ^[012]$ ]] || fail "--x599 must be 0, 1 or 2"
+[ -z "$x599_dump" ] || [ "$x599" -ge 1 ] || fail "--x599-dump needs --x599 1 or 2"
+[[ $x599_opt =~ ^[A-Za-z0-9_=,.-]*$ ]] || fail "--x599-opt wants prop=value[,prop=value...], got '$x599_opt'"
 for kv in "${guest_env[@]}"; do
 	[[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || fail "--env wants VAR=VALUE, got '$kv'"
 done
@@ -114,9 +145,30 @@ vmlinuz=/boot/vmlinuz-$kver
 moddir=/lib/modules/$kver
 [ -r "$vmlinuz" ] || fail "no readable kernel image $vmlinuz (see tests/vm/kernels.bash)"
 [ -d "$moddir" ] || fail "no module directory $moddir"
-for tool in qemu-system-x86_64 timeout modprobe cpio; do
+for tool in timeout modprobe cpio; do
 	command -v "$tool" >/dev/null || fail "$tool not found (run scripts/install-deps.bash)"
 done
+# The 82599 model exists only in the patched QEMU (tests/vm/qemu/).
+qemu_firmware=()
+if [ -z "$qemu_bin" ] && [ "$x599" -gt 0 ]; then
+	qemu_bin=${HPCAP_QEMU:-}
+	if [ -z "$qemu_bin" ]; then
+		# shellcheck source=tests/vm/qemu/qemu-model.bash
+		. "$here/qemu/qemu-model.bash"
+		qemu_bin=$(hpcap_qemu_find) ||
+			fail "--x599 needs QEMU with the 82599 model: run tests/vm/qemu/build-qemu.bash (as root)"
+	fi
+fi
+if [ -n "$qemu_bin" ]; then
+	[ -x "$qemu_bin" ] || fail "QEMU binary $qemu_bin is not executable"
+	# A QEMU built from source looks for firmware under its own prefix:
+	# point it at the system's (qemu-system-data, seabios, ipxe-qemu).
+	for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
+		[ -d "$d" ] && qemu_firmware+=(-L "$d")
+	done
+else
+	qemu_bin=$(command -v qemu-system-x86_64) || fail "qemu-system-x86_64 not found (run scripts/install-deps.bash)"
+fi
 
 # ---------------------------------------------------------------------------
 # initramfs: static busybox + /init + the modules needed before the chroot, in
@@ -246,11 +298,17 @@ fi
 results=$(cd -P "$results" && pwd)
 rm -f "$results/exit-status" "$results/.exit-status.tmp" "$results/dmesg.txt"
 
-if [ -n "$dump" ]; then
-	mkdir -p "$(dirname -- "$dump")"
-	dump=$(cd -P "$(dirname -- "$dump")" && pwd)/$(basename -- "$dump")
-	rm -f "$dump"
-fi
+# Output files given by the caller: absolute paths, old copies removed.
+abs_out() {
+	mkdir -p "$(dirname -- "$1")"
+	echo "$(cd -P "$(dirname -- "$1")" && pwd)/$(basename -- "$1")"
+}
+for var in dump x599_dump unimp_log monitor; do
+	if [ -n "${!var}" ]; then
+		printf -v "$var" '%s' "$(abs_out "${!var}")"
+		rm -f "${!var}"
+	fi
+done
 
 if [ ${#cmd[@]} -eq 1 ]; then
 	command_line=${cmd[0]}
@@ -265,6 +323,13 @@ for ((i = 0; i < nics; i++)); do
 	macs+=("52:54:00:00:00:0$((i + 1))")
 	pci+=("$(printf '0000:00:%02x.0' "${nic_slots[i]}")")
 done
+x599_macs=()
+x599_pci=()
+x599_slots=(0x5 0x6)
+for ((i = 0; i < x599; i++)); do
+	x599_macs+=("52:54:00:00:01:0$((i + 1))")
+	x599_pci+=("$(printf '0000:00:%02x.0' "${x599_slots[i]}")")
+done
 
 {
 	printf 'VM_CMD=%q\n' "$command_line"
@@ -273,6 +338,9 @@ done
 	printf 'VM_NICS=%q\n' "$nics"
 	printf 'VM_NIC_MACS=%q\n' "${macs[*]}"
 	printf 'VM_NIC_PCI=%q\n' "${pci[*]}"
+	printf 'VM_X599=%q\n' "$x599"
+	printf 'VM_X599_MACS=%q\n' "${x599_macs[*]}"
+	printf 'VM_X599_PCI=%q\n' "${x599_pci[*]}"
 	printf 'VM_PATH_EXTRA=%q\n' "$PATH"
 	printf 'VM_ENV=('
 	for kv in "${guest_env[@]}"; do printf '%q ' "$kv"; done
@@ -295,7 +363,7 @@ kcmd="$kcmd panic=-1 mitigations=off vm.ctl=$ctl vm.nics=$nics vm.nicdrv=$nicdrv
 qesc() { printf '%s' "${1//,/,,}"; }
 
 qemu=(
-	qemu-system-x86_64
+	"$qemu_bin" "${qemu_firmware[@]}"
 	-nodefaults -no-user-config -display none -no-reboot
 	-machine pc -cpu max -m "$mem" -smp "$smp"
 	-chardev "stdio,id=con0,signal=off" -serial chardev:con0
@@ -314,6 +382,17 @@ for ((i = 0; i < nics; i++)); do
 	)
 done
 [ -z "$dump" ] || qemu+=(-object "filter-dump,id=dump0,netdev=p0,file=$(qesc "$dump")")
+# 82599 NICs on the same hub as the igb ones, at slots clear of the igb
+# virtual-function reservations.
+for ((i = 0; i < x599; i++)); do
+	qemu+=(
+		-netdev "hubport,id=x$i,hubid=0"
+		-device "hpcap-82599,netdev=x$i,mac=${x599_macs[i]},addr=${x599_slots[i]}${x599_opt:+,$x599_opt}"
+	)
+done
+[ -z "$x599_dump" ] || qemu+=(-object "filter-dump,id=dump1,netdev=x0,file=$(qesc "$x599_dump")")
+[ -z "$unimp_log" ] || qemu+=(-d unimp -D "$unimp_log")
+[ -z "$monitor" ] || qemu+=(-monitor "unix:$(qesc "$monitor"),server=on,wait=off")
 qemu+=("${qemu_extra[@]}")
 
 [ "$debug" = 0 ] || { printf '%q ' "${qemu[@]}"; echo; } >&2

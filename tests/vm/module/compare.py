@@ -32,9 +32,25 @@ def read_pcap(path):
 
 
 def flow_of(frame, by_flow):
-    if not by_flow or len(frame) < 38 or frame[12:14] != b"\x08\x00":
+    """With --flows: the frame's flow (VLAN, addresses, protocol, ports);
+    frames of one flow arrive in order even when RSS spreads the flows."""
+    if not by_flow or len(frame) < 14:
         return 0
-    return struct.unpack_from("!H", frame, 34)[0]
+    off, vlan = 12, None
+    if frame[12:14] == b"\x81\x00" and len(frame) >= 18:
+        vlan = struct.unpack_from("!H", frame, 14)[0] & 0xFFF
+        off = 16
+    l3 = off + 2
+    if frame[off:l3] == b"\x08\x00" and len(frame) >= l3 + 20:
+        proto, l4 = frame[l3 + 9], l3 + (frame[l3] & 0xF) * 4
+        addrs = frame[l3 + 12:l3 + 20]
+    elif frame[off:l3] == b"\x86\xdd" and len(frame) >= l3 + 40:
+        proto, l4 = frame[l3 + 6], l3 + 40
+        addrs = frame[l3 + 8:l3 + 40]
+    else:
+        return (vlan, frame[off:l3])
+    ports = frame[l4:l4 + 4] if proto in (6, 17) else b""
+    return (vlan, addrs, proto, ports)
 
 
 def main():
