@@ -226,7 +226,7 @@ install: libs tools
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libhpcap.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libhpcap.so
 	install -m 644 $(BUILD)/lib/hpcap.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
-	install -m 644 include/hpcap.h include/hpcap_framing.h \
+	install -m 644 include/hpcap.h include/hpcap_framing.h include/hpcap_record.h \
 	  include/libhpcap.h include/libhpcap_live.h $(DESTDIR)$(INCDIR)/
 	install -m 644 $(foreach t,$(TOOLS),samples/$(t)/$(t).1) \
 	  $(DESTDIR)$(MANDIR)/man1/
@@ -265,6 +265,7 @@ uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
 	  $(DESTDIR)$(LIBDIR)/libhpcap.* $(DESTDIR)$(LIBDIR)/pkgconfig/hpcap.pc \
 	  $(DESTDIR)$(INCDIR)/hpcap.h $(DESTDIR)$(INCDIR)/hpcap_framing.h \
+	  $(DESTDIR)$(INCDIR)/hpcap_record.h \
 	  $(DESTDIR)$(INCDIR)/libhpcap.h $(DESTDIR)$(INCDIR)/libhpcap_live.h \
 	  $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
 	  $(OPS_SBIN:%=$(DESTDIR)$(SBINDIR)/%) $(OPS_BIN:%=$(DESTDIR)$(BINDIR)/%) \

@@ -16,11 +16,11 @@
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
 #include "hpcap_framing.h"
+#include "hpcap_record.h"
 #include "cli/capfile.h"
 #include "cli/cli.h"
 #include "cli/pipecli.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -90,11 +90,10 @@ static void count_frames(struct dd *d, uint64_t end)
 	if (d->pc)
 		return;		/* scan_window() counts them */
 	while (d->next_rec < end) {
-		struct hpcap_raw_hdr h;
+		const uint8_t *p = at(d, d->next_rec);
 
-		memcpy(&h, at(d, d->next_rec), sizeof(h));
-		d->frames += h.sec || h.nsec;
-		d->next_rec += HPCAP_RAW_HDR_LEN + le16toh(h.caplen);
+		d->frames += hpcap_rec_is_frame(p);
+		d->next_rec += hpcap_rec_size(p);
 	}
 }
 
@@ -332,15 +331,15 @@ static int scan_window(struct dd *d, uint64_t w)
 	const struct hpcap_pipe_opts *po = &d->pc->po;
 
 	while (d->scan < w) {
-		struct hpcap_raw_hdr h;
+		struct hpcap_rec h;
 		uint64_t p = d->scan, ts;
 		uint32_t rec, sec, nsec;
 		int why, was_open = d->split.open, too_big = 0;
 
-		memcpy(&h, at(d, p), sizeof(h));
-		rec = HPCAP_RAW_HDR_LEN + le16toh(h.caplen);
-		sec = le32toh(h.sec);
-		nsec = le32toh(h.nsec);
+		hpcap_rec_decode(at(d, p), &h);
+		rec = HPCAP_RAW_HDR_LEN + h.caplen;
+		sec = h.sec;
+		nsec = h.nsec;
 		if (!sec && !nsec) {
 			/* The module's padding: its slice ends here. */
 			d->scan = p + rec;

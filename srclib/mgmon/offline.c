@@ -23,8 +23,8 @@
  */
 #define _GNU_SOURCE
 #include "mgmon_int.h"
+#include "hpcap_record.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -160,22 +160,16 @@ static int file_end(struct mg_file *f)
 	return MGMON_END;
 }
 
-/* The reader's own end-of-file rules, worded as raw_reader.c words them. */
-static int at_eof(struct mgmon *m, struct mg_file *f)
+/* The file is bad: the codec's words for why, sticky in f->done. */
+static int file_bad(struct mgmon *m, struct mg_file *f, int st,
+		    const struct hpcap_rec *r)
 {
-	if (f->pos == f->size) {
-		/* A file that is only a padding record is complete. */
-		if (f->lead_pad && f->pos == f->lead_pad)
-			return file_end(f);
-		m->st.bad_files++;
-		return f->done = mgmon_int_err(m, HPCAP_ERR_NOPAD,
-					       "%s: ends at offset %llu without a closing padding record",
-					       f->path, (unsigned long long)f->pos);
-	}
+	char msg[HPCAP_ERRBUF_SIZE];
+
 	m->st.bad_files++;
-	return f->done = mgmon_int_err(m, HPCAP_ERR_TRUNCATED,
-				       "%s: record header at offset %llu cut by end of file",
-				       f->path, (unsigned long long)f->pos);
+	hpcap_rec_errmsg(msg, sizeof(msg), f->path, st, f->pos,
+			 f->size - f->pos, r);
+	return f->done = mgmon_int_err(m, st, "%s", msg);
 }
 
 /*
@@ -188,8 +182,8 @@ static inline int map_next(struct mgmon *m, struct mg_file *f,
 	for (;;) {
 		uint64_t pos = f->pos, lim = pos + PF_DIST;
 		const uint8_t *p = f->base + pos;
-		uint32_t sec, nsec;
-		uint16_t caplen, len;
+		struct hpcap_rec r;
+		int st;
 
 		if (mg_unlikely(pos >= f->house))
 			housekeeping(f);
@@ -199,34 +193,26 @@ static inline int map_next(struct mgmon *m, struct mg_file *f,
 			__builtin_prefetch(f->base + f->pf);
 			f->pf += CACHE_LINE;
 		}
-		if (mg_unlikely(pos + HPCAP_RAW_HDR_LEN > f->size))
-			return at_eof(m, f);
-		memcpy(&sec, p, 4);
-		memcpy(&nsec, p + 4, 4);
-		memcpy(&caplen, p + 8, 2);
-		memcpy(&len, p + 10, 2);
-		caplen = le16toh(caplen);
-		if (mg_unlikely(pos + HPCAP_RAW_HDR_LEN + caplen > f->size)) {
-			m->st.bad_files++;
-			return f->done = mgmon_int_err(m, HPCAP_ERR_TRUNCATED,
-						       "%s: record at offset %llu (caplen %u) cut by end of file",
-						       f->path, (unsigned long long)pos,
-						       caplen);
-		}
-		f->pos = pos + HPCAP_RAW_HDR_LEN + caplen;
-		if (mg_likely(sec | nsec)) {
-			h->ts.tv_sec = le32toh(sec);
-			h->ts.tv_nsec = le32toh(nsec);
-			h->caplen = caplen;
-			h->len = le16toh(len);
+		st = hpcap_rec_next(p, pos, f->size - pos, f->lead_pad, &r);
+		if (mg_likely(st == HPCAP_REC_FRAME)) {
+			f->pos = pos + HPCAP_RAW_HDR_LEN + r.caplen;
+			h->ts.tv_sec = r.sec;
+			h->ts.tv_nsec = r.nsec;
+			h->caplen = r.caplen;
+			h->len = r.len;
 			*payload = p + HPCAP_RAW_HDR_LEN;
 			f->last = pos;
 			return MGMON_FRAME;
 		}
+		if (st < 0)
+			return file_bad(m, f, st, &r);
+		if (st == HPCAP_REC_END)
+			return file_end(f);
 		/* Padding: at offset 0 it opens the file, anywhere else it
 		 * closes it and nothing after it is read. */
-		if (pos == 0) {
-			f->lead_pad = HPCAP_RAW_HDR_LEN + caplen;
+		f->pos = pos + HPCAP_RAW_HDR_LEN + r.caplen;
+		if (st == HPCAP_REC_LEAD) {
+			f->lead_pad = (uint32_t)f->pos;
 			continue;
 		}
 		return file_end(f);

@@ -11,8 +11,8 @@
 #include "pipeline/pipeline_int.h"
 #include "file/capfmt.h"
 #include "hpcap_framing.h"
+#include "hpcap_record.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -262,12 +262,9 @@ int hpcap_pipe_put(struct hpcap_pipe *p, uint32_t sec, uint32_t nsec,
 	uint8_t *b;
 
 	if (fmt == HPCAP_OUT_RAW) {
-		if (caplen > HPCAP_MAX_CAPLEN)
-			caplen = HPCAP_MAX_CAPLEN;
-		if (len > HPCAP_MAX_LEN)
-			len = HPCAP_MAX_LEN;
-		if (caplen > len)
-			len = caplen;
+		hpcap_rec_clamp(&caplen, &len);
+		/* The file facts tell the time as the file has it. */
+		nsec = hpcap_rec_nsec(sec, nsec);
 		rec = HPCAP_RAW_HDR_LEN + caplen;
 	} else {
 		rec = capfmt_record_len(fmt == HPCAP_OUT_PCAPNG ? HPCAP_PCAPNG
@@ -305,16 +302,8 @@ int hpcap_pipe_put(struct hpcap_pipe *p, uint32_t sec, uint32_t nsec,
 	if (!b)
 		return -EIO;
 	if (fmt == HPCAP_OUT_RAW) {
-		struct hpcap_raw_hdr h;
-
-		if (!sec && !nsec)
-			nsec = 1;	/* a zero time would read as padding */
-		h.sec = htole32(sec);
-		h.nsec = htole32(nsec);
-		h.caplen = htole16((uint16_t)caplen);
-		h.len = htole16((uint16_t)len);
-		memcpy(b, &h, sizeof(h));
-		memcpy(b + sizeof(h), data, caplen);
+		hpcap_rec_put(b, sec, nsec, caplen, len);
+		memcpy(b + HPCAP_RAW_HDR_LEN, data, caplen);
 	} else {
 		capfmt_record(b, fmt == HPCAP_OUT_PCAPNG ? HPCAP_PCAPNG
 							: HPCAP_PCAP_NSEC,
