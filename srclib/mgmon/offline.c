@@ -132,8 +132,9 @@ static int file_open(struct mgmon *m)
 	return 0;
 }
 
-/* Unmap what is behind, ask for readahead of what is ahead. */
-static void housekeeping(struct mg_file *f)
+/* Unmap what is behind, ask for readahead of what is ahead.  Every 2 MiB
+ * only: kept out of the frame loop. */
+static __attribute__((noinline, cold)) void housekeeping(struct mg_file *f)
 {
 	uint64_t behind = f->pos & ~(HUGE_SZ - 1), ahead;
 
@@ -161,7 +162,7 @@ static int file_end(struct mg_file *f)
 }
 
 /* The file is bad: the codec's words for why, sticky in f->done. */
-static int file_bad(struct mgmon *m, struct mg_file *f, int st,
+static __attribute__((noinline, cold)) int file_bad(struct mgmon *m, struct mg_file *f, int st,
 		    const struct hpcap_rec *r)
 {
 	char msg[HPCAP_ERRBUF_SIZE];
@@ -176,8 +177,9 @@ static int file_bad(struct mgmon *m, struct mg_file *f, int st,
  * The next record of a mapped file: MGMON_FRAME with *h and *payload set,
  * MGMON_END after the closing padding, or an error (sticky in f->done).
  */
-static inline int map_next(struct mgmon *m, struct mg_file *f,
-			   struct mgmon_pkthdr *h, const uint8_t **payload)
+static inline __attribute__((always_inline)) int
+map_next(struct mgmon *m, struct mg_file *f, struct mgmon_pkthdr *h,
+	 const uint8_t **payload)
 {
 	for (;;) {
 		uint64_t pos = f->pos, lim = pos + PF_DIST;
@@ -259,6 +261,14 @@ static int ensure_file(struct mgmon *m)
 	return MGMON_FRAME;
 }
 
+/* A frame was returned: the counters every frame adds to. */
+static inline void count_frame(struct mgmon *m, const struct mgmon_pkthdr *h)
+{
+	m->st.frames++;
+	m->st.bytes += h->caplen;
+	m->st.wire_bytes += h->len;
+}
+
 int mgmon_int_off_next(struct mgmon *m, struct mgmon_pkthdr *h,
 		       const uint8_t **payload)
 {
@@ -273,9 +283,7 @@ int mgmon_int_off_next(struct mgmon *m, struct mgmon_pkthdr *h,
 		st = m->f.rr ? rr_next(m, &m->f, h, payload)
 			     : map_next(m, &m->f, h, payload);
 		if (st == MGMON_FRAME) {
-			m->st.frames++;
-			m->st.bytes += h->caplen;
-			m->st.wire_bytes += h->len;
+			count_frame(m, h);
 			return st;
 		}
 		if (st < 0)
@@ -284,49 +292,53 @@ int mgmon_int_off_next(struct mgmon *m, struct mgmon_pkthdr *h,
 	}
 }
 
+typedef int (*next_fn)(struct mgmon *m, struct mg_file *f,
+		       struct mgmon_pkthdr *h, const uint8_t **payload);
+
+/*
+ * The frame loop over one file, written once for both readers: inlined
+ * with next a constant, it is compiled once per reader, so the hot loop
+ * of a mapped file holds map_next() itself (no call, no branch on the
+ * kind of file per frame).  Returns the status that ended it (MGMON_FRAME
+ * when *left ran out).
+ */
+static inline __attribute__((always_inline)) int
+file_loop(struct mgmon *m, struct mg_file *f, unsigned long long *left,
+	  mgmon_packet_handler handler, void *arg, next_fn next)
+{
+	struct mgmon_pkthdr h;
+	const uint8_t *payload = NULL;
+	int st = MGMON_FRAME;
+
+	while (*left) {
+		if (mg_broken(m))
+			return MGMON_BREAK;
+		st = next(m, f, &h, &payload);
+		if (st != MGMON_FRAME)
+			break;
+		count_frame(m, &h);
+		handler(payload, &h, arg);
+		--*left;
+	}
+	return st;
+}
+
 int mgmon_int_off_loop(struct mgmon *m, long long count,
 		       mgmon_packet_handler handler, void *arg)
 {
 	unsigned long long left = count > 0 ? (unsigned long long)count
 					    : ~0ull;
-	struct mgmon_pkthdr h;
-	const uint8_t *payload;
 	int st;
 
 	while (left) {
-		struct mg_file *f = &m->f;
-
 		st = ensure_file(m);
 		if (st != MGMON_FRAME)
 			return st;
-		if (f->rr) {
-			while (left) {
-				if (mg_broken(m))
-					return MGMON_BREAK;
-				st = rr_next(m, f, &h, &payload);
-				if (st != MGMON_FRAME)
-					break;
-				m->st.frames++;
-				m->st.bytes += h.caplen;
-				m->st.wire_bytes += h.len;
-				handler(payload, &h, arg);
-				left--;
-			}
-		} else {
-			/* The hot loop: one mapped file. */
-			while (left) {
-				if (mg_broken(m))
-					return MGMON_BREAK;
-				st = map_next(m, f, &h, &payload);
-				if (st != MGMON_FRAME)
-					break;
-				m->st.frames++;
-				m->st.bytes += h.caplen;
-				m->st.wire_bytes += h.len;
-				handler(payload, &h, arg);
-				left--;
-			}
-		}
+		/* The kind of file is looked at once per file. */
+		st = m->f.rr ? file_loop(m, &m->f, &left, handler, arg, rr_next)
+			     : file_loop(m, &m->f, &left, handler, arg, map_next);
+		if (st == MGMON_BREAK)
+			return st;
 		if (!left)
 			break;
 		if (st < 0)
