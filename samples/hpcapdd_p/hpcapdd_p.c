@@ -43,13 +43,19 @@ struct names {
 	time_t last;
 };
 
+/* The RAW writer's files, named as hpcapdd names them. */
 static int create_file(char *path, size_t n, unsigned index, void *arg)
 {
 	struct names *nm = arg;
+	char eb[HPCAP_ERRBUF_SIZE];
+	int fd;
 
 	(void)index;
-	return capfile_create(path, n, nm->dir, nm->adapter, nm->queue,
-			      &nm->last, 0);
+	fd = hpcap_name_create_hpcap(path, n, nm->dir, nm->adapter, nm->queue,
+				     &nm->last, 0, eb);
+	if (fd < 0)
+		cli_err("%s", eb);
+	return fd;
 }
 
 static void dump(void *arg, const struct hpcap_raw_record *r)

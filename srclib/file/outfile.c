@@ -146,6 +146,20 @@ int outfile_put(struct outfile *o, const void *p, size_t n)
 	return 0;
 }
 
+int outfile_write(struct outfile *o, const void *p, size_t n)
+{
+	int err;
+
+	if (o->failed)
+		return -EIO;
+	err = outfile_drain(o);
+	if (err)
+		return err;
+	if (o->fill)	/* an unaligned rest: keep the order of the bytes */
+		return outfile_put(o, p, n);
+	return write_all(o, p, n);
+}
+
 int outfile_close(struct outfile *o)
 {
 	int err = outfile_drain(o);

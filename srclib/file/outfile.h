@@ -63,6 +63,14 @@ static inline void outfile_commit(struct outfile *o, size_t n)
 /* Copy n bytes (any size) into the output. */
 int outfile_put(struct outfile *o, const void *p, size_t n);
 
+/*
+ * Write n bytes straight from p, after what is buffered, without copying
+ * them (the block copier's zero-copy path).  With O_DIRECT, p, n and the
+ * file offset should be multiples of OUTFILE_ALIGN; a file system that
+ * refuses carries on through the page cache.  0 or negative errno.
+ */
+int outfile_write(struct outfile *o, const void *p, size_t n);
+
 /* Total bytes accepted so far (written + buffered). */
 static inline uint64_t outfile_size(const struct outfile *o)
 {
