@@ -16,7 +16,6 @@
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
-#include "cli/capfile.h"
 #include "cli/cli.h"
 #include "cli/pipecli.h"
 
@@ -174,13 +173,10 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
-		default:
-			if (!pipecli_parse(&pc, c, optarg))
-				cli_bad_option(argc, argv, optopt);
+		default: pipecli_other(&pc, c, argc, argv);
 		}
 	}
-	capfile_parse_args(argc, argv, optind, &adapter, &queue, &dir);
-	pipecli_check(&pc, dir);
+	pipecli_operands(&pc, argc, argv, optind, &adapter, &queue, &dir);
 	per_frame = pc.any && pipecli_per_frame(&pc);
 	pc.quiet = quiet;
 	err = hpcap_open(&d.h, adapter, queue, 0, errbuf);

@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
-#include "cli/capfile.h"
 #include "cli/cli.h"
 #include "cli/pipecli.h"
 
@@ -156,13 +155,10 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
-		default:
-			if (!pipecli_parse(&pc, c, optarg))
-				cli_bad_option(argc, argv, optopt);
+		default: pipecli_other(&pc, c, argc, argv);
 		}
 	}
-	capfile_parse_args(argc, argv, optind, &nm.adapter, &nm.queue, &nm.dir);
-	pipecli_check(&pc, nm.dir);
+	pipecli_operands(&pc, argc, argv, optind, &nm.adapter, &nm.queue, &nm.dir);
 	pc.quiet = quiet;
 	if (hpcap_open(&h, nm.adapter, nm.queue, lossy ? HPCAP_OPEN_LOSSY : 0,
 		       errbuf) < 0) {
