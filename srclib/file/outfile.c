@@ -102,7 +102,7 @@ static int write_all(struct outfile *o, const uint8_t *p, size_t n)
 		if (w == 0)
 			return fail(o, EIO, "cannot write");
 		if (o->hash)
-			hpcap_sha256_update(o->hash, p, (size_t)w);
+			o->hash(o->hash_ctx, p, (size_t)w);
 		p += w;
 		n -= (size_t)w;
 		o->written += (uint64_t)w;

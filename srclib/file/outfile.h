@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "libhpcap.h"
-#include "libhpcap_pipeline.h"
 
 #define OUTFILE_ALIGN 4096u
 #define OUTFILE_BUF_SIZE (4u << 20)
@@ -26,10 +25,11 @@ struct outfile {
 	size_t fill;
 	uint64_t written;	/* bytes handed to the kernel */
 	int failed;		/* a write failed: refuse further output */
-	/* Optional (set after opening): every byte handed to the kernel is
-	 * hashed, in order, so the digest is that of the file; and
+	/* Optional (set after opening): every byte handed to the kernel goes
+	 * to hash(), in order, so a digest is that of the file; and
 	 * outfile_close() flushes the data to the disk before closing. */
-	struct hpcap_sha256 *hash;
+	void (*hash)(void *ctx, const void *p, size_t n);
+	void *hash_ctx;
 	int sync_on_close;
 	char path[512];
 	char err[HPCAP_ERRBUF_SIZE];

@@ -16,6 +16,11 @@ static int ferr(struct filelife *fl, int code, const char *msg)
 	return code;
 }
 
+static void sha_update(void *ctx, const void *p, size_t n)
+{
+	hpcap_sha256_update(ctx, p, n);
+}
+
 void filelife_init(struct filelife *fl, const struct hpcap_pipe_opts *o,
 		   int hpcap_names)
 {
@@ -56,7 +61,8 @@ int filelife_open(struct filelife *fl, time_t t)
 	fl->out.sync_on_close = 1;
 	if (fl->sha256) {
 		hpcap_sha256_init(&fl->sha);
-		fl->out.hash = &fl->sha;
+		fl->out.hash = sha_update;
+		fl->out.hash_ctx = &fl->sha;
 	}
 	fl->index = fl->seq++;
 	fl->open = 1;
