@@ -335,8 +335,8 @@ install: libs tools
 
 # install-libs: only what a program links against (libhpcap and libmgmon:
 # .so, .a, pkg-config files, headers), as HPCAP's make install-libs did.
-PUB_HEADERS := include/hpcap.h include/hpcap_framing.h include/libhpcap.h \
-	       include/libhpcap_live.h include/libhpcap_pipeline.h include/libmgmon.h
+PUB_HEADERS := include/hpcap.h include/hpcap_framing.h include/hpcap_record.h \
+	       include/libhpcap.h include/libhpcap_live.h include/libhpcap_pipeline.h include/libmgmon.h
 install-libs: libs
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)
 	install -m 644 $(LIBA) $(MGMONA) $(DESTDIR)$(LIBDIR)/

@@ -5,6 +5,7 @@
  * the kernel module and userspace.
  */
 #include "hpcap_ring.h"
+#include "hpcap_record.h"
 
 int hpcap_ring_init(struct hpcap_ring *r, u8 *data, u64 size, u64 file_size,
 		    struct hpcap_ring_info *info, u32 adapter, u32 queue)
@@ -82,7 +83,6 @@ u8 *hpcap_ring_put(struct hpcap_ring *r, u32 sec, u32 nsec, u32 caplen,
 		   u32 len)
 {
 	u32 rec = HPCAP_RAW_HDR_LEN + caplen;
-	struct hpcap_raw_hdr *h;
 	u64 pad, end;
 	u8 *p;
 
@@ -119,14 +119,7 @@ u8 *hpcap_ring_put(struct hpcap_ring *r, u32 sec, u32 nsec, u32 caplen,
 		p += pad;
 		r->froom = r->file_size;
 	}
-	h = (struct hpcap_raw_hdr *)p;
-	/* A frame must never read back as padding. */
-	if (unlikely(!sec && !nsec))
-		nsec = 1;
-	h->sec = cpu_to_le32(sec);
-	h->nsec = cpu_to_le32(nsec);
-	h->caplen = cpu_to_le16((u16)caplen);
-	h->len = cpu_to_le16((u16)(len > HPCAP_MAX_LEN ? HPCAP_MAX_LEN : len));
+	hpcap_rec_put(p, sec, nsec, caplen, len);
 	/* Kept incrementally: a 64-bit division per frame costs more than
 	 * the rest of this function. */
 	r->froom -= rec;

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
 #include "queue/shmring.h"
+#include "hpcap_record.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -284,7 +285,7 @@ int hpcap_next(struct hpcap_handle *h, struct hpcap_raw_record *rec,
 			return err;
 	}
 	for (;;) {
-		struct hpcap_raw_hdr hdr;
+		struct hpcap_rec hdr;
 		uint64_t at = h->pos, n;
 
 		if (at >= h->win_end) {
@@ -295,8 +296,8 @@ int hpcap_next(struct hpcap_handle *h, struct hpcap_raw_record *rec,
 				return 0;
 			continue;
 		}
-		memcpy(&hdr, h->data + at % h->size, sizeof(hdr));
-		n = HPCAP_RAW_HDR_LEN + le16toh(hdr.caplen);
+		hpcap_rec_decode(h->data + at % h->size, &hdr);
+		n = HPCAP_RAW_HDR_LEN + hdr.caplen;
 		if (overrun(h, at)) {
 			/* Lapped: the module moves us to the oldest intact
 			 * record and counts what we lost. */
@@ -311,10 +312,10 @@ int hpcap_next(struct hpcap_handle *h, struct hpcap_raw_record *rec,
 		h->pos = at + n;
 		if (!hdr.sec && !hdr.nsec)
 			continue;	/* padding */
-		rec->sec = le32toh(hdr.sec);
-		rec->nsec = le32toh(hdr.nsec);
-		rec->caplen = le16toh(hdr.caplen);
-		rec->len = le16toh(hdr.len);
+		rec->sec = hdr.sec;
+		rec->nsec = hdr.nsec;
+		rec->caplen = hdr.caplen;
+		rec->len = hdr.len;
 		rec->data = h->data + (at + HPCAP_RAW_HDR_LEN) % h->size;
 		rec->offset = at;
 		h->last_rec = at;
