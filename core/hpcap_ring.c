@@ -9,8 +9,9 @@
 int hpcap_ring_init(struct hpcap_ring *r, u8 *data, u64 size, u64 file_size,
 		    struct hpcap_ring_info *info, u32 adapter, u32 queue)
 {
-	if (!size || size % HPCAP_BLOCK_SIZE || !file_size ||
-	    file_size % HPCAP_BLOCK_SIZE)
+	/* Masks, not %: a 64-bit division does not link on 32-bit. */
+	if (!size || size & (HPCAP_BLOCK_SIZE - 1) || !file_size ||
+	    file_size & (HPCAP_BLOCK_SIZE - 1))
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->data = data;
