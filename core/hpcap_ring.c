@@ -64,12 +64,13 @@ static void ring_tail_publish(struct hpcap_ring *r)
 
 	if (!t)
 		return;
-	WRITE_ONCE(t->seq, t->seq + 1);
+	/* The count is kept here: what readers see is never read back. */
+	WRITE_ONCE(t->seq, ++r->tail_seq);
 	smp_wmb();
 	WRITE_ONCE(t->tail_rec, r->tail_rec);
 	WRITE_ONCE(t->tail_frames, r->tail_frames);
 	smp_wmb();
-	WRITE_ONCE(t->seq, t->seq + 1);
+	WRITE_ONCE(t->seq, ++r->tail_seq);
 }
 
 /*

@@ -73,6 +73,7 @@ struct hpcap_ring {
 	u64 tail_off;		/* tail_rec % size */
 	u64 tail_frames;	/* frames before tail_rec */
 	struct hpcap_ring_tail *tail_pub;	/* NULL, or published here */
+	u32 tail_seq;		/* tail_pub's sequence count */
 	u64 frames;		/* frames written (paddings excluded) */
 	/*
 	 * Waking a listener per frame would cost a context switch per

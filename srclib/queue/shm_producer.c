@@ -378,7 +378,8 @@ static int wait_locked(struct hpcap_producer *p, uint64_t deadline,
 		if (idx >= 0) {
 			word = (uint32_t *)&p->slot[idx].cur->ack_seq;
 			shared = 1;
-			__atomic_store_n(&p->ctl->waiting_for, (uint32_t)idx + 1,
+			p->waiting_for = (uint32_t)idx + 1;
+			__atomic_store_n(&p->ctl->waiting_for, p->waiting_for,
 					 __ATOMIC_RELAXED);
 			seq = __atomic_load_n(word, __ATOMIC_ACQUIRE);
 			/* Pairs with the listener's fence after its ack:
@@ -386,6 +387,7 @@ static int wait_locked(struct hpcap_producer *p, uint64_t deadline,
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			shm_pull_acks(p);
 			if (done(p, arg)) {
+				p->waiting_for = 0;
 				__atomic_store_n(&p->ctl->waiting_for, 0,
 						 __ATOMIC_RELAXED);
 				return 0;
@@ -398,6 +400,7 @@ static int wait_locked(struct hpcap_producer *p, uint64_t deadline,
 		pthread_mutex_unlock(&p->lock);
 		err = shm_futex_wait(word, seq, deadline, WAIT_SLICE_MS, shared);
 		pthread_mutex_lock(&p->lock);
+		p->waiting_for = 0;
 		__atomic_store_n(&p->ctl->waiting_for, 0, __ATOMIC_RELAXED);
 		if (err == -EINTR)
 			return err;
@@ -589,6 +592,7 @@ void hpcap_producer_close(struct hpcap_producer *p)
 	end_batch(p);
 	pthread_mutex_lock(&p->lock);
 	/* After the last publish: a listener that sees it has all. */
+	p->closing = true;
 	__atomic_store_n(&p->ctl->state, SHM_GONE, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&p->lock);
 	/* Stop the desk, hang up on every listener (they wake, drain, and

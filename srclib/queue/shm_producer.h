@@ -38,6 +38,10 @@ struct hpcap_producer {
 	struct hpcap_ring ring;
 	pthread_mutex_t lock;
 	bool in_batch;
+	/* What the producer wrote into the shared control page, kept here:
+	 * it never reads back what others can write. */
+	bool closing;			/* state is SHM_GONE */
+	uint32_t waiting_for;		/* ctl->waiting_for */
 	struct shm_slot slot[HPCAP_MAX_LISTENERS];
 	uint32_t events;		/* futex: a listener came or went */
 	unsigned flags;

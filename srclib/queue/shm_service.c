@@ -123,7 +123,7 @@ static int hello(struct hpcap_producer *p, int sock)
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0)
 		cr.pid = 0;
 	pthread_mutex_lock(&p->lock);
-	if (__atomic_load_n(&p->ctl->state, __ATOMIC_RELAXED) != SHM_READY)
+	if (p->closing)
 		idx = -ENODEV;
 	else
 		idx = hpcap_ring_listener_add(&p->ring, m.mode);
@@ -175,8 +175,7 @@ static void drop_slot(struct hpcap_producer *p, int idx)
 	cur = s->cur;
 	/* The producer may sleep on its ack_seq: wake it before the page
 	 * goes (it then finds the slot free and more room). */
-	if (__atomic_load_n(&p->ctl->waiting_for, __ATOMIC_RELAXED) ==
-	    (uint32_t)idx + 1)
+	if (p->waiting_for == (uint32_t)idx + 1)
 		shm_futex_wake((uint32_t *)&cur->ack_seq, 1);
 	close(s->sock);
 	s->sock = -1;
