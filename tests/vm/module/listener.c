@@ -7,9 +7,12 @@
  * save what it got as a pcap for compare.py.
  *
  *   listener [--lossy] [--slow USEC] [--duration S] [--frames N]
- *            [--out FILE.pcap] ADAPTER QUEUE
+ *            [--out FILE.pcap] [--ready FILE] ADAPTER QUEUE
  *
- * Prints: "frames N bad B gaps G lost L" and exits 1 if any frame was bad.
+ * --ready FILE is created once the queue is open.
+ * Prints: "frames N bad B gaps G lost L returned R" (R: every frame
+ * hpcap_next() returned, including those overtaken while in use, which
+ * are not in N) and exits 1 if any frame was bad.
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
@@ -65,9 +68,12 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "frames", required_argument, NULL, 'n' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "ready", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t frames = 0, bad = 0, gaps = 0, want = 0, next = 0, seq = 0;
+	uint64_t returned = 0;
+	const char *ready = NULL;
 	unsigned slow = 0, duration = 0, flags = 0;
 	struct hpcap_pcap_writer *w = NULL;
 	char err[HPCAP_ERRBUF_SIZE];
@@ -78,13 +84,14 @@ int main(int argc, char **argv)
 	time_t t0;
 	int c, st, have_seq = 0;
 
-	while ((c = getopt_long(argc, argv, "ls:d:n:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ls:d:n:o:r:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': flags |= HPCAP_OPEN_LOSSY; break;
 		case 's': slow = (unsigned)atoi(optarg); break;
 		case 'd': duration = (unsigned)atoi(optarg); break;
 		case 'n': want = strtoull(optarg, NULL, 10); break;
 		case 'o': out = optarg; break;
+		case 'r': ready = optarg; break;
 		default: return 2;
 		}
 	}
@@ -101,6 +108,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "listener: %s\n", err);
 		return 1;
 	}
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (f)
+			fclose(f);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -115,6 +128,7 @@ int main(int argc, char **argv)
 		}
 		if (!st)
 			continue;
+		returned++;
 		st = check(&rec, &seq);
 		/* A lossy listener may only trust a frame still intact. */
 		if (st == 0 && !hpcap_frame_valid(h))
@@ -136,10 +150,11 @@ int main(int argc, char **argv)
 	}
 	if (w && hpcap_pcap_close(w, err) < 0)
 		fprintf(stderr, "listener: %s\n", err);
-	printf("frames %llu bad %llu gaps %llu lost %llu\n",
+	printf("frames %llu bad %llu gaps %llu lost %llu returned %llu\n",
 	       (unsigned long long)frames, (unsigned long long)bad,
 	       (unsigned long long)gaps,
-	       (unsigned long long)hpcap_lost_frames(h));
+	       (unsigned long long)hpcap_lost_frames(h),
+	       (unsigned long long)returned);
 	hpcap_close(h);
 	return bad ? 1 : 0;
 }
