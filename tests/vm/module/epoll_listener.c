@@ -92,7 +92,8 @@ static int run_epoll(unsigned adapter, unsigned queue, uint64_t want,
 
 struct shared {
 	int fd;
-	int polled;		/* A is in poll() (about to be) */
+	int polled;		/* A is about to poll() */
+	pid_t tid;		/* A's thread id */
 	int result;		/* A: 1 woke, 0 slept through */
 	double woke_ms;
 };
@@ -104,12 +105,36 @@ static void *poller(void *arg)
 	double t0;
 	int n;
 
+	s->tid = gettid();
 	__atomic_store_n(&s->polled, 1, __ATOMIC_RELEASE);
 	t0 = now_ms();
 	n = poll(&p, 1, 8000);
 	s->woke_ms = now_ms() - t0;
 	s->result = n == 1 && (p.revents & POLLIN);
 	return NULL;
+}
+
+/* Whether thread tid is blocked in poll()/ppoll() (waits up to 10 s). */
+static int in_poll(pid_t tid)
+{
+	char path[64], line[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	for (i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "r");
+		long nr = -1;
+
+		if (f) {
+			if (fgets(line, sizeof(line), f))
+				nr = strtol(line, NULL, 10);
+			fclose(f);
+		}
+		if (nr == 7 || nr == 271)	/* poll, ppoll (x86-64) */
+			return 1;
+		usleep(10000);
+	}
+	return 0;
 }
 
 static int run_twothreads(const char *dev, const char *ready)
@@ -126,7 +151,12 @@ static int run_twothreads(const char *dev, const char *ready)
 	pthread_create(&t, NULL, poller, &s);
 	while (!__atomic_load_n(&s.polled, __ATOMIC_ACQUIRE))
 		usleep(1000);
-	usleep(200000);		/* A sleeps in poll(), its target armed */
+	/* A must sleep in poll() (its target armed) before B waits. */
+	if (!in_poll(s.tid)) {
+		fprintf(stderr, "epoll_listener: the poller never got into poll()\n");
+		return 2;
+	}
+	usleep(50000);
 	memset(&aw, 0, sizeof(aw));
 	aw.min_bytes = 1;
 	aw.timeout_ns = 300000000;	/* B waits, nothing comes */
