@@ -40,6 +40,21 @@
 
 enum shm_state { SHM_READY = 1, SHM_GONE = 2 };
 
+/*
+ * A listener arms a target (stores it) and then reads write_pos; the
+ * producer publishes write_pos and then reads the targets: each side
+ * needs a full barrier between its store and its load, or both may miss
+ * the other.  A barrier per publication makes the producer wait for every
+ * byte it just copied to leave its store buffer, so when the kernel
+ * offers it the producer registers for membarrier(2) and the listener,
+ * which arms only before it sleeps, pays for both with
+ * MEMBARRIER_CMD_GLOBAL_EXPEDITED.
+ */
+enum shm_sync {
+	SHM_SYNC_FENCE = 0,	/* both sides fence */
+	SHM_SYNC_MEMBARRIER = 1,	/* the listener calls membarrier() */
+};
+
 /* Page 1 of the queue file: the producer's, read-only to listeners. */
 struct shm_ctl {
 	uint32_t magic;
@@ -53,7 +68,8 @@ struct shm_ctl {
 	/* The producer sleeps on this slot's ack_seq (slot + 1; 0: none):
 	 * that listener wakes it after an ack. */
 	uint32_t waiting_for;
-	uint32_t pad;
+	uint32_t sync;		/* enum shm_sync: how a listener's arm pairs
+				 * with the producer's publication */
 	/* Where lossy listeners resume, and the frames before it. */
 	struct hpcap_ring_tail tail __attribute__((aligned(64)));
 };

@@ -29,6 +29,8 @@
 
 /* How long a producer may take to answer a hello or a request. */
 #define ANSWER_MS 5000
+/* Longest sleep before looking at write_pos again. */
+#define WAIT_SLICE_MS 100
 
 struct shm_listener {
 	int fd;				/* the queue file, read-only */
@@ -45,6 +47,7 @@ struct shm_listener {
 	uint64_t acked_bytes;
 	uint64_t lost_frames, lost_bytes;	/* as the queue skipped them */
 	int armed;			/* a wake message may be pending */
+	uint64_t armed_at;		/* the target last armed */
 	int hung_up;			/* the producer closed or died */
 	char path[128];
 };
@@ -120,15 +123,21 @@ static void drain_wakes(struct shm_listener *l)
 	l->armed = 0;
 }
 
-/* Ask to be woken (a message) once write_pos reaches target. */
+/* Ask to be woken (a message) once write_pos reaches target.  A target
+ * fires once: armed again only after its message was taken. */
 static void arm(struct shm_listener *l, uint64_t target)
 {
+	if (l->armed && l->armed_at == target)
+		return;
 	__atomic_store_n(&l->cur->wait_target, target, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&l->cur->wait_seq, 1, __ATOMIC_RELEASE);
-	/* Pairs with the producer's fence between publishing write_pos and
-	 * reading wait_seq: one of us sees the other. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Pairs with the producer's barrier between publishing write_pos
+	 * and reading wait_seq: one of us sees the other (shm_layout.h). */
+	if (__atomic_load_n(&l->ctl->sync, __ATOMIC_RELAXED) !=
+	    SHM_SYNC_MEMBARRIER || shm_membarrier() < 0)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	l->armed = 1;
+	l->armed_at = target;
 }
 
 /* The published tail, consistent (a sequence count). */
@@ -229,7 +238,9 @@ static int shm_ack_wait(void *q, struct hpcap_ack_wait *aw,
 		deadline = aw->timeout_ns >= (UINT64_MAX >> 1) ? UINT64_MAX
 			   : shm_now_ns() + aw->timeout_ns;
 		for (;;) {
-			int ms = -1, n;
+			/* Slices: a producer whose barrier failed us would
+			 * delay a wake by one slice at most. */
+			int ms = WAIT_SLICE_MS, n;
 
 			arm(l, aw->read_pos + min);
 			if (__atomic_load_n(&l->info->write_pos,
@@ -240,13 +251,17 @@ static int shm_ack_wait(void *q, struct hpcap_ack_wait *aw,
 				now = shm_now_ns();
 				if (now >= deadline)
 					break;
-				ms = (int)((deadline - now + 999999) / 1000000u);
+				if (deadline - now < (uint64_t)ms * 1000000u)
+					ms = (int)((deadline - now + 999999) /
+						   1000000u);
 			}
 			n = poll(&p, 1, ms);
 			/* A signal or the timeout ends the wait early with
 			 * success, as in the module: the ack is applied. */
-			if (n < 0 || n == 0)
+			if (n < 0)
 				break;
+			if (n == 0)
+				continue;	/* a slice: look again */
 			drain_wakes(l);
 			if (l->hung_up || is_gone(l))
 				break;

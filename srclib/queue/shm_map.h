@@ -77,6 +77,11 @@ int shm_futex_wait(uint32_t *word, uint32_t val, uint64_t deadline,
 		   unsigned slice_ms, int shared);
 void shm_futex_wake(uint32_t *word, int shared);
 
+/* Register this process for MEMBARRIER_CMD_GLOBAL_EXPEDITED: 0 or -errno. */
+int shm_membarrier_register(void);
+/* A full barrier on every CPU running a registered process: 0 or -errno. */
+int shm_membarrier(void);
+
 /*
  * The address of the socket beside queue path.  A path too long for
  * sun_path is reached through the directory: *dirfd is then an open

@@ -91,6 +91,9 @@ static int init_shared(struct hpcap_producer *p,
 	c->producer_pid = (int32_t)getpid();
 	c->version = SHM_VERSION;
 	c->state = SHM_READY;
+	/* Listeners then pay for the barrier when they arm (shm_layout.h). */
+	p->membarrier = shm_membarrier_register() == 0;
+	c->sync = p->membarrier ? SHM_SYNC_MEMBARRIER : SHM_SYNC_FENCE;
 	p->ring.tail_pub = &c->tail;
 	/* Nobody can open the file before it is renamed into place. */
 	__atomic_store_n(&c->magic, SHM_MAGIC, __ATOMIC_RELEASE);
@@ -297,15 +300,14 @@ void shm_pull_acks(struct hpcap_producer *p)
 /* Take in the targets listeners armed since the last look. */
 static void pull_waits(struct hpcap_producer *p)
 {
-	int i;
+	uint32_t m;
 
-	for (i = 0; i < (int)HPCAP_MAX_LISTENERS; i++) {
+	for (m = p->slots; m; m &= m - 1) {
+		int i = __builtin_ctz(m);
 		struct shm_slot *s = &p->slot[i];
-		uint32_t seq;
+		uint32_t seq = __atomic_load_n(&s->cur->wait_seq,
+					       __ATOMIC_ACQUIRE);
 
-		if (!p->ring.lst[i].active)
-			continue;
-		seq = __atomic_load_n(&s->cur->wait_seq, __ATOMIC_ACQUIRE);
 		if (seq == s->wait_seen)
 			continue;
 		s->wait_seen = seq;
@@ -323,9 +325,13 @@ static void publish(struct hpcap_producer *p)
 	int i;
 
 	hpcap_ring_publish_pos(&p->ring);
-	/* Pairs with the fence in the listener's arm(): either it sees the
-	 * new write_pos, or we see its target. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Pairs with the barrier in the listener's arm(): either it sees
+	 * the new write_pos, or we see its target.  With membarrier the
+	 * listener's call makes this point a full barrier. */
+	if (p->membarrier)
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	pull_waits(p);
 	fired = hpcap_ring_wake_due(&p->ring);
 	if (!fired)

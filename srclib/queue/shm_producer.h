@@ -42,7 +42,9 @@ struct hpcap_producer {
 	 * it never reads back what others can write. */
 	bool closing;			/* state is SHM_GONE */
 	uint32_t waiting_for;		/* ctl->waiting_for */
+	bool membarrier;		/* ctl->sync is SHM_SYNC_MEMBARRIER */
 	struct shm_slot slot[HPCAP_MAX_LISTENERS];
+	uint32_t slots;			/* bit i: slot i is a listener */
 	uint32_t events;		/* futex: a listener came or went */
 	unsigned flags;
 	uint64_t cut_frames;

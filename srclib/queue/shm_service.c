@@ -132,6 +132,7 @@ static int hello(struct hpcap_producer *p, int sock)
 
 		s->sock = sock;
 		s->cur = cur;
+		p->slots |= 1u << idx;
 		s->pid = cr.pid;
 		s->wait_seen = __atomic_load_n(&cur->wait_seq, __ATOMIC_ACQUIRE);
 		memset(&m, 0, sizeof(m));
@@ -172,6 +173,7 @@ static void drop_slot(struct hpcap_producer *p, int idx)
 
 	pthread_mutex_lock(&p->lock);
 	hpcap_ring_listener_del(&p->ring, idx);
+	p->slots &= ~(1u << idx);
 	cur = s->cur;
 	/* The producer may sleep on its ack_seq: wake it before the page
 	 * goes (it then finds the slot free and more room). */
