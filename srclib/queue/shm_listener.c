@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,20 +141,37 @@ static void arm(struct shm_listener *l, uint64_t target)
 	l->armed_at = target;
 }
 
-/* The published tail, consistent (a sequence count). */
+/* The published tail, consistent (a sequence count).  A producer that
+ * died while it wrote it leaves it odd: then nothing below write_pos is
+ * sure, and the listener skips to the end. */
 static void read_tail(const struct shm_listener *l, uint64_t *rec,
 		      uint64_t *frames)
 {
 	const struct hpcap_ring_tail *t = &l->ctl->tail;
+	unsigned spins = 0;
 	uint32_t s;
 
-	do {
-		while ((s = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE)) & 1)
-			;
+	for (;;) {
+		s = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+		if (s & 1) {
+			if (++spins % 1024)
+				continue;
+			if (!shm_byte_held(l->fd, SHM_LOCK_PRODUCER)) {
+				*frames = __atomic_load_n(&l->info->frames,
+							  __ATOMIC_ACQUIRE);
+				*rec = __atomic_load_n(&l->info->write_pos,
+						       __ATOMIC_ACQUIRE);
+				return;
+			}
+			sched_yield();
+			continue;
+		}
 		*rec = __atomic_load_n(&t->tail_rec, __ATOMIC_RELAXED);
 		*frames = __atomic_load_n(&t->tail_frames, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) != s);
+		if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) == s)
+			return;
+	}
 }
 
 static int is_gone(struct shm_listener *l)
