@@ -59,14 +59,6 @@ struct hpcap_queue {
 	struct device *dev;
 	u32 adapter_id, index;
 	bool dead;			/* detached: no new opens, drain */
-	/*
-	 * Waking a listener per frame would cost a context switch per frame:
-	 * each waiting listener says from which write position on it wants
-	 * to be woken, and the producer wakes only past the lowest of these.
-	 * Under lock.
-	 */
-	u64 wake_at;			/* U64_MAX: nobody waits */
-	u64 wait_target[HPCAP_MAX_LISTENERS];	/* 0: not waiting */
 };
 
 struct hpcap_queue *hpcap_queue_create(struct hpcap_adapter *ad, u32 index,
@@ -76,8 +68,6 @@ void hpcap_queue_kill(struct hpcap_queue *q);
 void hpcap_queue_put(struct hpcap_queue *q);
 struct hpcap_queue *hpcap_queue_get_minor(unsigned int minor);
 
-void hpcap_queue_set_wait(struct hpcap_queue *q, int idx, u64 target);
-
 /*
  * Producer side, for the capture sources: publish what was put (under the
  * lock) and say whether a listener waits for it; if so, call
@@ -85,8 +75,8 @@ void hpcap_queue_set_wait(struct hpcap_queue *q, int idx, u64 target);
  */
 static inline bool hpcap_queue_publish(struct hpcap_queue *q)
 {
-	hpcap_ring_publish(&q->ring);
-	return q->ring.pos >= q->wake_at;
+	/* Wait targets are the ring's (core/hpcap_ring.h): one-shot. */
+	return hpcap_ring_publish(&q->ring) != 0;
 }
 
 static inline void hpcap_queue_wake(struct hpcap_queue *q)

@@ -51,7 +51,6 @@ struct hpcap_queue *hpcap_queue_create(struct hpcap_adapter *ad, u32 index,
 	spin_lock_init(&q->lock);
 	init_waitqueue_head(&q->wq);
 	q->ad = ad;
-	q->wake_at = U64_MAX;
 	q->adapter_id = ad->id;
 	q->index = index;
 	/* On the NIC's node: its DMA and its poll threads are there. */
@@ -95,22 +94,6 @@ void hpcap_queue_kill(struct hpcap_queue *q)
 	spin_unlock_bh(&q->lock);
 	wake_up_interruptible_all(&q->wq);
 	hpcap_queue_put(q);
-}
-
-/*
- * Listener idx waits until the write position reaches target (0: it does
- * not wait any more).  Called with q->lock held.
- */
-void hpcap_queue_set_wait(struct hpcap_queue *q, int idx, u64 target)
-{
-	u64 min = U64_MAX;
-	int i;
-
-	q->wait_target[idx] = target;
-	for (i = 0; i < (int)HPCAP_MAX_LISTENERS; i++)
-		if (q->wait_target[i] && q->wait_target[i] < min)
-			min = q->wait_target[i];
-	q->wake_at = min;
 }
 
 /* A reference to the live queue behind a minor, or NULL. */
