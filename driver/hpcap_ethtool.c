@@ -1,13 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hpcap_ethtool.c - ethtool for hpcapN ports: driver info, link and speed,
- * and `ethtool -S` counters: the capture's (HPCAP's names), the NIC's own
+ * hpcap_ethtool.c - counters and ethtool for hpcapN ports: the NIC's
+ * clear-on-read counters accumulated, driver info, link and speed, and
+ * `ethtool -S` counters: the capture's (HPCAP's names), the NIC's own
  * missed/no-buffer counters, and per-queue counters.
  */
 #include <linux/ethtool.h>
 #include <linux/pci.h>
 
 #include "hpcap_native.h"
+
+/* Add what the NIC counted since the last read (its counters clear on read). */
+void hpcap_nic_update_stats(struct hpcap_nic *nic)
+{
+	struct hpcap_hw_stats s = { 0 };
+	u32 i;
+
+	nic->chip->read_stats(nic, &s);
+	spin_lock_bh(&nic->stats_lock);
+	nic->stats.good_frames += s.good_frames;
+	nic->stats.good_bytes += s.good_bytes;
+	nic->stats.missed += s.missed;
+	nic->stats.no_buffer += s.no_buffer;
+	nic->stats.crc_errors += s.crc_errors;
+	nic->stats.length_errors += s.length_errors;
+	for (i = 0; i < HPCAP_MAX_QUEUES; i++)
+		nic->stats.queue_drops[i] += s.queue_drops[i];
+	spin_unlock_bh(&nic->stats_lock);
+}
 
 static struct hpcap_nic *to_nic(struct net_device *dev)
 {
@@ -79,7 +99,7 @@ static void hpcap_get_stats(struct net_device *dev,
 	u64 *port = d;
 	u32 q;
 
-	hpcap_native_fill_stats(nic);
+	hpcap_nic_update_stats(nic);
 	d += HPCAP_NPORT;
 	for (q = 0; q < nic->nrxq; q++) {
 		struct hpcap_rxq *rxq = &nic->rxq[q];
@@ -133,7 +153,7 @@ static int hpcap_get_link_ksettings(struct net_device *dev,
 	ks->base.duplex = nic->link_up ? DUPLEX_FULL : DUPLEX_UNKNOWN;
 	/* The 82576 negotiates except at forced 10/100; the 82599's serial
 	 * link has no negotiation. */
-	ks->base.autoneg = nic->chip == &hpcap_chip_82576 &&
+	ks->base.autoneg = nic->chip->autoneg &&
 			   nic->speed != 10 && nic->speed != 100 ?
 			   AUTONEG_ENABLE : AUTONEG_DISABLE;
 	ks->base.port = PORT_OTHER;

@@ -27,7 +27,6 @@
 #include <linux/vmalloc.h>
 
 #include "hpcap_native.h"
-#include "hpcap_regs.h"
 
 /*
  * Per-port settings, indexed by adapter number (the N of hpcapN), as
@@ -84,78 +83,6 @@ static bool hpcap_ts_per_frame;
 module_param_named(ts_per_frame, hpcap_ts_per_frame, bool, 0644);
 MODULE_PARM_DESC(ts_per_frame,
 		 "Read the clock for every frame instead of once per poll batch (costs ~25 ns per frame)");
-
-/*
- * The ports this driver knows how to bring up, by PCI device id (vendor
- * 8086): copper 82576 (link through its PHY) and SFP+ 82599 (10G serial
- * link).  Fiber/SerDes 82576 and backplane/CX4/10GBASE-T 82599 variants
- * need link code this driver does not have, so probe refuses them.
- */
-static const struct {
-	u16 device;
-	const struct hpcap_chip *chip;
-} hpcap_known[] = {
-	/* 82576 copper, quad copper, ET2 quad copper, NS copper */
-	{ 0x10c9, &hpcap_chip_82576 }, { 0x10e8, &hpcap_chip_82576 },
-	{ 0x1526, &hpcap_chip_82576 }, { 0x150a, &hpcap_chip_82576 },
-	/* 82599 SFP+, SFP+ EM, SFP+ FCoE, 82599EN SFP+, SFP+ SF2 */
-	{ 0x10fb, &hpcap_chip_82599 }, { 0x1507, &hpcap_chip_82599 },
-	{ 0x1529, &hpcap_chip_82599 }, { 0x1557, &hpcap_chip_82599 },
-	{ 0x154d, &hpcap_chip_82599 },
-};
-
-int hpcap_wait_reg(struct hpcap_nic *nic, u32 reg, u32 mask, u32 want,
-		   u32 timeout_us)
-{
-	u32 waited = 0;
-
-	while ((hpcap_rd(nic, reg) & mask) != want) {
-		if (waited >= timeout_us)
-			return -ETIMEDOUT;
-		usleep_range(100, 200);
-		waited += 100;
-	}
-	return 0;
-}
-
-/*
- * RSS on both chips: the same key, table and checksum-control registers
- * (the 82599 decodes the 82576's addresses, its 82598-compatible aliases),
- * 128 table entries spread round robin over the queues.  Only the MRQC
- * value that turns RSS on differs.  The symmetric key sends both
- * directions of a flow to one queue.
- */
-void hpcap_setup_rss(struct hpcap_nic *nic, u32 mrqc)
-{
-	u32 i, j, reta;
-
-	for (i = 0; i < 10; i++)
-		hpcap_wr(nic, E1_RSSRK(i), hpcap_rss_key_word());
-	for (i = 0; i < 32; i++) {
-		for (reta = 0, j = 0; j < 4; j++)
-			reta |= ((4 * i + j) % nic->nrxq) << (8 * j);
-		hpcap_wr(nic, E1_RETA(i), reta);
-	}
-	/* The hash reaches the descriptor (dedup uses it) only with PCSD;
-	 * QEMU's igb applies RSS only with it too. */
-	hpcap_wr(nic, E1_RXCSUM, hpcap_rd(nic, E1_RXCSUM) | E1_RXCSUM_PCSD);
-	hpcap_wr(nic, E1_MRQC, mrqc | MRQC_HASH_ALL);
-}
-
-/* The permanent MAC address from receive address register 0 (RAL/RAH). */
-void hpcap_read_mac(struct hpcap_nic *nic, u32 ral, u8 *mac)
-{
-	u32 lo = hpcap_rd(nic, ral), hi = hpcap_rd(nic, ral + 4);
-
-	mac[0] = lo;
-	mac[1] = lo >> 8;
-	mac[2] = lo >> 16;
-	mac[3] = lo >> 24;
-	mac[4] = hi;
-	mac[5] = hi >> 8;
-	if (!is_valid_ether_addr(mac))
-		eth_random_addr(mac);
-}
 
 /* Adapter number for a port: its place in ports=, else -1 (lowest free). */
 static int hpcap_port_number(struct pci_dev *pdev)
@@ -309,24 +236,6 @@ static void hpcap_down(struct hpcap_nic *nic)
 	nic->running = false;
 }
 
-void hpcap_native_fill_stats(struct hpcap_nic *nic)
-{
-	struct hpcap_hw_stats s = { 0 };
-	u32 i;
-
-	nic->chip->read_stats(nic, &s);
-	spin_lock_bh(&nic->stats_lock);
-	nic->stats.good_frames += s.good_frames;
-	nic->stats.good_bytes += s.good_bytes;
-	nic->stats.missed += s.missed;
-	nic->stats.no_buffer += s.no_buffer;
-	nic->stats.crc_errors += s.crc_errors;
-	nic->stats.length_errors += s.length_errors;
-	for (i = 0; i < HPCAP_MAX_QUEUES; i++)
-		nic->stats.queue_drops[i] += s.queue_drops[i];
-	spin_unlock_bh(&nic->stats_lock);
-}
-
 /* Link state and the NIC's clear-on-read counters, twice a second. */
 static void hpcap_housekeeping(struct work_struct *work)
 {
@@ -346,7 +255,7 @@ static void hpcap_housekeeping(struct work_struct *work)
 			netdev_info(nic->netdev, "link down\n");
 		}
 	}
-	hpcap_native_fill_stats(nic);
+	hpcap_nic_update_stats(nic);
 	schedule_delayed_work(&nic->housekeeping, HZ / 2);
 }
 
@@ -466,9 +375,9 @@ static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 	return 0;
 }
 
-int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
+static int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
 {
-	struct hpcap_nic *nic = ad->nic;
+	struct hpcap_nic *nic = ad->priv;
 	int err = 0;
 	u32 i;
 
@@ -504,27 +413,101 @@ int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
 	return err;
 }
 
-bool hpcap_native_get_dup(struct hpcap_adapter *ad)
+static bool hpcap_native_get_dup(struct hpcap_adapter *ad)
 {
-	struct hpcap_nic *nic = ad->nic;
+	struct hpcap_nic *nic = ad->priv;
 
 	return nic && READ_ONCE(nic->rxq[0].core.dup);
 }
 
+/* Called with hpcap_mutex held: the port's NIC becomes the adapter's. */
+static int hpcap_native_attach(struct hpcap_adapter *ad,
+			       struct hpcap_adapter_cfg *cfg)
+{
+	ad->priv = cfg->priv;
+	return 0;
+}
+
+/* Called with hpcap_mutex held, from remove() (the NIC is quiet). */
+static void hpcap_native_detach(struct hpcap_adapter *ad)
+{
+	ad->priv = NULL;
+}
+
+static const char *hpcap_native_name(const struct hpcap_adapter *ad)
+{
+	return "native";
+}
+
+static u32 hpcap_native_stats(struct hpcap_adapter *ad, u32 q,
+			      struct hpcap_source_counter *c, u32 max)
+{
+	struct hpcap_nic *nic = ad->priv;
+	struct hpcap_rxq *rxq;
+	u32 n = 0;
+
+	if (!nic || q >= nic->nrxq || max < 7)
+		return 0;
+	rxq = &nic->rxq[q];
+	spin_lock_bh(&rxq->q->lock);
+	c[n].name = "hw_frames";
+	c[n++].value = rxq->core.hw_frames;
+	c[n].name = "hw_bytes";
+	c[n++].value = rxq->core.hw_bytes;
+	c[n].name = "frag_frames";
+	c[n++].value = rxq->core.frag_frames;
+	c[n].name = "err_frames";
+	c[n++].value = rxq->core.err_frames;
+	spin_unlock_bh(&rxq->q->lock);
+	spin_lock_bh(&nic->stats_lock);
+	c[n].name = "nic_drops";
+	c[n++].value = nic->stats.queue_drops[q];
+	spin_unlock_bh(&nic->stats_lock);
+	c[n].name = "polls";
+	c[n++].value = READ_ONCE(rxq->polls);
+	c[n].name = "busy_polls";
+	c[n++].value = READ_ONCE(rxq->busy_polls);
+	return n;
+}
+
+static struct hpcap_source_ops hpcap_native_ops = {
+	.what = "port",
+	.attach = hpcap_native_attach,
+	.detach = hpcap_native_detach,
+	.name = hpcap_native_name,
+	.stats = hpcap_native_stats,
+	.set_dup = hpcap_native_set_dup,
+	.get_dup = hpcap_native_get_dup,
+};
+
+/* The chip behind a PCI function, if it is one this driver brings up. */
+static const struct hpcap_chip *hpcap_chip_of(struct pci_dev *pdev)
+{
+	static const struct hpcap_chip *const chips[] = {
+		&hpcap_chip_82576, &hpcap_chip_82599,
+	};
+	const u16 *id;
+	int i;
+
+	if (pdev->vendor != PCI_VENDOR_ID_INTEL)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(chips); i++)
+		for (id = chips[i]->device_ids; *id; id++)
+			if (*id == pdev->device)
+				return chips[i];
+	return NULL;
+}
+
 static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	const struct hpcap_chip *chip = NULL;
+	const struct hpcap_chip *chip = hpcap_chip_of(pdev);
+	struct hpcap_adapter_cfg cfg;
 	struct hpcap_adapter *ad;
 	struct net_device *netdev;
 	struct hpcap_nic *nic;
 	int err, num, i;
 	u8 mac[ETH_ALEN];
-	u64 buf;
 
-	for (i = 0; i < ARRAY_SIZE(hpcap_known); i++)
-		if (pdev->vendor == PCI_VENDOR_ID_INTEL &&
-		    pdev->device == hpcap_known[i].device)
-			chip = hpcap_known[i].chip;
 	if (!chip) {
 		dev_err(&pdev->dev, "hpcap drives copper Intel 82576 and SFP+ 82599 ports only (this is %04x:%04x); give it back to its driver\n",
 			pdev->vendor, pdev->device);
@@ -560,32 +543,32 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	/*
 	 * Settings are indexed by adapter number: the port's place in ports=,
-	 * or the lowest free number, chosen before reading them.
+	 * or the lowest free number, taken before reading them.
 	 */
-	mutex_lock(&hpcap_mutex);
-	num = hpcap_port_number(pdev);
-	if (num < 0)
-		num = hpcap_adapter_free_id();
-	if (num < 0) {
-		mutex_unlock(&hpcap_mutex);
-		err = -ENOSPC;
-		goto err_netdev;
-	}
-	nic->nrxq = clamp_t(u32, hpcap_nrxq[num] > 0 ? hpcap_nrxq[num] : 1, 1,
-			    min_t(u32, chip->max_queues, HPCAP_MAX_QUEUES));
-	buf = hpcap_bufmb[num] > 0 ? (u64)hpcap_bufmb[num] << 20
-				   : READ_ONCE(hpcap_default_buf_size);
-	ad = hpcap_adapter_new(num, HPCAP_SRC_NATIVE, NULL, nic->nrxq, buf,
-			       READ_ONCE(hpcap_default_file_size),
-			       hpcap_caplen[num] > 0 ? hpcap_caplen[num] : 0,
-			       hpcap_huge[num], dev_to_node(&pdev->dev));
-	if (!IS_ERR(ad))
-		ad->nic = nic;
-	mutex_unlock(&hpcap_mutex);
+	hpcap_adapter_cfg_init(&cfg);
+	cfg.ops = &hpcap_native_ops;
+	cfg.want_id = hpcap_port_number(pdev);
+	ad = hpcap_adapter_reserve(&cfg);
 	if (IS_ERR(ad)) {
 		err = PTR_ERR(ad);
-		dev_err(&pdev->dev, "cannot set up capture buffers: %s (%d)\n",
-			hpcap_adapter_strerror(err), err);
+		dev_err(&pdev->dev, "cannot take adapter number %d: %d\n",
+			cfg.want_id, err);
+		goto err_netdev;
+	}
+	num = ad->id;
+	nic->nrxq = clamp_t(u32, hpcap_nrxq[num] > 0 ? hpcap_nrxq[num] : 1, 1,
+			    min_t(u32, chip->max_queues, HPCAP_MAX_QUEUES));
+	cfg.nqueues = nic->nrxq;
+	if (hpcap_bufmb[num] > 0)
+		cfg.buf_size = (u64)hpcap_bufmb[num] << 20;
+	cfg.caplen = hpcap_caplen[num] > 0 ? hpcap_caplen[num] : 0;
+	cfg.huge = hpcap_huge[num];
+	cfg.node = dev_to_node(&pdev->dev);
+	cfg.priv = nic;
+	err = hpcap_adapter_start(ad, &cfg);
+	if (err < 0) {
+		dev_err(&pdev->dev, "cannot set up capture buffers: %d\n", err);
+		hpcap_adapter_abandon(ad);
 		goto err_netdev;
 	}
 	nic->ad = ad;
@@ -607,7 +590,7 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		if (err)
 			goto err_adapter;
 	}
-	if (hpcap_dup[ad->id]) {
+	if (hpcap_dup[num]) {
 		err = hpcap_native_set_dup(ad, true);
 		if (err)
 			goto err_adapter;
@@ -631,9 +614,9 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, nic);
 	schedule_delayed_work(&nic->housekeeping, HZ / 10);
 	netdev_info(netdev, "%s port %s: adapter %u, %u RX queue%s, buffers of %llu MiB%s%s\n",
-		    chip->name, pci_name(pdev), ad->id, nic->nrxq,
-		    nic->nrxq == 1 ? "" : "s", buf >> 20,
-		    hpcap_huge[ad->id] ? " (2 MiB pages)" : "",
+		    chip->name, pci_name(pdev), num, nic->nrxq,
+		    nic->nrxq == 1 ? "" : "s", cfg.buf_size >> 20,
+		    cfg.huge ? " (2 MiB pages)" : "",
 		    hpcap_native_get_dup(ad) ? ", duplicate removal on" : "");
 	return 0;
 
@@ -642,7 +625,7 @@ err_reset:
 err_adapter:
 	hpcap_native_set_dup(ad, false);
 	mutex_lock(&hpcap_mutex);
-	hpcap_adapter_free(ad);
+	hpcap_adapter_detach(ad);
 	mutex_unlock(&hpcap_mutex);
 err_netdev:
 	free_netdev(netdev);
@@ -665,8 +648,7 @@ static void hpcap_remove(struct pci_dev *pdev)
 	nic->chip->reset(nic);
 	hpcap_native_set_dup(ad, false);
 	mutex_lock(&hpcap_mutex);
-	ad->nic = NULL;
-	hpcap_adapter_free(ad);
+	hpcap_adapter_detach(ad);
 	mutex_unlock(&hpcap_mutex);
 	free_netdev(nic->netdev);
 }
@@ -685,10 +667,12 @@ static struct pci_driver hpcap_pci_driver = {
 
 int hpcap_native_init(void)
 {
+	hpcap_source_register(&hpcap_native_ops);
 	return pci_register_driver(&hpcap_pci_driver);
 }
 
 void hpcap_native_exit(void)
 {
 	pci_unregister_driver(&hpcap_pci_driver);
+	hpcap_source_unregister(&hpcap_native_ops);
 }
