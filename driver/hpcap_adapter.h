@@ -39,6 +39,9 @@ struct hpcap_adapter;
 #define HPCAP_OPT_RATE		BIT(4)
 #define HPCAP_OPT_COUNT		BIT(5)
 
+/* Largest file size the stream is framed into. */
+#define HPCAP_MAX_FILE_SIZE	(1ull << 40)
+
 /* Synthetic frame sizes a request can list. */
 #define HPCAP_SYNTH_MAX_SIZES	8
 
@@ -165,7 +168,9 @@ void hpcap_adapter_rename(struct hpcap_adapter *ad, const char *name);
 
 const char *hpcap_adapter_source_name(const struct hpcap_adapter *ad);
 
-/* Module unload: detach every adapter left. */
+/* Module unload: first no adapter may start any more, then every one
+ * left is detached. */
 void hpcap_adapters_close(void);
+void hpcap_adapters_detach_all(void);
 
 #endif /* HPCAP_ADAPTER_H */

@@ -22,6 +22,7 @@
 #include <linux/uaccess.h>
 
 #include "hpcap_adapter.h"
+#include "hpcap_fault.h"
 
 static int hpcap_parse_sizes(struct hpcap_adapter_cfg *cfg, char *v)
 {
@@ -164,11 +165,13 @@ int hpcap_control_attach(const char *req)
 	char *buf;
 	int err;
 
-	buf = kstrdup(req, GFP_KERNEL);
-	if (!buf)
+	buf = hpcap_kstrdup(req, GFP_KERNEL);
+	if (!buf) {
+		pr_err("hpcap: no memory to read the request\n");
 		return -ENOMEM;
+	}
 	err = hpcap_parse_req(buf, &cfg);
-	kfree(buf);
+	hpcap_kfree(buf);
 	if (err)
 		return err;
 	return hpcap_adapter_attach(&cfg);

@@ -46,6 +46,7 @@ static const char hpcap_port_stats[][ETH_GSTRING_LEN] = {
 	"rx_crc_errors",
 	"rx_length_errors",
 	"rx_fragmented_dropped",
+	"rx_bad_length_dropped",
 	"rx_error_frames",
 	"tx_dropped",
 };
@@ -95,7 +96,8 @@ static void hpcap_get_stats(struct net_device *dev,
 			    struct ethtool_stats *es, u64 *d)
 {
 	struct hpcap_nic *nic = to_nic(dev);
-	u64 cap = 0, lost = 0, nocl = 0, dup = 0, frag = 0, errs = 0;
+	u64 cap = 0, lost = 0, nocl = 0, dup = 0, frag = 0, badlen = 0;
+	u64 errs = 0;
 	u64 *port = d;
 	u32 q;
 
@@ -108,6 +110,7 @@ static void hpcap_get_stats(struct net_device *dev,
 		spin_lock_bh(&rxq->q->lock);
 		hpcap_ring_queue_stats(&rxq->q->ring, &s);
 		frag += rxq->core.frag_frames;
+		badlen += rxq->core.bad_length_frames;
 		errs += rxq->core.err_frames;
 		*d++ = rxq->core.hw_frames;
 		spin_unlock_bh(&rxq->q->lock);
@@ -138,8 +141,9 @@ static void hpcap_get_stats(struct net_device *dev,
 	port[9] = nic->stats.length_errors;
 	spin_unlock_bh(&nic->stats_lock);
 	port[10] = frag;
-	port[11] = errs;
-	port[12] = READ_ONCE(nic->tx_dropped);
+	port[11] = badlen;
+	port[12] = errs;
+	port[13] = READ_ONCE(nic->tx_dropped);
 }
 
 static int hpcap_get_link_ksettings(struct net_device *dev,

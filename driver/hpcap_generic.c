@@ -18,6 +18,7 @@
 #include <linux/timekeeping.h>
 
 #include "hpcap_adapter.h"
+#include "hpcap_fault.h"
 
 /* What the generic source keeps per adapter (ad->priv). */
 struct hpcap_generic {
@@ -80,8 +81,8 @@ static rx_handler_result_t hpcap_rx_handler(struct sk_buff **pskb)
 	caplen = min3(wire, READ_ONCE(ad->caplen), HPCAP_MAX_CAPLEN);
 
 	spin_lock(&q->lock);
-	dst = hpcap_ring_put(&q->ring, (u32)div_u64(ns, NSEC_PER_SEC),
-			     (u32)(ns % NSEC_PER_SEC), caplen, wire);
+	dst = hpcap_ring_put(&q->ring, hpcap_ns_sec(ns), hpcap_ns_nsec(ns),
+			     caplen, wire);
 	if (dst) {
 		hpcap_copy_frame(dst, caplen, skb, mac, maclen);
 		/* Cut by the format's limit, not by the user's caplen. */
@@ -133,8 +134,9 @@ static int hpcap_generic_prepare(struct hpcap_adapter_cfg *cfg)
 		dev_put(dev);
 		return -EINVAL;
 	}
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = hpcap_kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g) {
+		pr_err("hpcap: no memory to capture %s\n", cfg->name);
 		dev_put(dev);
 		return -ENOMEM;
 	}
@@ -156,7 +158,7 @@ static void hpcap_generic_unprepare(struct hpcap_adapter_cfg *cfg)
 	if (!g)
 		return;
 	dev_put(g->netdev);
-	kfree(g);
+	hpcap_kfree(g);
 	cfg->priv = NULL;
 }
 
@@ -204,7 +206,7 @@ static void hpcap_generic_detach(struct hpcap_adapter *ad)
 		netdev_update_features(dev);
 	}
 	dev_put(dev);
-	kfree(g);
+	hpcap_kfree(g);
 	ad->priv = NULL;
 }
 

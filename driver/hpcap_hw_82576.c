@@ -147,7 +147,7 @@ static int e1_start_queue(struct hpcap_nic *nic, u32 q)
 	/* DROP_EN: a queue without descriptors drops (counted in RQDPC)
 	 * instead of stalling the others. */
 	hpcap_wr(nic, E1_SRRCTL(q),
-		 (nic->buf_size >> E1_SRRCTL_BSIZEPKT_SHIFT) |
+		 (nic->rx_bsize >> E1_SRRCTL_BSIZEPKT_SHIFT) |
 		 E1_SRRCTL_DESC_ADV_ONEBUF | E1_SRRCTL_DROP_EN);
 	/* WTHRESH 1: write every descriptor back at once (no interrupt
 	 * timer will flush a batch for a poller). */

@@ -162,7 +162,7 @@ static int ix_start_queue(struct hpcap_nic *nic, u32 q)
 	hpcap_wr(nic, IX_RDH(q), 0);
 	hpcap_wr(nic, IX_RDT(q), 0);
 	/* DROP_EN: without it one full queue stalls them all. */
-	hpcap_wr(nic, IX_SRRCTL(q), (nic->buf_size >> 10) |
+	hpcap_wr(nic, IX_SRRCTL(q), (nic->rx_bsize >> 10) |
 		 IX_SRRCTL_DESC_ADV_ONEBUF | IX_SRRCTL_DROP_EN);
 	hpcap_wr(nic, IX_DCA_RXCTRL(q),
 		 hpcap_rd(nic, IX_DCA_RXCTRL(q)) & ~IX_DCA_RXCTRL_BIT12);

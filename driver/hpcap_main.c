@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 
 #include "hpcap_adapter.h"
+#include "hpcap_fault.h"
 
 static char *hpcap_attach_param;
 module_param_named(attach, hpcap_attach_param, charp, 0444);
@@ -21,7 +22,7 @@ static void hpcap_attach_from_param(void)
 
 	if (!hpcap_attach_param || !*hpcap_attach_param)
 		return;
-	copy = kstrdup(hpcap_attach_param, GFP_KERNEL);
+	copy = hpcap_kstrdup(hpcap_attach_param, GFP_KERNEL);
 	if (!copy)
 		return;
 	cur = copy;
@@ -32,7 +33,7 @@ static void hpcap_attach_from_param(void)
 			pr_err("hpcap: attach=\"%s\" failed (%d); see the message above\n",
 			       req, ret);
 	}
-	kfree(copy);
+	hpcap_kfree(copy);
 }
 
 static int __init hpcap_init(void)
@@ -62,6 +63,8 @@ static int __init hpcap_init(void)
 		HPCAP_ABI_VERSION, cfg.buf_size >> 20, cfg.file_size >> 20);
 	return 0;
 err_synth:
+	hpcap_adapters_close();
+	hpcap_adapters_detach_all();
 	hpcap_synth_exit();
 	hpcap_generic_exit();
 err_control:
@@ -75,11 +78,17 @@ err_queue:
 
 static void __exit hpcap_exit(void)
 {
+	/*
+	 * Requests may still arrive (a write to /sys/class/hpcap/attach
+	 * waiting for the lock, a port being bound): from here on they fail,
+	 * so nothing is left running when the module's code goes.
+	 */
+	hpcap_adapters_close();
 	/* Native ports first: their remove() takes hpcap_mutex. */
 	hpcap_native_exit();
 	/* Open files hold the module, so no listener is left here; every
 	 * source stops before its queues are freed. */
-	hpcap_adapters_close();
+	hpcap_adapters_detach_all();
 	hpcap_synth_exit();
 	hpcap_generic_exit();
 	hpcap_control_exit();

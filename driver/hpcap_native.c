@@ -26,14 +26,17 @@
 #include <linux/rtnetlink.h>
 #include <linux/vmalloc.h>
 
+#include "hpcap_fault.h"
 #include "hpcap_native.h"
 
 /*
  * Per-port settings, indexed by adapter number (the N of hpcapN), as
  * install_hpcap.bash writes them from params.cfg before binding the ports.
  */
+/* Read-only once loaded: probe() reads it without a lock, and a write
+ * would free the string under it. */
 static char *hpcap_ports;
-module_param_named(ports, hpcap_ports, charp, 0644);
+module_param_named(ports, hpcap_ports, charp, 0444);
 MODULE_PARM_DESC(ports,
 		 "PCI addresses of the ports to drive, in adapter order: port i becomes hpcap<i> (e.g. \"0000:03:00.0,0000:03:00.1\")");
 
@@ -158,10 +161,46 @@ static int hpcap_rx_thread(void *arg)
 
 /*
  * Core of queue q: core + q, or, with core -1, counting down from the last
- * core, past the cores earlier ports took that way (so two ports left at
- * -1 never share a core).  Offline numbers fall back to the first online.
+ * core, past the cores other ports took that way (so two ports left at -1
+ * never share a core).  Offline numbers fall back to the first online.
+ *
+ * The cores taken that way, by adapter number: [base, base + n) counted
+ * down from the last core; a port gives its range back at remove, so
+ * unbinding and binding a port again puts it where it was.
  */
-static atomic_t hpcap_auto_cores = ATOMIC_INIT(0);
+static DEFINE_MUTEX(hpcap_auto_lock);
+static u32 hpcap_auto_base[HPCAP_MAX_ADAPTERS];
+static u32 hpcap_auto_n[HPCAP_MAX_ADAPTERS];
+
+/* The lowest base where n cores overlap no other port's. */
+static u32 hpcap_auto_take(u32 id, u32 n)
+{
+	u32 base = 0, i;
+	bool moved;
+
+	mutex_lock(&hpcap_auto_lock);
+	do {
+		moved = false;
+		for (i = 0; i < HPCAP_MAX_ADAPTERS; i++) {
+			if (!hpcap_auto_n[i] || base >= hpcap_auto_base[i] +
+			    hpcap_auto_n[i] || hpcap_auto_base[i] >= base + n)
+				continue;
+			base = hpcap_auto_base[i] + hpcap_auto_n[i];
+			moved = true;
+		}
+	} while (moved);
+	hpcap_auto_base[id] = base;
+	hpcap_auto_n[id] = n;
+	mutex_unlock(&hpcap_auto_lock);
+	return base;
+}
+
+static void hpcap_auto_give_back(u32 id)
+{
+	mutex_lock(&hpcap_auto_lock);
+	hpcap_auto_n[id] = 0;
+	mutex_unlock(&hpcap_auto_lock);
+}
 
 static int hpcap_pick_cpu(struct hpcap_nic *nic, u32 q)
 {
@@ -183,7 +222,7 @@ static void hpcap_stop_threads(struct hpcap_nic *nic)
 
 	for (i = 0; i < nic->nrxq; i++) {
 		if (nic->rxq[i].thread)
-			kthread_stop(nic->rxq[i].thread);
+			hpcap_kthread_stop(nic->rxq[i].thread);
 		nic->rxq[i].thread = NULL;
 	}
 }
@@ -206,9 +245,9 @@ static int hpcap_up(struct hpcap_nic *nic)
 		if (err)
 			goto fail;
 		rxq->cpu = hpcap_pick_cpu(nic, i);
-		t = kthread_create_on_node(hpcap_rx_thread, rxq,
-					   cpu_to_node(rxq->cpu),
-					   "hpcap%u_rx%u", nic->ad->id, i);
+		t = hpcap_kthread_create_on_node(hpcap_rx_thread, rxq,
+						 cpu_to_node(rxq->cpu),
+						 "hpcap%u_rx%u", nic->ad->id, i);
 		if (IS_ERR(t)) {
 			err = PTR_ERR(t);
 			goto fail;
@@ -336,13 +375,13 @@ static const struct net_device_ops hpcap_netdev_ops = {
 
 /* ----------------------------------------------------------- PCI glue */
 
+/* Receive memory of queue i: descriptors and packet buffers. */
 static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 {
 	struct hpcap_rxq *rxq = &nic->rxq[i];
 	struct hpcap_rxq_core *c = &rxq->core;
 	struct device *dev = &nic->pdev->dev;
 	u32 n, k;
-	void *p;
 
 	rxq->nic = nic;
 	rxq->index = i;
@@ -351,14 +390,13 @@ static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 	c->err_mask = nic->chip->rx_err_mask;
 	c->buf_shift = ilog2(nic->buf_size);
 	c->chunk_shift = ilog2(HPCAP_RX_CHUNK) - c->buf_shift;
-	p = dmam_alloc_coherent(dev, c->count * sizeof(*c->desc),
-				&rxq->desc_dma, GFP_KERNEL);
-	if (!p)
+	c->desc = hpcap_dma_alloc_coherent(dev, c->count * sizeof(*c->desc),
+					   &rxq->desc_dma, GFP_KERNEL);
+	if (!c->desc)
 		return -ENOMEM;
-	c->desc = p;
 	n = hpcap_rx_chunks(c);
-	c->chunk = devm_kcalloc(dev, n, sizeof(*c->chunk), GFP_KERNEL);
-	c->chunk_dma = devm_kcalloc(dev, n, sizeof(*c->chunk_dma), GFP_KERNEL);
+	c->chunk = hpcap_kcalloc(n, sizeof(*c->chunk), GFP_KERNEL);
+	c->chunk_dma = hpcap_kcalloc(n, sizeof(*c->chunk_dma), GFP_KERNEL);
 	if (!c->chunk || !c->chunk_dma)
 		return -ENOMEM;
 	/* Coherent buffers: nothing to sync per frame, and re-arming a
@@ -366,13 +404,41 @@ static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 	for (k = 0; k < n; k++) {
 		dma_addr_t dma;
 
-		c->chunk[k] = dmam_alloc_coherent(dev, HPCAP_RX_CHUNK, &dma,
-						  GFP_KERNEL);
+		c->chunk[k] = hpcap_dma_alloc_coherent(dev, HPCAP_RX_CHUNK,
+						       &dma, GFP_KERNEL);
 		if (!c->chunk[k])
 			return -ENOMEM;
 		c->chunk_dma[k] = dma;
 	}
 	return 0;
+}
+
+/*
+ * Everything hpcap_alloc_queue_mem() got for queue i, even half of it.
+ * Only once the NIC can not write there any more (bus mastering off).
+ */
+static void hpcap_free_queue_mem(struct hpcap_nic *nic, u32 i)
+{
+	struct hpcap_rxq *rxq = &nic->rxq[i];
+	struct hpcap_rxq_core *c = &rxq->core;
+	struct device *dev = &nic->pdev->dev;
+	u32 k;
+
+	if (c->chunk) {
+		for (k = 0; k < hpcap_rx_chunks(c); k++)
+			if (c->chunk[k])
+				hpcap_dma_free_coherent(dev, HPCAP_RX_CHUNK,
+							c->chunk[k],
+							c->chunk_dma[k]);
+	}
+	hpcap_kfree(c->chunk);
+	hpcap_kfree(c->chunk_dma);
+	c->chunk = NULL;
+	c->chunk_dma = NULL;
+	if (c->desc)
+		hpcap_dma_free_coherent(dev, c->count * sizeof(*c->desc),
+					c->desc, rxq->desc_dma);
+	c->desc = NULL;
 }
 
 static int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
@@ -395,7 +461,7 @@ static int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
 		if (!rxq->q)	/* probe failed before the queue was set up */
 			continue;
 		if (on && !d) {
-			d = vzalloc(sizeof(*d));
+			d = hpcap_vzalloc(sizeof(*d));
 			if (!d) {
 				err = -ENOMEM;
 				break;
@@ -407,7 +473,7 @@ static int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
 		rxq->core.dup = on ? d : NULL;
 		spin_unlock_bh(&rxq->q->lock);
 		if (!on)
-			vfree(d);
+			hpcap_vfree(d);
 	}
 	mutex_unlock(&nic->lock);
 	return err;
@@ -446,7 +512,7 @@ static u32 hpcap_native_stats(struct hpcap_adapter *ad, u32 q,
 	struct hpcap_rxq *rxq;
 	u32 n = 0;
 
-	if (!nic || q >= nic->nrxq || max < 7)
+	if (!nic || q >= nic->nrxq || max < 8)
 		return 0;
 	rxq = &nic->rxq[q];
 	spin_lock_bh(&rxq->q->lock);
@@ -458,6 +524,8 @@ static u32 hpcap_native_stats(struct hpcap_adapter *ad, u32 q,
 	c[n++].value = rxq->core.frag_frames;
 	c[n].name = "err_frames";
 	c[n++].value = rxq->core.err_frames;
+	c[n].name = "bad_length_frames";
+	c[n++].value = rxq->core.bad_length_frames;
 	spin_unlock_bh(&rxq->q->lock);
 	spin_lock_bh(&nic->stats_lock);
 	c[n].name = "nic_drops";
@@ -524,17 +592,12 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return err;
 	pci_set_master(pdev);
 
-	netdev = alloc_etherdev(sizeof(nic));
-	if (!netdev)
-		return -ENOMEM;
-	nic = devm_kzalloc(&pdev->dev, sizeof(*nic), GFP_KERNEL);
+	nic = hpcap_kzalloc(sizeof(*nic), GFP_KERNEL);
 	if (!nic) {
-		err = -ENOMEM;
-		goto err_netdev;
+		dev_err(&pdev->dev, "no memory for the port's state\n");
+		return -ENOMEM;
 	}
-	*(struct hpcap_nic **)netdev_priv(netdev) = nic;
 	nic->pdev = pdev;
-	nic->netdev = netdev;
 	nic->chip = chip;
 	nic->hw = pcim_iomap_table(pdev)[0];
 	mutex_init(&nic->lock);
@@ -553,7 +616,7 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		err = PTR_ERR(ad);
 		dev_err(&pdev->dev, "cannot take adapter number %d: %d\n",
 			cfg.want_id, err);
-		goto err_netdev;
+		goto err_nic;
 	}
 	num = ad->id;
 	nic->nrxq = clamp_t(u32, hpcap_nrxq[num] > 0 ? hpcap_nrxq[num] : 1, 1,
@@ -569,16 +632,17 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err < 0) {
 		dev_err(&pdev->dev, "cannot set up capture buffers: %d\n", err);
 		hpcap_adapter_abandon(ad);
-		goto err_netdev;
+		goto err_nic;
 	}
 	nic->ad = ad;
 	nic->speed = hpcap_vel[num] > 0 ? hpcap_vel[num] : 0;
 	nic->first_cpu = hpcap_core[num];
 	if (nic->first_cpu < 0)
-		nic->auto_base = atomic_fetch_add(nic->nrxq, &hpcap_auto_cores);
+		nic->auto_base = hpcap_auto_take(num, nic->nrxq);
 	nic->jumbo = hpcap_jumbo[num];
 	/* A power of two that holds the largest frame accepted. */
 	nic->buf_size = nic->jumbo ? 16384 : 2048;
+	nic->rx_bsize = hpcap_fault_rx_bsize(nic->buf_size);
 
 	err = chip->reset(nic);
 	if (err) {
@@ -587,21 +651,42 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	for (i = 0; i < nic->nrxq; i++) {
 		err = hpcap_alloc_queue_mem(nic, i);
-		if (err)
-			goto err_adapter;
+		if (err) {
+			dev_err(&pdev->dev, "no memory for the descriptors and packet buffers of queue %d\n",
+				i);
+			goto err_mem;
+		}
 	}
 	if (hpcap_dup[num]) {
 		err = hpcap_native_set_dup(ad, true);
-		if (err)
-			goto err_adapter;
+		if (err) {
+			dev_err(&pdev->dev, "no memory for the duplicate tables\n");
+			goto err_mem;
+		}
 	}
+	/*
+	 * Named hpcapN by the driver, and said so (a predictable name), so
+	 * that udev's naming policy leaves it alone: params.cfg, the monitors
+	 * and install_hpcap.bash know the port by that name.
+	 */
+	netdev = hpcap_alloc_netdev(sizeof(nic), ad->name, NET_NAME_PREDICTABLE,
+				    ether_setup);
+	if (!netdev) {
+		err = -ENOMEM;
+		dev_err(&pdev->dev, "no memory for the network interface\n");
+		goto err_mem;
+	}
+	*(struct hpcap_nic **)netdev_priv(netdev) = nic;
+	nic->netdev = netdev;
 	chip->read_mac(nic, mac);
 	eth_hw_addr_set(netdev, mac);
-	strscpy(netdev->name, ad->name, sizeof(netdev->name));
 	netdev->netdev_ops = &hpcap_netdev_ops;
 	netdev->ethtool_ops = &hpcap_ethtool_ops;
 	netdev->min_mtu = ETH_MIN_MTU;
-	netdev->max_mtu = chip->max_frame - ETH_HLEN - ETH_FCS_LEN;
+	/* What the receive path accepts (RLPML, MAXFRS): 1522 with a tag,
+	 * or the jumbo size. */
+	netdev->max_mtu = nic->jumbo ? chip->max_frame - ETH_HLEN - ETH_FCS_LEN
+				     : ETH_DATA_LEN;
 	SET_NETDEV_DEV(netdev, &pdev->dev);
 	netif_carrier_off(netdev);
 	err = chip->setup_link(nic);
@@ -609,8 +694,10 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_warn(&pdev->dev, "link setup failed (%d); capture will wait for link\n",
 			 err);
 	err = register_netdev(netdev);
-	if (err)
-		goto err_reset;
+	if (err) {
+		dev_err(&pdev->dev, "cannot register %s: %d\n", ad->name, err);
+		goto err_netdev;
+	}
 	pci_set_drvdata(pdev, nic);
 	schedule_delayed_work(&nic->housekeeping, HZ / 10);
 	netdev_info(netdev, "%s port %s: adapter %u, %u RX queue%s, buffers of %llu MiB%s%s\n",
@@ -620,15 +707,24 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		    hpcap_native_get_dup(ad) ? ", duplicate removal on" : "");
 	return 0;
 
-err_reset:
+err_netdev:
+	hpcap_free_netdev(netdev);
+err_mem:
+	/* Receive was never enabled, but the memory goes only once the
+	 * NIC can not write to it. */
 	chip->reset(nic);
-err_adapter:
+	pci_clear_master(pdev);
 	hpcap_native_set_dup(ad, false);
+	for (i = 0; i < nic->nrxq; i++)
+		hpcap_free_queue_mem(nic, i);
+err_adapter:
+	if (nic->first_cpu < 0)
+		hpcap_auto_give_back(num);
 	mutex_lock(&hpcap_mutex);
 	hpcap_adapter_detach(ad);
 	mutex_unlock(&hpcap_mutex);
-err_netdev:
-	free_netdev(netdev);
+err_nic:
+	hpcap_kfree(nic);
 	return err;
 }
 
@@ -636,6 +732,8 @@ static void hpcap_remove(struct pci_dev *pdev)
 {
 	struct hpcap_nic *nic = pci_get_drvdata(pdev);
 	struct hpcap_adapter *ad = nic->ad;
+	u32 i, num = ad->id;
+	int err;
 
 	mutex_lock(&nic->lock);
 	nic->removing = true;	/* no dup table may appear from now on */
@@ -644,13 +742,25 @@ static void hpcap_remove(struct pci_dev *pdev)
 	cancel_delayed_work_sync(&nic->housekeeping);
 	/* Stops the poll threads (ndo_stop) if the port is up. */
 	unregister_netdev(nic->netdev);
-	/* Quiesce the NIC before its DMA memory goes (devm frees it). */
-	nic->chip->reset(nic);
+	/* Quiesce the NIC, and whatever the reset did, take away its right
+	 * to write to memory: its receive memory goes next. */
+	err = nic->chip->reset(nic);
+	if (!err && hpcap_fault_reset_fails())
+		err = -ETIMEDOUT;
+	if (err)
+		dev_err(&pdev->dev, "reset failed (%d); bus mastering turned off before the receive memory is freed\n",
+			err);
+	pci_clear_master(pdev);
 	hpcap_native_set_dup(ad, false);
+	for (i = 0; i < nic->nrxq; i++)
+		hpcap_free_queue_mem(nic, i);
+	if (nic->first_cpu < 0)
+		hpcap_auto_give_back(num);
 	mutex_lock(&hpcap_mutex);
 	hpcap_adapter_detach(ad);
 	mutex_unlock(&hpcap_mutex);
-	free_netdev(nic->netdev);
+	hpcap_free_netdev(nic->netdev);
+	hpcap_kfree(nic);
 }
 
 /* Empty: hpcap binds only ports whose driver_override names it. */

@@ -76,6 +76,8 @@ struct hpcap_nic {
 	u32 nrxq;
 	u32 speed;			/* vel: 0 = autonegotiate, else Mb/s */
 	u32 buf_size;			/* per descriptor */
+	u32 rx_bsize;			/* told to the NIC: buf_size (but in
+					 * the fault-test build) */
 	bool jumbo;
 	int first_cpu;			/* core of queue 0 (-1: automatic) */
 	int auto_base;			/* cores taken from the top before us */

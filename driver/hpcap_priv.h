@@ -20,6 +20,16 @@
 #include "hpcap.h"
 #include "hpcap_ring.h"
 
+/*
+ * 64-bit kernels only: buffer sizes and stream positions are 64-bit and
+ * the ring divides them (pos % size) as 64-bit kernels can, where a
+ * 32-bit one would need div_u64 everywhere.  The module's own divisions
+ * of 64-bit values use div_u64 already.
+ */
+#if BITS_PER_LONG != 64
+#error "hpcap builds for 64-bit kernels only"
+#endif
+
 #define HPCAP_MAX_ADAPTERS	32
 #define HPCAP_MAX_QUEUES	32
 #define HPCAP_MINORS		(HPCAP_MAX_ADAPTERS * HPCAP_MAX_QUEUES)

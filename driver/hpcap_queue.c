@@ -13,6 +13,7 @@
 
 #include "hpcap_adapter.h"
 #include "hpcap_compat.h"
+#include "hpcap_fault.h"
 
 dev_t hpcap_devt;
 
@@ -46,8 +47,8 @@ static void hpcap_queue_release(struct kref *ref)
 
 	hpcap_buf_free(&q->buf);
 	if (q->info_page)
-		put_page(q->info_page);
-	kfree(q);
+		hpcap_put_page(q->info_page);
+	hpcap_kfree(q);
 }
 
 void hpcap_queue_put(struct hpcap_queue *q)
@@ -69,7 +70,7 @@ struct hpcap_queue *hpcap_queue_alloc(u64 buf_size, bool huge, int node)
 	struct hpcap_queue *q;
 	int err;
 
-	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	q = hpcap_kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&q->ref);
@@ -79,7 +80,8 @@ struct hpcap_queue *hpcap_queue_alloc(u64 buf_size, bool huge, int node)
 	err = hpcap_buf_alloc(&q->buf, buf_size, node, huge);
 	if (err)
 		goto fail;
-	q->info_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	q->info_page = hpcap_alloc_pages_node(NUMA_NO_NODE,
+					      GFP_KERNEL | __GFP_ZERO, 0);
 	err = -ENOMEM;
 	if (!q->info_page)
 		goto fail;
@@ -107,10 +109,10 @@ int hpcap_queue_register(struct hpcap_queue *q, struct hpcap_adapter *ad,
 	if (err)
 		return err;
 	q->ring.info->info_size = PAGE_SIZE;	/* the buffer's mmap offset */
-	q->dev = device_create_with_groups(&hpcap_class, NULL,
-					   MKDEV(MAJOR(hpcap_devt), minor), q,
-					   hpcap_queue_attr_groups, "hpcap_%u_%u",
-					   ad->id, index);
+	q->dev = hpcap_device_create_with_groups(&hpcap_class, NULL,
+						 MKDEV(MAJOR(hpcap_devt), minor),
+						 q, hpcap_queue_attr_groups,
+						 "hpcap_%u_%u", ad->id, index);
 	if (IS_ERR(q->dev)) {
 		err = PTR_ERR(q->dev);
 		q->dev = NULL;
@@ -130,7 +132,7 @@ void hpcap_queue_kill(struct hpcap_queue *q)
 	mutex_lock(&hpcap_minor_lock);
 	hpcap_minor_table[minor] = NULL;
 	mutex_unlock(&hpcap_minor_lock);
-	device_destroy(&hpcap_class, MKDEV(MAJOR(hpcap_devt), minor));
+	hpcap_device_destroy(&hpcap_class, MKDEV(MAJOR(hpcap_devt), minor));
 	spin_lock_bh(&q->lock);
 	q->dead = true;
 	q->ad = NULL;

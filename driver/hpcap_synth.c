@@ -18,6 +18,7 @@
 #include <linux/timekeeping.h>
 
 #include "hpcap_adapter.h"
+#include "hpcap_fault.h"
 
 #define HPCAP_SYNTH_BATCH 64
 
@@ -66,8 +67,10 @@ static int hpcap_synth_thread(void *arg)
 			/* Sleep until frame seq is due. */
 			u64 rate = sy->rate;
 			/* Split so seq * 1e9 can not overflow. */
-			u64 due = start + div64_u64(seq, rate) * NSEC_PER_SEC +
-				  div64_u64((seq % rate) * NSEC_PER_SEC, rate);
+			u64 rem, due;
+
+			due = start + div64_u64_rem(seq, rate, &rem) * NSEC_PER_SEC +
+			      div64_u64(rem * NSEC_PER_SEC, rate);
 
 			now = ktime_get_ns();
 			if (due > now + 50 * NSEC_PER_USEC) {
@@ -80,16 +83,17 @@ static int hpcap_synth_thread(void *arg)
 		now = ktime_get_real_ns();
 		spin_lock_bh(&q->lock);
 		for (i = 0; i < batch; i++, seq++) {
-			u32 size = sy->sizes[seq % sy->nsizes];
+			u32 k, size;
 			u8 *dst;
+
+			div_u64_rem(seq, sy->nsizes, &k);
+			size = sy->sizes[k];
 
 			/* Distinct, increasing stamps within a batch. */
 			now = max(now, last_ns + 1);
 			last_ns = now;
-			dst = hpcap_ring_put(&q->ring,
-					     (u32)div_u64(now, NSEC_PER_SEC),
-					     (u32)(now % NSEC_PER_SEC), size,
-					     size);
+			dst = hpcap_ring_put(&q->ring, hpcap_ns_sec(now),
+					     hpcap_ns_nsec(now), size, size);
 			if (!dst)
 				continue;
 			memcpy(dst, tmpl, size);
@@ -113,8 +117,8 @@ static void hpcap_synth_free(struct hpcap_synth *sy)
 {
 	if (!sy)
 		return;
-	kfree(sy->tmpl);
-	kfree(sy);
+	hpcap_kfree(sy->tmpl);
+	hpcap_kfree(sy);
 }
 
 /* Before any lock: one queue, the frame template. */
@@ -122,12 +126,12 @@ static int hpcap_synth_prepare(struct hpcap_adapter_cfg *cfg)
 {
 	struct hpcap_synth *sy;
 
-	sy = kzalloc(sizeof(*sy), GFP_KERNEL);
-	if (!sy)
-		return -ENOMEM;
-	sy->tmpl = kmalloc(HPCAP_MAX_CAPLEN, GFP_KERNEL);
-	if (!sy->tmpl) {
-		kfree(sy);
+	sy = hpcap_kzalloc(sizeof(*sy), GFP_KERNEL);
+	if (sy)
+		sy->tmpl = hpcap_kmalloc(HPCAP_MAX_CAPLEN, GFP_KERNEL);
+	if (!sy || !sy->tmpl) {
+		pr_err("hpcap: no memory for synthetic source %s\n", cfg->name);
+		hpcap_synth_free(sy);
 		return -ENOMEM;
 	}
 	hpcap_synth_template(sy->tmpl, HPCAP_MAX_CAPLEN);
@@ -155,12 +159,16 @@ static int hpcap_synth_attach(struct hpcap_adapter *ad,
 	struct task_struct *t;
 
 	ad->priv = sy;
-	t = kthread_run(hpcap_synth_thread, ad, "hpcap_synth%u", ad->id);
+	t = hpcap_kthread_create_on_node(hpcap_synth_thread, ad, NUMA_NO_NODE,
+					 "hpcap_synth%u", ad->id);
 	if (IS_ERR(t)) {
+		pr_err("hpcap: cannot start the thread of synthetic source %s (%ld)\n",
+		       ad->name, PTR_ERR(t));
 		ad->priv = NULL;
 		return PTR_ERR(t);
 	}
 	sy->task = t;
+	wake_up_process(t);
 	cfg->priv = NULL;	/* the adapter's now */
 	pr_info("hpcap: synthetic source %s is adapter %u\n", ad->name, ad->id);
 	return 0;
@@ -171,7 +179,7 @@ static void hpcap_synth_detach(struct hpcap_adapter *ad)
 {
 	struct hpcap_synth *sy = ad->priv;
 
-	kthread_stop(sy->task);
+	hpcap_kthread_stop(sy->task);
 	hpcap_synth_free(sy);
 	ad->priv = NULL;
 }

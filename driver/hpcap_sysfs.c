@@ -138,8 +138,12 @@ static ssize_t caplen_store(struct device *dev, struct device_attribute *a,
 {
 	struct hpcap_adapter *ad = to_adapter(dev);
 	u32 v;
-	int err = kstrtou32(buf, 10, &v);
+	int err;
 
+	/* Like attach and detach: root in a container without it may not. */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = kstrtou32(buf, 10, &v);
 	if (err)
 		return err;
 	if (!v || v > HPCAP_MAX_CAPLEN)
@@ -165,8 +169,11 @@ static ssize_t dup_store(struct device *dev, struct device_attribute *a,
 {
 	struct hpcap_adapter *ad = to_adapter(dev);
 	bool on;
-	int err = kstrtobool(buf, &on);
+	int err;
 
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = kstrtobool(buf, &on);
 	if (err)
 		return err;
 	if (!ad || !ad->ops->set_dup)

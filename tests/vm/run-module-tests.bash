@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# run-module-tests.bash [--kernel KVER]... [--only generic|native|pipeline] [--native TEST]... [TEST...]
+# run-module-tests.bash [--kernel KVER]... [--only generic|native|pipeline|fault] [--native TEST]... [TEST...]
 # - build hpcap.ko for
 # every kernel with headers (W=1, sparse when available), then boot each
-# kernel in QEMU and run tests/vm/module/guest-tests.bash inside.
+# kernel in QEMU and run tests/vm/module/guest-tests.bash inside (the
+# fault suite runs fault-tests.bash with the allocation-failure test build).
 # Exit 0 only if every kernel passed every test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ "${1:-}" = "--help" ]; then sed -n '2,5p' "$0"; exit 0; fi
+if [ "${1:-}" = "--help" ]; then sed -n '2,6p' "$0"; exit 0; fi
 kvers=()
 native_tests=""
 only=""
@@ -30,7 +31,12 @@ make -s -j"$jobs" BUILD=$BUILD libs tools
 sparse_opt=()
 command -v sparse >/dev/null && sparse_opt=(--sparse)
 mkdir -p build/kmod
-scripts/build-module.bash "${sparse_opt[@]}" "${kvers[@]}" 2>&1 | tee build/kmod/build.log
+{
+	scripts/build-module.bash "${sparse_opt[@]}" "${kvers[@]}"
+	if [ -z "$only" ] || [ "$only" = fault ]; then
+		scripts/build-module.bash "${sparse_opt[@]}" --fault-test "${kvers[@]}"
+	fi
+} 2>&1 | tee build/kmod/build.log
 if grep -qE 'warning|error' build/kmod/build.log; then
 	echo "fail module build: compiler or sparse warnings (see build/kmod/build.log)"
 	exit 1
@@ -64,6 +70,18 @@ for k in "${kvers[@]}"; do
 			tests/vm/module/pipeline-tests.bash | tee "$pres/output.txt" || st=$?
 		if [ "$st" -ne 0 ] || grep -q '^fail' "$pres/output.txt"; then
 			echo "FAIL (pipeline) on $k (exit $st; guest dmesg in $pres/dmesg.txt)"
+			status=1
+		fi
+	fi
+	if [ -z "$only" ] || [ "$only" = fault ]; then
+		fres=build/vm-results/$k-fault
+		rm -rf "$fres"; mkdir -p "$fres"
+		echo "=== fault tests on $k (allocation-failure test build)"
+		st=0
+		tests/vm/run-vm.bash --kernel "$k" --timeout 1200 --mem 1536 --results "$fres" --env BUILD=$BUILD \
+			--nics 2 -- tests/vm/module/fault-tests.bash | tee "$fres/output.txt" || st=$?
+		if [ "$st" -ne 0 ] || grep -q '^fail' "$fres/output.txt"; then
+			echo "FAIL (fault) on $k (exit $st; guest dmesg in $fres/dmesg.txt)"
 			status=1
 		fi
 	fi
