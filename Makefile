@@ -184,6 +184,11 @@ check-vm:
 	@if [ -x tests/vm/run-module-tests.bash ]; then tests/vm/run-module-tests.bash; \
 	else echo "check-vm: no module tests yet"; fi
 
+# The soak: 10 million frames through the native path on every kernel, an
+# hour or more each; not part of check (tests/vm/soak/run-soak.bash --help).
+soak:
+	tests/vm/soak/run-soak.bash
+
 bench: all
 	bench/run-bench.bash
 	bench/run-capture-bench.bash
@@ -289,7 +294,7 @@ doxydoc:
 clean:
 	rm -rf build build-san build-tsan build-fuzz doc/api
 
-.PHONY: all libs tools module check check-unit check-fuzz check-vm bench \
+.PHONY: all libs tools module check check-unit check-fuzz check-vm soak bench \
 	demo install uninstall doxydoc clean unit-tests tsan-tests print-tsan-tests fuzz-targets bench-progs
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) \
