@@ -108,7 +108,8 @@ def main():
     bad = []
     captured = 0
     cut = 0
-    files = sorted(glob.glob(os.path.join(res, "cap", "q*", "*.raw")))
+    # hpcapdd writes HPCAP's layout: DIR/<epoch of the day>/<t>_hpcapA_Q.raw
+    files = sorted(glob.glob(os.path.join(res, "cap", "q*", "**", "*.raw"), recursive=True))
     for path in files:
         for length, data in read_raw(path):
             k = key_of(data)
