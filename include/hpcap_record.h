@@ -126,7 +126,9 @@ static inline int hpcap_rec_next(const void *p, __u64 off, __u64 left,
 						   : HPCAP_REC_NOPAD;
 	}
 	hpcap_rec_decode(p, r);
-	if (__builtin_expect(left - HPCAP_RAW_HDR_LEN < r->caplen, 0))
+	/* (the very test of a caller that made the record readable: the
+	 * compiler then makes one of the two) */
+	if (__builtin_expect(left < hpcap_rec_size(p), 0))
 		return HPCAP_REC_CUT;
 	if (__builtin_expect(r->sec || r->nsec, 1))
 		return HPCAP_REC_FRAME;

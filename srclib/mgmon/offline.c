@@ -195,7 +195,16 @@ map_next(struct mgmon *m, struct mg_file *f, struct mgmon_pkthdr *h,
 			__builtin_prefetch(f->base + f->pf);
 			f->pf += CACHE_LINE;
 		}
-		st = hpcap_rec_next(p, pos, f->size - pos, f->lead_pad, &r);
+		/* The common case, a whole frame, tested first with the
+		 * codec's own pieces; hpcap_rec_next() rules on the rest. */
+		if (mg_likely(f->size - pos >= HPCAP_RAW_HDR_LEN &&
+			      f->size - pos >= hpcap_rec_size(p) &&
+			      hpcap_rec_is_frame(p))) {
+			hpcap_rec_decode(p, &r);
+			st = HPCAP_REC_FRAME;
+		} else {
+			st = hpcap_rec_next(p, pos, f->size - pos, f->lead_pad, &r);
+		}
 		if (mg_likely(st == HPCAP_REC_FRAME)) {
 			f->pos = pos + HPCAP_RAW_HDR_LEN + r.caplen;
 			h->ts.tv_sec = r.sec;
