@@ -163,7 +163,7 @@ static int refill(struct hpcap_raw_reader *r, size_t need)
 int hpcap_raw_next(struct hpcap_raw_reader *r, struct hpcap_raw_record *rec)
 {
 	for (;;) {
-		struct hpcap_rec h;
+		struct hpcap_rec h = { 0 };	/* (for the error path: -Wmaybe-uninitialized under TSan) */
 		uint64_t off, left;
 		int st;
 
