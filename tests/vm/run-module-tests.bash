@@ -111,6 +111,8 @@ for k in "${kvers[@]}"; do
 		tests/vm/x599/ixgbe-tests.bash --kernel "$k" || status=1
 	fi
 	if [ "$only" = native-x599 ]; then
+		# AUTOC only under the SW/FW semaphore, in the model's access trace
+		tests/vm/x599/csr-lock-tests.bash --kernel "$k" || status=1
 		# hpcap's native driver on the 82599 model, the igb at 0x8 sending
 		run_native "$k" native-x599 --x599 1 --env NATIVE_CAP=0000:00:05.0 \
 			--env NATIVE_SPEED=10000 --env NATIVE_DRIVER=ixgbe || status=1
