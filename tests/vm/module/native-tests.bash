@@ -275,40 +275,30 @@ test_rmmod() {
 # fills and the NIC drops and counts (82599: QPRDC, through RQSMR).
 # Whatever the NIC accepted is then either captured or counted.  QEMU's igb
 # counts no such drops, so this runs on the 82599 model only.
-# Starving: the poll thread is put in SCHED_IDLE (weight 3) beside a busy
-# loop at nice -20 (weight 88761) on its core, a plain fair-class share of
-# about 1/30000.  (A SCHED_FIFO loop does not do it: 6.1 was seen to keep
-# the thread running beside it, and 6.12's fair server gives normal
-# threads 5% anyway, while turning that off there warns in the kernel.)
+# Starving: poll_idle_us (read on every idle poll) set to 5 s before the
+# frames come, so the thread sleeps 5-10 s whenever it finds the ring empty
+# and the 1024 descriptors fill even at the few hundred frames/s a loaded
+# host gives the sender.  (Starving it through the scheduler was not
+# reliable: a SCHED_FIFO loop beside it on 6.1; on 6.12 the fair server
+# still gives it 5% and warns when turned off; SCHED_IDLE is still run by
+# 6.12's EEVDF at every slice end.)
 test_nicdrops() {
 	if [ "$DRIVER" = igb ]; then
 		echo "skip native         nicdrops: QEMU's 82576 model counts no NIC-level drops"
 		return
 	fi
-	load core=1 || return
-	local irq drops cap good tid
-	# everything but the poll thread on CPU 0
-	for irq in $(awk -F: -v i="$SEND_IF" '$0 ~ i { print $1 }' /proc/interrupts); do
-		echo 1 >"/proc/irq/${irq// /}/smp_affinity" 2>/dev/null
-	done
-	tid=$(pgrep -x hpcap0_rx0)
+	load || return
+	local drops cap good idle=/sys/module/hpcap/parameters/poll_idle_us
 	start_cap nicdrops 1
-	# the sender on CPU 0, not stuck behind the busy loop; the loop starts
-	# once frames arrive, and lasts long enough to fill the 1024-entry ring
-	taskset -cp 0 $$ >/dev/null
-	send nicdrops 0c --count 6000 --pps 3000 --seed 32 & S=$!
-	taskset -cp "0-$(($(nproc --all) - 1))" $$ >/dev/null
-	for _ in $(seq 300); do
-		[ "$(stat_q 0 rx_frames)" -gt 200 ] && break
+	echo 5000000 >"$idle"
+	sleep 0.5	# the thread is in its long sleep now
+	send nicdrops 0c --count 3000 --pps 3000 --seed 32
+	echo 100 >"$idle"
+	# until the thread, out of its last long sleep, has taken everything
+	for _ in $(seq 150); do
+		[ "$(ethstat rx_good_frames)" = "$(($(stat_q 0 captured_frames) + $(ethstat rxq0_nic_drops)))" ] && break
 		sleep 0.1
 	done
-	chrt -i -p 0 "$tid"
-	timeout 10 nice -n -20 taskset -c 1 python3 -c 'while 1: pass' & H=$!
-	wait $H
-	chrt -o -p 0 "$tid"
-	wait $S
-	t_eq "nicdrops: the poll thread is back in SCHED_OTHER" SCHED_OTHER \
-		"$(chrt -p "$tid" | sed -n 's/.*scheduling policy: //p')"
 	stop_cap
 	drops=$(ethstat rxq0_nic_drops)
 	cap=$(stat_q 0 captured_frames)
@@ -333,7 +323,7 @@ print(next(x for x in j["interfaces"] if x["iface"] == "hpcap0")["lost"]["nic"])
 	t_eq "nicdrops: hpcap-status counts them as nic losses" "$missed" "$nic"
 	# against the sender's record, frames the NIC never saw may be missing
 	# too; against the wire (the host's check) only the counted drops
-	check nicdrops --allow-missing "$((6000 - good + drops))"
+	check nicdrops --allow-missing "$((3000 - good + drops))"
 	echo "--allow-missing $drops" >"$RESULTS/nicdrops.opts"
 }
 
