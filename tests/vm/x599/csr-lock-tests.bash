@@ -57,13 +57,24 @@ trace_operator() {
 			what=${line#x599: }
 			what=${what% please}
 			python3 - "$sock" "$what" <<'PY' || echo "trace_operator: cannot reach QEMU's monitor" >&2
-import socket, sys, time
+import socket, sys
+# QEMU's human monitor: wait for its prompt, give the command, wait for the
+# next prompt (the command has been done), however loaded the host is
 s = socket.socket(socket.AF_UNIX)
+s.settimeout(60)
 s.connect(sys.argv[1])
+def prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        chunk = s.recv(4096)
+        if not chunk:
+            sys.exit("QEMU's monitor closed")
+        buf += chunk
+prompt()
 cmd = ("log trace:memory_region_ops_read,trace:memory_region_ops_write"
        if sys.argv[2] == "trace-on" else "log none")
 s.sendall((cmd + "\n").encode())
-time.sleep(0.5)
+prompt()
 s.close()
 PY
 			touch "$res/$what"
