@@ -48,18 +48,93 @@ static void ix_read_mac(struct hpcap_nic *nic, u8 *mac)
 }
 
 /*
+ * The software/firmware semaphores (DS99 SWSM and SW_FW_SYNC): AUTOC is one
+ * of the CSRs that manageability firmware may also change (when it runs
+ * the link), so software owns SW_FW_SYNC's MAC CSR bit while it writes it.
+ * SW_FW_SYNC itself is changed only under SWSM: first SMBI, which the read
+ * that finds it clear sets (it keeps other drivers of the chip out), then
+ * SWESMBI, which reads back set only when firmware does not hold it.
+ */
+#define IX_SWSM_WAIT_US		10000
+#define IX_CSR_TRIES		200
+
+static int ix_swsm_take(struct hpcap_nic *nic)
+{
+	u32 waited;
+
+	if (hpcap_wait_reg(nic, IX_SWSM, IX_SWSM_SMBI, 0, IX_SWSM_WAIT_US))
+		return -EBUSY;
+	for (waited = 0; waited < IX_SWSM_WAIT_US; waited += 100) {
+		hpcap_wr(nic, IX_SWSM, IX_SWSM_SMBI | IX_SWSM_SWESMBI);
+		if (hpcap_rd(nic, IX_SWSM) & IX_SWSM_SWESMBI)
+			return 0;
+		usleep_range(100, 200);
+	}
+	hpcap_wr(nic, IX_SWSM, 0);
+	return -EBUSY;
+}
+
+static void ix_swsm_give(struct hpcap_nic *nic)
+{
+	hpcap_wr(nic, IX_SWSM, 0);
+}
+
+/* Own the MAC CSRs: the software bit, once neither bit of the pair is set. */
+static int ix_csr_lock(struct hpcap_nic *nic)
+{
+	const u32 pair = IX_SW_FW_SYNC_SW_MAC_CSR | IX_SW_FW_SYNC_FW_MAC_CSR;
+	u32 sync, i;
+
+	for (i = 0; i < IX_CSR_TRIES; i++) {
+		if (ix_swsm_take(nic) == 0) {
+			sync = hpcap_rd(nic, IX_SW_FW_SYNC);
+			if (!(sync & pair)) {
+				hpcap_wr(nic, IX_SW_FW_SYNC,
+					 sync | IX_SW_FW_SYNC_SW_MAC_CSR);
+				ix_swsm_give(nic);
+				return 0;
+			}
+			ix_swsm_give(nic);
+		}
+		usleep_range(1000, 2000);
+	}
+	return -EBUSY;
+}
+
+static void ix_csr_unlock(struct hpcap_nic *nic)
+{
+	u32 i;
+
+	/* The bit must go back even if SWSM is slow to come: keep trying. */
+	for (i = 0; i < IX_CSR_TRIES && ix_swsm_take(nic); i++)
+		usleep_range(1000, 2000);
+	hpcap_wr(nic, IX_SW_FW_SYNC, hpcap_rd(nic, IX_SW_FW_SYNC) &
+		 ~IX_SW_FW_SYNC_SW_MAC_CSR);
+	if (i < IX_CSR_TRIES)
+		ix_swsm_give(nic);
+}
+
+/*
  * DS99 4.6.4: link.  SFP+ ports run 10G serial (LMS 3); vel=1000 selects
  * 1G without autonegotiation (LMS 0).  The EEPROM normally sets AUTOC
- * already; this only picks the mode and restarts the link.
+ * already; this only picks the mode and restarts the link, holding the
+ * MAC CSR semaphore around the read-modify-write.
  */
 static int ix_setup_link(struct hpcap_nic *nic)
 {
-	u32 autoc = hpcap_rd(nic, IX_AUTOC) & ~IX_AUTOC_LMS_MASK;
 	u32 lms = nic->speed == 1000 ? IX_AUTOC_LMS_1G_NO_AN
 				     : IX_AUTOC_LMS_10G_SERIAL;
+	u32 autoc;
 
+	if (ix_csr_lock(nic)) {
+		dev_warn(&nic->pdev->dev,
+			 "AUTOC left as the EEPROM set it: firmware or another driver holds the MAC CSR semaphore (SW_FW_SYNC)\n");
+		return -EBUSY;
+	}
+	autoc = hpcap_rd(nic, IX_AUTOC) & ~IX_AUTOC_LMS_MASK;
 	hpcap_wr(nic, IX_AUTOC, autoc | lms << IX_AUTOC_LMS_SHIFT |
 		 IX_AUTOC_AN_RESTART);
+	ix_csr_unlock(nic);
 	return 0;
 }
 
@@ -209,8 +284,13 @@ static void ix_read_stats(struct hpcap_nic *nic, struct hpcap_hw_stats *s)
 		s->missed += hpcap_rd(nic, IX_MPC(i));
 	s->crc_errors = hpcap_rd(nic, IX_CRCERRS);
 	s->length_errors = hpcap_rd(nic, IX_RLEC);
-	for (i = 0; i < nic->nrxq && i < 16; i++)
+	/* No RNBC here: the frames dropped for want of a descriptor are
+	 * counted per queue (QPRDC, queue q in counter q), and together they
+	 * are the port's no-buffer drops. */
+	for (i = 0; i < nic->nrxq && i < 16; i++) {
 		s->queue_drops[i] = hpcap_rd(nic, IX_QPRDC(i));
+		s->no_buffer += s->queue_drops[i];
+	}
 }
 
 static_assert(IX_STATUS == HPCAP_HW_STATUS);

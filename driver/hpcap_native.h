@@ -27,7 +27,7 @@ struct hpcap_hw_stats {
 	u64 good_frames;	/* GPRC */
 	u64 good_bytes;		/* GORC */
 	u64 missed;		/* MPC: no room in the NIC's packet buffer */
-	u64 no_buffer;		/* RNBC: no descriptor (82576) */
+	u64 no_buffer;		/* no descriptor: RNBC (82576), sum of QPRDC (82599) */
 	u64 crc_errors;		/* CRCERRS */
 	u64 length_errors;	/* RLEC */
 	u64 queue_drops[HPCAP_MAX_QUEUES];	/* RQDPC / QPRDC */

@@ -134,6 +134,13 @@
 #define IX_CTRL_EXT_NS_DIS	0x00010000u
 #define IX_EEC			0x10010
 #define IX_EEC_ARD		0x00000200u	/* EEPROM auto read done */
+/* DS99 SWSM, SW_FW_SYNC: software/firmware semaphores */
+#define IX_SWSM			0x10140
+#define IX_SWSM_SMBI		0x00000001u	/* set by the read finding it 0 */
+#define IX_SWSM_SWESMBI		0x00000002u	/* software/firmware semaphore */
+#define IX_SW_FW_SYNC		0x10160
+#define IX_SW_FW_SYNC_SW_MAC_CSR 0x00000008u	/* software owns shared CSRs */
+#define IX_SW_FW_SYNC_FW_MAC_CSR 0x00000100u	/* firmware owns them */
 
 /* DS99 8.2.3.5: interrupts */
 #define IX_EICR			0x00800

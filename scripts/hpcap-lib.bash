@@ -486,7 +486,8 @@ netdev_stat() {
 #   client_lost_frames client_lost_bytes noclient_frames noclient_bytes
 #   dup_frames nic_missed rx_errors link listeners(q0,q1,...) buf_size
 #   used(q0,q1,... bytes the slowest listener has not read)
-# nic_missed: frames the NIC itself dropped (native: MPC + RNBC, generic:
+# nic_missed: frames the NIC itself dropped (native: MPC + no-descriptor
+# drops, RNBC or the 82599's QPRDC; generic:
 # the driver's rx_missed_errors + rx_fifo_errors); rx_errors: CRC, length
 # and framing errors.  A synthetic source has neither, nor a link (1).
 snapshot_adapter() {

@@ -134,6 +134,42 @@ test_rss() {
 	t_eq "RSS spread 64 flows over all 4 queues (frames per queue:$spread)" 4 "$used"
 }
 
+# All 16 queues of the 82599 (DS99 7.1.2.8: 4-bit indirection entries),
+# and every frame on the queue that an independent Toeplitz
+# (tests/vm/x599/rss_expect.py) gives for hpcap's table: the symmetric key
+# (RSSRK words 0x6d5a6d5a, byte 0 in the low bits: key bytes 5a 6d
+# repeated), entry i = i mod 16, UDP ports hashed.
+test_rss16() {
+	if [ "$DRIVER" = igb ]; then
+		echo "skip native         rss16: the 82576 has 8 queues"
+		return
+	fi
+	load nrxq=16 || return
+	t_eq "sixteen queue devices" 16 "$(ls /dev/hpcap_0_* | wc -l)"
+	start_cap rss16 16
+	send rss16 0d --count 3000 --sizes 64-600 --flows 256 --pps 1500 --seed 33
+	stop_cap
+	check rss16 --flows
+	local q n exp got="" used=0
+	{
+		echo "RX flow hash indirection table for hpcap0 with 16 RX ring(s):"
+		for ((q = 0; q < 128; q += 8)); do
+			printf '%5d:' "$q"
+			for ((n = q; n < q + 8; n++)); do printf ' %5d' $((n % 16)); done
+			echo
+		done
+		echo "RSS hash key:"
+		python3 -c 'print(":".join(["5a", "6d"] * 20))'
+	} >"$W/rss16-x.txt"
+	exp=$(python3 "$top/tests/vm/x599/rss_expect.py" "$W/rss16-got.pcap" --ethtool-x "$W/rss16-x.txt" --udp4)
+	for ((q = 0; q < 16; q++)); do
+		n=$(stat_q "$q" captured_frames)
+		[ "$n" -gt 0 ] && used=$((used + 1)) && got+="$q $n"$'\n'
+	done
+	t_eq "rss16: all 16 queues used" 16 "$used"
+	t_eq "rss16: frames per queue = Toeplitz over hpcap's key and table" "$exp" "${got%$'\n'}"
+}
+
 test_dedup() {
 	load dup=1 || return
 	start_cap dedup 1
@@ -235,60 +271,59 @@ test_rmmod() {
 	t_eq "no kernel warning or bug" 0 "$(dmesg | grep -cE 'WARNING|BUG|Oops|general protection')"
 }
 
-# NIC-level loss: the poll thread is starved (a SCHED_FIFO busy loop on its
-# core, nothing to stop it) while frames arrive, its ring fills and the NIC
-# drops and counts (82599: QPRDC, through RQSMR).  Whatever the NIC accepted
-# is then either captured or counted.  QEMU's igb counts no such drops, so
-# this runs on the 82599 model only.
+# NIC-level loss: the poll thread is starved while frames arrive, its ring
+# fills and the NIC drops and counts (82599: QPRDC, through RQSMR).
+# Whatever the NIC accepted is then either captured or counted.  QEMU's igb
+# counts no such drops, so this runs on the 82599 model only.
+# Starving: poll_idle_us (read on every idle poll) set to 5 s before the
+# frames come, so the thread sleeps 5-10 s whenever it finds the ring empty
+# and the 1024 descriptors fill even at the few hundred frames/s a loaded
+# host gives the sender.  (Starving it through the scheduler was not
+# reliable: a SCHED_FIFO loop beside it on 6.1; on 6.12 the fair server
+# still gives it 5% and warns when turned off; SCHED_IDLE is still run by
+# 6.12's EEVDF at every slice end.)
 test_nicdrops() {
 	if [ "$DRIVER" = igb ]; then
 		echo "skip native         nicdrops: QEMU's 82576 model counts no NIC-level drops"
 		return
 	fi
-	load core=1 || return
-	local irq rt fs="" drops cap good
-	# everything but the poll thread on CPU 0
-	for irq in $(awk -F: -v i="$SEND_IF" '$0 ~ i { print $1 }' /proc/interrupts); do
-		echo 1 >"/proc/irq/${irq// /}/smp_affinity" 2>/dev/null
-	done
-	rt=$(cat /proc/sys/kernel/sched_rt_runtime_us)
-	echo -1 >/proc/sys/kernel/sched_rt_runtime_us
-	# 6.12 keeps 5% for normal threads (the fair server): none here
-	[ -e /sys/kernel/debug/sched/fair_server/cpu1/runtime ] &&
-		fs=$(cat /sys/kernel/debug/sched/fair_server/cpu1/runtime) &&
-		echo 0 >/sys/kernel/debug/sched/fair_server/cpu1/runtime
+	load || return
+	local drops cap good idle=/sys/module/hpcap/parameters/poll_idle_us
 	start_cap nicdrops 1
-	# the sender on CPU 0, not stuck behind the busy loop; the loop starts
-	# once frames arrive, and lasts long enough to fill the 1024-entry ring
-	taskset -cp 0 $$ >/dev/null
-	send nicdrops 0c --count 6000 --pps 3000 --seed 32 & S=$!
-	taskset -cp "0-$(($(nproc) - 1))" $$ >/dev/null
-	for _ in $(seq 300); do
-		[ "$(stat_q 0 rx_frames)" -gt 200 ] && break
+	echo 5000000 >"$idle"
+	sleep 0.5	# the thread is in its long sleep now
+	send nicdrops 0c --count 3000 --pps 3000 --seed 32
+	echo 100 >"$idle"
+	# until the thread, out of its last long sleep, has taken everything
+	for _ in $(seq 150); do
+		[ "$(ethstat rx_good_frames)" = "$(($(stat_q 0 captured_frames) + $(ethstat rxq0_nic_drops)))" ] && break
 		sleep 0.1
 	done
-	timeout 10 taskset -c 1 chrt -f 99 python3 -c 'while 1: pass' & H=$!
-	wait $H
-	wait $S
-	[ -n "$fs" ] && echo "$fs" >/sys/kernel/debug/sched/fair_server/cpu1/runtime
-	echo "$rt" >/proc/sys/kernel/sched_rt_runtime_us
 	stop_cap
 	drops=$(ethstat rxq0_nic_drops)
 	cap=$(stat_q 0 captured_frames)
 	good=$(ethstat rx_good_frames)
 	if [ "${drops:-0}" -gt 0 ]; then
 		t_ok "nicdrops: the starved ring overflowed, the NIC counted $drops drops"
-	elif [ -z "$fs" ]; then
-		# 6.1 has no fair-server knob, and its poll thread was seen to keep
-		# running beside the busy loop: an overflow is not guaranteed there
-		echo "skip native         nicdrops: the poll thread could not be starved on $(uname -r) (no drop happened)"
 	else
 		t_fail "nicdrops: NIC drops" "none counted ($cap captured)"
 	fi
 	t_eq "nicdrops: accepted by the NIC = captured + NIC drops" "$good" "$((cap + drops))"
+	# the port's no-descriptor drops (the 82599 has no RNBC: the sum of its
+	# queue counters), in ip -s link's "missed" and in hpcap-status as nic
+	local mpc missed nic
+	t_eq "nicdrops: ethtool rx_no_buffer_count = the queues' NIC drops" "$drops" "$(ethstat rx_no_buffer_count)"
+	mpc=$(ethstat rx_missed_errors)
+	missed=$(cat /sys/class/net/hpcap0/statistics/rx_missed_errors)
+	t_eq "nicdrops: ip -s link missed = packet-buffer drops ($mpc) + NIC drops" "$((mpc + drops))" "$missed"
+	"$top/scripts/hpcap-status.bash" --json -i 0.2 >"$W/st.json" 2>>"$W/nicdrops.log"
+	nic=$(python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print(next(x for x in j["interfaces"] if x["iface"] == "hpcap0")["lost"]["nic"])' "$W/st.json" 2>>"$W/nicdrops.log")
+	t_eq "nicdrops: hpcap-status counts them as nic losses" "$missed" "$nic"
 	# against the sender's record, frames the NIC never saw may be missing
 	# too; against the wire (the host's check) only the counted drops
-	check nicdrops --allow-missing "$((6000 - good + drops))"
+	check nicdrops --allow-missing "$((3000 - good + drops))"
 	echo "--allow-missing $drops" >"$RESULTS/nicdrops.opts"
 }
 
@@ -318,7 +353,7 @@ test_auto_core() {
 	load || return
 	local first again
 	first=$(ps -o psr= -p "$(pgrep -x hpcap0_rx0)" | tr -d ' ')
-	t_eq "core=-1: queue 0 polls on the last core" "$(($(nproc) - 1))" "$first"
+	t_eq "core=-1: queue 0 polls on the last core" "$(($(nproc --all) - 1))" "$first"
 	ip link set hpcap0 down
 	echo $CAP > /sys/bus/pci/drivers/hpcap/unbind
 	echo $CAP > /sys/bus/pci/drivers/hpcap/bind
@@ -355,7 +390,7 @@ test_udev_name() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(basic rss dedup caplen vlan_jumbo tx_dropped updown handback nicdrops ports_ro mtu auto_core udev_name rmmod)
+[ ${#tests[@]} -gt 0 ] || tests=(basic rss rss16 dedup caplen vlan_jumbo tx_dropped updown handback nicdrops ports_ro mtu auto_core udev_name rmmod)
 for t in "${tests[@]}"; do
 	echo "--- native $t ($(uname -r))"
 	"test_$t"
