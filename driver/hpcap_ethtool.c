@@ -279,6 +279,12 @@ static int hpcap_set_link_ksettings(struct net_device *dev,
 	mutex_unlock(&nic->lock);
 	if (err)
 		netdev_err(dev, "link setup failed (%d)\n", err);
+	else if (!nic->chip->autoneg || speed == 10 || speed == 100)
+		netdev_info(dev, "link set: %u Mb/s, full duplex, autoneg off\n",
+			    speed);
+	else
+		netdev_info(dev, "link set: autonegotiation, %s advertised\n",
+			    speed ? "1000baseT/Full alone" : "every mode");
 	return err;
 }
 
