@@ -61,9 +61,11 @@ static int e1_phy_write(struct hpcap_nic *nic, u32 reg, u16 val)
 }
 
 /*
- * Link at the speed asked for (vel).  1000 Mb/s can not be forced on
- * copper: it is autonegotiated with only 1000FD advertised.  10/100 are
- * forced.  After a reset the link stays down until the PHY restarts
+ * Link at the speed asked for (vel, or ethtool -s later).  1000 Mb/s can
+ * not be forced on copper: it is autonegotiated with only 1000FD
+ * advertised.  10/100 are forced.  Anything else negotiates with every
+ * mode advertised (written back: an earlier 1000-only setting would stay
+ * otherwise).  After a reset the link stays down until the PHY restarts
  * autonegotiation (seen on QEMU's model, where it takes ~0.5 s).
  */
 static int e1_setup_link(struct hpcap_nic *nic)
@@ -81,13 +83,14 @@ static int e1_setup_link(struct hpcap_nic *nic)
 				    (nic->speed == 100 ? PHY_BMCR_SPEED_100 : 0));
 	}
 	hpcap_wr(nic, E1_CTRL, ctrl);
-	if (nic->speed == 1000) {
-		err = e1_phy_write(nic, PHY_1000T_CTRL, PHY_1000T_1000FD);
-		if (!err)
-			err = e1_phy_write(nic, PHY_ANAR, PHY_ANAR_SELECTOR);
-		if (err)
-			return err;
-	}
+	err = e1_phy_write(nic, PHY_1000T_CTRL, PHY_1000T_1000FD);
+	if (!err)
+		err = e1_phy_write(nic, PHY_ANAR, nic->speed == 1000 ?
+				   PHY_ANAR_SELECTOR : PHY_ANAR_SELECTOR |
+				   PHY_ANAR_10HD | PHY_ANAR_10FD |
+				   PHY_ANAR_100HD | PHY_ANAR_100FD);
+	if (err)
+		return err;
 	return e1_phy_write(nic, PHY_BMCR, PHY_BMCR_AN_EN |
 			    PHY_BMCR_RESTART_AN | PHY_BMCR_FULL_DUPLEX |
 			    PHY_BMCR_SPEED_1000);
@@ -203,6 +206,12 @@ static void e1_read_stats(struct hpcap_nic *nic, struct hpcap_hw_stats *s)
 
 static_assert(E1_STATUS == HPCAP_HW_STATUS);
 
+/* What ethtool -d shows: link, receive control, queue 0. */
+static const u32 e1_dump_regs[] = {
+	E1_CTRL, E1_STATUS, E1_RCTL, E1_RLPML, E1_RXCSUM, E1_MRQC,
+	E1_SRRCTL(0), E1_RXDCTL(0),
+};
+
 /* Copper ports only (link through the PHY): 82576, quad copper, ET2 quad
  * copper, NS copper.  Fiber/SerDes need link code this driver lacks. */
 static const u16 e1_device_ids[] = { 0x10c9, 0x10e8, 0x1526, 0x150a, 0 };
@@ -214,6 +223,8 @@ const struct hpcap_chip hpcap_chip_82576 = {
 	.max_queues = 8,
 	.max_frame = 9728,
 	.rx_err_mask = HPCAP_RXD_ERR_RXE_82576,
+	.dump_regs = e1_dump_regs,
+	.ndump_regs = ARRAY_SIZE(e1_dump_regs),
 	.reset = e1_reset,
 	.read_mac = e1_read_mac,
 	.setup_link = e1_setup_link,

@@ -205,8 +205,16 @@ static int ix_init_rx(struct hpcap_nic *nic)
 	hpcap_wr(nic, IX_RXPBSIZE(0), IX_RXPBSIZE_512KB);
 	for (i = 1; i < 8; i++)
 		hpcap_wr(nic, IX_RXPBSIZE(i), 0);
-	/* CRC stripping needs both bits (DS99 8.2.3.22.8, 8.2.3.8.8). */
-	v = hpcap_rd(nic, IX_HLREG0) | IX_HLREG0_RXCRCSTRP;
+	/*
+	 * CRC stripping needs both bits (DS99 8.2.3.22.8, 8.2.3.8.8).  The
+	 * length check (RXLNGTHERREN, on after reset) compares a type/length
+	 * field below 0x600 with the frame's size: valid 802.3 frames with
+	 * padding fail it, count in RLEC and carry the receive-error bit
+	 * (HPCAP's FAQ, "rx_errors with no cause").  A capture keeps them:
+	 * off.
+	 */
+	v = (hpcap_rd(nic, IX_HLREG0) | IX_HLREG0_RXCRCSTRP) &
+	    ~IX_HLREG0_RXLNGTHERREN;
 	hpcap_wr(nic, IX_HLREG0, nic->jumbo ? v | IX_HLREG0_JUMBOEN
 					    : v & ~IX_HLREG0_JUMBOEN);
 	hpcap_wr(nic, IX_MAXFRS,
@@ -295,6 +303,13 @@ static void ix_read_stats(struct hpcap_nic *nic, struct hpcap_hw_stats *s)
 
 static_assert(IX_STATUS == HPCAP_HW_STATUS);
 
+/* What ethtool -d shows: link, receive control, queue 0. */
+static const u32 ix_dump_regs[] = {
+	IX_CTRL, IX_STATUS, IX_AUTOC, IX_LINKS, IX_HLREG0, IX_MAXFRS,
+	IX_RDRXCTL, IX_FCTRL, IX_VLNCTRL, IX_RXCTRL, IX_MRQC, IX_SRRCTL(0),
+	IX_RXDCTL(0),
+};
+
 /* SFP+ ports only (10G serial link): 82599 SFP+, SFP+ EM, SFP+ FCoE,
  * 82599EN SFP+, SFP+ SF2.  Backplane, CX4 and 10GBASE-T need link code
  * this driver lacks. */
@@ -306,6 +321,8 @@ const struct hpcap_chip hpcap_chip_82599 = {
 	.max_queues = 16,
 	.max_frame = 9728,
 	.rx_err_mask = HPCAP_RXD_ERR_RXE_82599,
+	.dump_regs = ix_dump_regs,
+	.ndump_regs = ARRAY_SIZE(ix_dump_regs),
 	.reset = ix_reset,
 	.read_mac = ix_read_mac,
 	.setup_link = ix_setup_link,

@@ -366,9 +366,31 @@ static void hpcap_ndo_stats(struct net_device *dev,
 	st->tx_dropped = READ_ONCE(nic->tx_dropped);
 }
 
+/*
+ * The MTU does not change what is captured (every frame up to the jumbo
+ * size when jumbo<i> is on, 1522 bytes otherwise), but an MTU above 1500
+ * without jumbo frames is a mistake worth naming: the range goes up to the
+ * jumbo size either way, so that the refusal comes here, with the setting
+ * to change, and not from the core's "mtu greater than device maximum".
+ * (ndo_change_mtu gets no netlink extack: the kernel log has to do.)
+ */
+static int hpcap_ndo_change_mtu(struct net_device *dev, int new_mtu)
+{
+	struct hpcap_nic *nic = hpcap_netdev_nic(dev);
+
+	if (!nic->jumbo && new_mtu > ETH_DATA_LEN) {
+		netdev_err(dev, "MTU %d needs jumbo frames, which are off on this port: set jumbo%u=1 in params.cfg (module parameter jumbo, entry %u) and load hpcap again\n",
+			   new_mtu, nic->ad->id, nic->ad->id);
+		return -EINVAL;
+	}
+	WRITE_ONCE(dev->mtu, new_mtu);
+	return 0;
+}
+
 static const struct net_device_ops hpcap_netdev_ops = {
 	.ndo_open = hpcap_ndo_open,
 	.ndo_stop = hpcap_ndo_stop,
+	.ndo_change_mtu = hpcap_ndo_change_mtu,
 	.ndo_start_xmit = hpcap_ndo_xmit,
 	.ndo_get_stats64 = hpcap_ndo_stats,
 };
@@ -683,10 +705,9 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	netdev->netdev_ops = &hpcap_netdev_ops;
 	netdev->ethtool_ops = &hpcap_ethtool_ops;
 	netdev->min_mtu = ETH_MIN_MTU;
-	/* What the receive path accepts (RLPML, MAXFRS): 1522 with a tag,
-	 * or the jumbo size. */
-	netdev->max_mtu = nic->jumbo ? chip->max_frame - ETH_HLEN - ETH_FCS_LEN
-				     : ETH_DATA_LEN;
+	/* Up to the jumbo size even with jumbo off: hpcap_ndo_change_mtu()
+	 * refuses more than 1500 then, naming jumbo<i>. */
+	netdev->max_mtu = chip->max_frame - ETH_HLEN - ETH_FCS_LEN;
 	SET_NETDEV_DEV(netdev, &pdev->dev);
 	netif_carrier_off(netdev);
 	err = chip->setup_link(nic);

@@ -40,6 +40,8 @@ struct hpcap_chip {
 	u32 max_queues;
 	u32 max_frame;		/* largest frame the RX path accepts */
 	u32 rx_err_mask;	/* write-back error bits of a bad frame */
+	const u32 *dump_regs;	/* what ethtool -d shows (none clear on read) */
+	u32 ndump_regs;
 	int (*reset)(struct hpcap_nic *nic);
 	void (*read_mac)(struct hpcap_nic *nic, u8 *mac);
 	int (*setup_link)(struct hpcap_nic *nic);
@@ -74,7 +76,8 @@ struct hpcap_nic {
 	struct net_device *netdev;
 	struct hpcap_adapter *ad;
 	u32 nrxq;
-	u32 speed;			/* vel: 0 = autonegotiate, else Mb/s */
+	u32 speed;			/* vel or ethtool -s (under lock):
+					 * 0 = autonegotiate, else Mb/s */
 	u32 buf_size;			/* per descriptor */
 	u32 rx_bsize;			/* told to the NIC: buf_size (but in
 					 * the fault-test build) */
