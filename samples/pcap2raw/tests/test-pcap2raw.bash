@@ -71,6 +71,24 @@ t_eq "they hold the snaplen's bytes and keep their wire length" \
 t_eq "(their caplens)" "40" \
 	"$("$bin/raw2pcap" -q oversnap.raw - | tshark -r - -T fields -e frame.cap_len 2>/dev/null | sort -u | xargs)"
 
+# Sub-second fields out of range (fixtures from tests/fixtures/
+# gen-bad-times.py, which also writes the normalised times): carried into
+# the seconds, counted, warned about; every record is valid.
+python3 "$fx/gen-bad-times.py" .
+for u in usec nsec; do
+	t_run "$u field out of range" 0 "$bin/pcap2raw" "bad-$u.pcap" "bad-$u.raw"
+	t_grep "$u: counted in the summary" " 2 with a sub-second field out of range" "$T_OUT"
+	t_grep "$u: warned about" "warning: 2 frames had a sub-second field" "$T_OUT"
+	t_run "$u: checkraw accepts the records" 0 "$bin/checkraw" -q "bad-$u.raw"
+	"$bin/raw2pcap" -q "bad-$u.raw" "bad-$u-back.pcap"
+	t_eq "$u: the normalised times (tshark on the converted frames)" \
+		"$(if [ $u = usec ]; then head -4 bad-times.txt; else tail -4 bad-times.txt; fi | xargs)" \
+		"$(tshark -r "bad-$u-back.pcap" -T fields -e frame.time_epoch 2>/dev/null | xargs)"
+	t_eq "$u: the frames themselves unchanged (tcpdump)" \
+		"$(tcpdump -r "bad-$u.pcap" -xx 2>/dev/null | grep '^\s*0x' | md5sum)" \
+		"$(tcpdump -r "bad-$u-back.pcap" -xx 2>/dev/null | grep '^\s*0x' | md5sum)"
+done
+
 # Jumbo frames up to the format's limit.
 python3 "$gen" jumbo.pcap --count 6 --sizes 9000,16000,65000,65523,65535
 t_run "jumbo frames" 0 "$bin/pcap2raw" jumbo.pcap jumbo.raw
