@@ -192,6 +192,15 @@ int hpcap_pcap_open(struct hpcap_pcap_writer **w, const char *path,
 		    enum hpcap_pcap_format format, uint32_t snaplen,
 		    char *errbuf);
 
+/**
+ * hpcap_pcap_open() for frames of another link type than Ethernet: the
+ * number written in files (LINKTYPE_*, e.g. 101 for raw IP), 0..65535.
+ * RAW files carry no link type, so the caller says what the frames are.
+ */
+int hpcap_pcap_open_linktype(struct hpcap_pcap_writer **w, const char *path,
+			     enum hpcap_pcap_format format, uint32_t snaplen,
+			     uint32_t linktype, char *errbuf);
+
 /** Append one frame. */
 int hpcap_pcap_write(struct hpcap_pcap_writer *w, uint32_t sec,
 		     uint32_t nsec, uint32_t caplen, uint32_t len,

@@ -395,6 +395,9 @@ struct hpcap_pipe_opts {
 	int direct;			/**< try O_DIRECT */
 	uint64_t max_files;		/**< 0: no limit (see hpcap_pipe_put) */
 	struct hpcap_hookq *hooks;	/**< NULL: no hooks */
+	/** pcap/pcapng: link type written (the number in files, e.g. 101
+	 * raw IP); 0 = Ethernet. */
+	uint32_t linktype;
 };
 
 struct hpcap_pipe;

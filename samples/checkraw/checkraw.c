@@ -23,7 +23,8 @@
 #include <unistd.h>
 
 struct opts {
-	uint64_t min_ts;	/* ns since epoch; 0 = no check */
+	uint64_t min_ts;	/* frames before it are errors (ns); 0 = none */
+	uint64_t skip_before;	/* files named before it are skipped (ns) */
 	uint64_t tolerance;	/* ns a timestamp may go back */
 	uint32_t min_caplen, max_len;
 	int fix, quiet;
@@ -160,11 +161,16 @@ static void note_cut(struct scan *s, uint64_t size)
 		s->cut_avail = size - s->cut_off - HPCAP_RAW_HDR_LEN;
 		hpcap_rec_decode(&raw, h);
 		sec = h->sec;
-		/* A cut padding record, or a frame of about the same time
-		 * as the file's last one. */
+		/* A cut padding record, a frame of about the same time as
+		 * the file's last one, or a later frame (a quiet link) whose
+		 * lengths say it is the record the end of the file cut:
+		 * a frame a producer could store, running past the end. */
 		plausible = hpcap_rec_sane(h) &&
 			    (!hpcap_rec_is_frame(&raw) || !s->frames ||
-			     (sec + 86400 >= last && sec <= last + 86400));
+			     (sec + 86400 >= last && sec <= last + 86400) ||
+			     (sec >= last && h->caplen >= 14 &&
+			      h->caplen <= HPCAP_MAX_CAPLEN &&
+			      h->caplen > s->cut_avail));
 	}
 	close(fd);
 	if (!plausible) {
@@ -312,9 +318,41 @@ static const char *fmt_ns(char *buf, size_t n, uint64_t ns)
 			  (uint32_t)(ns % HPCAP_NSEC_PER_SEC));
 }
 
+/* The start time in a file's name ("1700000000_hpcap0_0.raw"), if any. */
+static int name_time(const char *path, uint64_t *sec)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *p = base;
+	uint64_t v = 0;
+
+	while (*p >= '0' && *p <= '9' && v < UINT64_MAX / 100)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	if (p == base || *p != '_')
+		return 0;
+	*sec = v;
+	return 1;
+}
+
+/* Unix seconds with an optional fraction: "1700000000", "1700000000.5". */
+static int is_seconds(const char *s)
+{
+	int digits = 0, dot = 0;
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if (*s == '.' && !dot)
+			dot = 1;
+		else
+			return 0;
+	}
+	return digits > 0;
+}
+
 static void usage(void)
 {
 	printf("Usage: %s [options] <raw-file|dir>...\n"
+	       "       %s <raw-file|dir> <min_ts>      (HPCAP's form: -t min_ts)\n"
 	       "\n"
 	       "Check every record of hpcap RAW files: nanoseconds below 1e9, caplen not\n"
 	       "above len, each record inside the file, a closing padding record with\n"
@@ -324,8 +362,12 @@ static void usage(void)
 	       "and offset.  Files are only read, unless --fix is given.\n"
 	       "\n"
 	       "Options:\n"
-	       "  -t, --min-ts SECONDS   timestamps before this time are errors\n"
-	       "                         (Unix seconds, fraction allowed)\n"
+	       "  -t, --min-ts SECONDS   skip files whose name says they were started\n"
+	       "                         before this time (\"1700000000_hpcap0_0.raw\"), as\n"
+	       "                         HPCAP's checkraw did; files without a time in\n"
+	       "                         their name are checked (Unix seconds, fraction\n"
+	       "                         allowed)\n"
+	       "      --min-frame-ts SECONDS  frames before this time are errors\n"
 	       "  -f, --fix              repair files cut short (crash, full disk): keep\n"
 	       "                         every whole frame and the surviving part of the\n"
 	       "                         cut one, then close the file with a padding\n"
@@ -334,7 +376,9 @@ static void usage(void)
 	       "  -S, --strict           HPCAP's limits: caplen >= 60, len <= 1518\n"
 	       "      --min-caplen N     caplen below N is an error\n"
 	       "      --max-len N        len above N is an error\n"
-	       "  -m, --max-errors N     errors shown per file (default 20)\n"
+	       "  -m, -e, --max-errors N errors shown per file (default 20; 0: all)\n"
+	       "  -c                     HPCAP's 'caplen < 64 is no error': no minimum\n"
+	       "                         caplen (even with --strict)\n"
 	       "  -q, --quiet            only errors and the final line\n"
 	       "  -h, --help             show this help\n"
 	       "  -V, --version          show the version\n"
@@ -344,14 +388,16 @@ static void usage(void)
 	       "\n"
 	       "Examples:\n"
 	       "  %s /data/capture/\n"
-	       "  %s -t 1700000000 -f 1700000000_hpcap0_0.raw\n",
-	       cli_prog, cli_prog, cli_prog);
+	       "  %s -f 1700000000_hpcap0_0.raw\n"
+	       "  %s /data/capture 1700000000\n",
+	       cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "min-ts", required_argument, NULL, 't' },
+		{ "min-frame-ts", required_argument, NULL, 'M' },
 		{ "fix", no_argument, NULL, 'f' },
 		{ "tolerance", required_argument, NULL, 'T' },
 		{ "strict", no_argument, NULL, 'S' },
@@ -365,29 +411,47 @@ int main(int argc, char **argv)
 	};
 	static struct opts opts = { .max_len = 65535, .max_errors = 20 };
 	uint64_t files = 0, frames = 0, bad_files = 0, errors = 0, fixed = 0;
+	uint64_t skipped = 0;
+	int no_min_caplen = 0;
 	char errbuf[HPCAP_ERRBUF_SIZE], b1[40], b2[40];
 	int c, a;
 
 	cli_init(argv[0]);
 	opterr = 0;
 	o = &opts;
-	while ((c = getopt_long(argc, argv, "t:fT:Sm:qhV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:fT:Sm:e:cqhV", lopts, NULL)) != -1) {
 		switch (c) {
-		case 't': opts.min_ts = cli_parse_epoch_ns("--min-ts", optarg); break;
+		case 't': opts.skip_before = cli_parse_epoch_ns("--min-ts", optarg); break;
+		case 'M': opts.min_ts = cli_parse_epoch_ns("--min-frame-ts", optarg); break;
+		case 'c': no_min_caplen = 1; break;
 		case 'f': opts.fix = 1; break;
 		case 'T': opts.tolerance = cli_parse_u64("--tolerance", optarg, UINT64_MAX / 2); break;
 		case 'S': opts.min_caplen = 60; opts.max_len = 1518; break;
 		case 'C': opts.min_caplen = (uint32_t)cli_parse_u64("--min-caplen", optarg, 65535); break;
 		case 'L': opts.max_len = (uint32_t)cli_parse_u64("--max-len", optarg, 65535); break;
-		case 'm': opts.max_errors = (unsigned)cli_parse_u64("--max-errors", optarg, 1000000); break;
+		case 'm':
+		case 'e':	/* HPCAP's name for it */
+			opts.max_errors = (unsigned)cli_parse_u64("--max-errors", optarg, 1000000);
+			if (!opts.max_errors)	/* HPCAP's -e 0: no limit */
+				opts.max_errors = UINT32_MAX - 1;
+			break;
 		case 'q': opts.quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
 		default: cli_bad_option(argc, argv, optopt);
 		}
 	}
+	if (no_min_caplen)
+		opts.min_caplen = 0;
 	if (optind >= argc)
 		cli_usage_error("no RAW file or directory given");
+	/* HPCAP's form "checkraw <dir> <min_ts>": a last operand that is a
+	 * number and names no file is the minimum time of -t. */
+	if (argc - optind == 2 && is_seconds(argv[argc - 1]) &&
+	    access(argv[argc - 1], F_OK) != 0) {
+		opts.skip_before = cli_parse_epoch_ns("min_ts", argv[argc - 1]);
+		argc--;
+	}
 	for (a = optind; a < argc && opts.fix; a++)
 		if (!strcmp(argv[a], "-"))
 			cli_usage_error("--fix needs files: standard input can not be repaired");
@@ -409,9 +473,18 @@ int main(int argc, char **argv)
 			cli_err("%s: no *.raw files in this directory", arg);
 		for (i = 0; i < n; i++) {
 			struct scan s = { .path = paths[i] };
-			uint64_t *prev = seq_ts(&seqs, &nseq, paths[i]);
-			uint64_t dummy = 0;
+			uint64_t *prev, dummy = 0;
+			uint64_t named;
 
+			if (opts.skip_before && name_time(paths[i], &named) &&
+			    named * HPCAP_NSEC_PER_SEC < opts.skip_before) {
+				skipped++;
+				if (!opts.quiet)
+					fprintf(stderr, "%s: %s: skipped, started before the minimum time\n",
+						cli_prog, paths[i]);
+				continue;
+			}
+			prev = seq_ts(&seqs, &nseq, paths[i]);
 			scan_file(&s, prev ? prev : &dummy);
 			files++;
 			frames += s.frames;
@@ -440,11 +513,15 @@ int main(int argc, char **argv)
 		free(seqs);
 		hpcap_raw_list_free(paths, n);
 	}
-	fprintf(stderr, "%s: %llu file%s, %llu frames, %llu with errors (%llu errors)%s\n",
+	fprintf(stderr, "%s: %llu file%s, %llu frames, %llu with errors (%llu errors)%s",
 		cli_prog, (unsigned long long)files, files == 1 ? "" : "s",
 		(unsigned long long)frames, (unsigned long long)bad_files,
 		(unsigned long long)errors,
 		fixed ? ", repaired files counted as valid" : "");
+	if (opts.skip_before)
+		fprintf(stderr, "; %llu older file%s skipped",
+			(unsigned long long)skipped, skipped == 1 ? "" : "s");
+	fputc('\n', stderr);
 	if (fixed)
 		fprintf(stderr, "%s: %llu file%s repaired\n", cli_prog,
 			(unsigned long long)fixed, fixed == 1 ? "" : "s");

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "libmgmon.h"
 #include "cli/cli.h"
+#include "cli/linktype.h"
 #include "cli/mgsource.h"
 
 #include <errno.h>
@@ -54,6 +55,9 @@ static void usage(void)
 	       "  -u, --usec            pcap with microsecond timestamps\n"
 	       "  -n, --pcapng          pcapng with if_tsresol=9 (nanoseconds)\n"
 	       "  -s, --snaplen N       cut frames to N bytes (default 65535)\n"
+	       "  -l, --linktype TYPE   the link type to write: a libpcap name (EN10MB,\n"
+	       "                        RAW, LINUX_SLL, ...) or the number in pcap files\n"
+	       "                        (1, 101, 113, ...); default EN10MB (Ethernet)\n"
 	       "  -U, --packet-buffered flush after every frame\n"
 	       "  -F, --flush-ms MS     flush at least every MS milliseconds (default 100)\n"
 	       "\n"
@@ -81,6 +85,7 @@ static void usage(void)
 struct out {
 	int fd;
 	int format;		/* 0 ns pcap, 1 us pcap, 2 pcapng */
+	uint32_t linktype;	/* the number written in the file */
 	uint8_t *buf;
 	size_t fill;
 	int epipe;		/* the reader went away */
@@ -143,7 +148,7 @@ static int out_header(struct out *o, uint32_t snaplen)
 		put16(b + 4, 2);
 		put16(b + 6, 4);
 		put32(b + 16, snaplen);
-		put32(b + 20, 1);	/* Ethernet */
+		put32(b + 20, o->linktype);
 		o->fill += 24;
 		return 0;
 	}
@@ -154,10 +159,10 @@ static int out_header(struct out *o, uint32_t snaplen)
 	put16(b + 12, 1);
 	memset(b + 16, 0xff, 8);
 	put32(b + 24, 28);
-	/* IDB: Ethernet, snaplen, if_tsresol = 9 (ns), end of options. */
+	/* IDB: link type, snaplen, if_tsresol = 9 (ns), end of options. */
 	put32(b + 28, 1);
 	put32(b + 32, 32);
-	put16(b + 36, 1);
+	put16(b + 36, (uint16_t)o->linktype);
 	put32(b + 40, snaplen);
 	put16(b + 44, 9);
 	put16(b + 46, 1);
@@ -224,6 +229,7 @@ int main(int argc, char **argv)
 		{ "usec", no_argument, NULL, 'u' },
 		{ "pcapng", no_argument, NULL, 'n' },
 		{ "snaplen", required_argument, NULL, 's' },
+		{ "linktype", required_argument, NULL, 'l' },
 		{ "packet-buffered", no_argument, NULL, 'U' },
 		{ "flush-ms", required_argument, NULL, 'F' },
 		{ "count", required_argument, NULL, 'c' },
@@ -239,7 +245,7 @@ int main(int argc, char **argv)
 	uint64_t last_flush, start, frames = 0, bytes = 0;
 	int quiet = 0, pktbuf = 0, c, st;
 	int failed = 0, damaged = 0, timeout;
-	struct out o = { .fd = 1, .format = 0 };
+	struct out o = { .fd = 1, .format = 0, .linktype = 1 };
 	char b1[32];
 	uint32_t snaplen = 65535;
 	struct mgmon_stats ms;
@@ -249,7 +255,7 @@ int main(int argc, char **argv)
 
 	cli_init(argv[0]);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "rp:C:w:uns:UF:c:d:qhV", opts,
+	while ((c = getopt_long(argc, argv, "rp:C:w:uns:l:UF:c:d:qhV", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r': src.raw = 1; break;
@@ -263,6 +269,10 @@ int main(int argc, char **argv)
 		case 's':
 			snaplen = (uint32_t)cli_parse_u64("--snaplen", optarg,
 							  UINT32_MAX);
+			break;
+		case 'l':
+			o.linktype = cli_parse_linktype("--linktype", optarg,
+							NULL);
 			break;
 		case 'U': pktbuf = 1; break;
 		case 'F':

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
 #include "cli/cli.h"
+#include "cli/pcapin.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -118,6 +119,8 @@ struct replay {
 	uint64_t round_first;	/* stamp of this round's first frame */
 	uint64_t round_frames;
 	uint64_t frames, stored, dropped, bytes;
+	uint64_t carried;	/* sub-second field out of range, normalised */
+	uint64_t snap_cut;	/* shortened to the file's snaplen by libpcap */
 };
 
 /* One frame: pace, then put (waiting for room, never giving up unless
@@ -176,41 +179,49 @@ static int replay_round(struct replay *r, const char *in, int any_link)
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *ph;
 	const u_char *data;
+	struct pcapin pin;
 	uint64_t n = 0;
-	int st, ret = 0;
-	pcap_t *pc;
+	int64_t sec;
+	uint32_t nsec;
+	int st = 0, ret = 0, dlt;
 
-	pc = pcap_open_offline_with_tstamp_precision(in,
-		PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!pc) {
+	/* Read as pcap2raw reads: the same time for every frame, also for
+	 * a sub-second field out of range (see cli/pcapin.h). */
+	if (pcapin_open(&pin, in, errbuf) < 0) {
 		cli_err("cannot read %s: %s", in, errbuf);
 		return -1;
 	}
-	if (pcap_datalink(pc) != DLT_EN10MB && !any_link) {
+	dlt = pcap_datalink(pin.p);
+	if (dlt != DLT_EN10MB && !any_link) {
 		cli_err("%s has link type %s, but hpcap queues hold Ethernet frames; use --any-linktype to replay anyway",
-			in, pcap_datalink_val_to_name(pcap_datalink(pc)) ?
-			pcap_datalink_val_to_name(pcap_datalink(pc)) : "unknown");
-		pcap_close(pc);
+			in, pcap_datalink_val_to_name(dlt) ?
+			pcap_datalink_val_to_name(dlt) : "unknown");
+		pcapin_close(&pin);
 		return -1;
 	}
-	while (!ret && (st = pcap_next_ex(pc, &ph, &data)) == 1) {
-		if (ph->ts.tv_sec < 0 || ph->ts.tv_sec > (long)UINT32_MAX) {
+	while (!ret && (st = pcapin_next(&pin, &ph, &data, &sec, &nsec)) == 1) {
+		if (sec < 0 || sec > (int64_t)UINT32_MAX) {
 			cli_err("%s: frame %llu has a time outside the RAW range (1970-2106)",
 				in, (unsigned long long)n + 1);
 			ret = -1;
 			break;
 		}
-		ret = replay_frame(r, (uint64_t)ph->ts.tv_sec * 1000000000u +
-				   (uint64_t)ph->ts.tv_usec, ph->caplen,
-				   ph->len, data);
+		ret = replay_frame(r, (uint64_t)sec * 1000000000u + nsec,
+				   ph->caplen, ph->len, data);
 		n++;
 	}
 	if (!ret && st == PCAP_ERROR) {
-		cli_err("%s: %s (the %llu frames before it were replayed)", in,
-			pcap_geterr(pc), (unsigned long long)n);
-		ret = -1;
+		if (stop) {
+			ret = 1;	/* a signal ended a read from a pipe */
+		} else {
+			cli_err("%s: %s (the %llu frames before it were replayed)",
+				in, pcap_geterr(pin.p), (unsigned long long)n);
+			ret = -1;
+		}
 	}
-	pcap_close(pc);
+	r->carried += pin.carried;
+	r->snap_cut += pin.snap_cut;
+	pcapin_close(&pin);
 	return ret;
 }
 
@@ -378,6 +389,12 @@ int main(int argc, char **argv)
 			HPCAP_MAX_CAPLEN, qs.listeners,
 			qs.listeners == 1 ? "" : "s",
 			stop ? " (interrupted)" : "");
+		if (r.snap_cut)
+			cli_err("warning: %llu frames had more bytes stored than the capture's snaplen; libpcap shortened them to it (their wire length is kept)",
+				(unsigned long long)r.snap_cut);
+		if (r.carried)
+			cli_err("warning: %llu frames had a sub-second field of a second or more; it was carried into the seconds, as pcap2raw does (the capture is damaged or was written by a broken writer)",
+				(unsigned long long)r.carried);
 	}
 	hpcap_producer_close(r.p);
 	return failed ? 1 : 0;

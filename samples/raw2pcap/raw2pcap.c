@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "libhpcap.h"
 #include "cli/cli.h"
+#include "cli/linktype.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +35,11 @@ static void usage(void)
 	       "  -n, --pcapng          pcapng with if_tsresol=9 (nanoseconds)\n"
 	       "  -s, --snaplen N       cut frames to N bytes, and write N in the file\n"
 	       "                        header (default 65535; wire lengths are kept)\n"
+	       "  -l, --linktype TYPE   the link type to write: a libpcap name (EN10MB,\n"
+	       "                        RAW, LINUX_SLL, ...) or the number in pcap files\n"
+	       "                        (1, 101, 113, ...); default EN10MB (Ethernet).\n"
+	       "                        RAW files carry none: give the one pcap2raw\n"
+	       "                        --any-linktype reported\n"
 	       "\n"
 	       "Other options:\n"
 	       "  -c, --count N         stop after N frames\n"
@@ -130,6 +136,7 @@ int main(int argc, char **argv)
 		{ "usec", no_argument, NULL, 'u' },
 		{ "pcapng", no_argument, NULL, 'n' },
 		{ "snaplen", required_argument, NULL, 's' },
+		{ "linktype", required_argument, NULL, 'l' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -138,7 +145,7 @@ int main(int argc, char **argv)
 	};
 	enum hpcap_pcap_format format = HPCAP_PCAP_NSEC;
 	uint64_t limit = UINT64_MAX;
-	uint32_t snaplen = 65535;
+	uint32_t snaplen = 65535, linktype = HPCAP_LINKTYPE_ETHERNET;
 	int quiet = 0, c, nfiles, i, failed = 0;
 	struct hpcap_pcap_writer *w;
 	char errbuf[HPCAP_ERRBUF_SIZE], b[32];
@@ -148,7 +155,7 @@ int main(int argc, char **argv)
 
 	cli_init(argv[0]);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "uns:c:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "uns:l:c:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'N': format = HPCAP_PCAP_NSEC; break;
 		case 'u': format = HPCAP_PCAP_USEC; break;
@@ -156,6 +163,9 @@ int main(int argc, char **argv)
 		case 's':
 			snaplen = (uint32_t)cli_parse_u64("--snaplen", optarg,
 							  UINT32_MAX);
+			break;
+		case 'l':
+			linktype = cli_parse_linktype("--linktype", optarg, NULL);
 			break;
 		case 'c': limit = cli_parse_u64("--count", optarg, UINT64_MAX); break;
 		case 'q': quiet = 1; break;
@@ -186,7 +196,8 @@ int main(int argc, char **argv)
 		}
 	}
 	t.snaplen = snaplen ? snaplen : 65535;
-	if (hpcap_pcap_open(&w, out, format, t.snaplen, errbuf) < 0) {
+	if (hpcap_pcap_open_linktype(&w, out, format, t.snaplen, linktype,
+				     errbuf) < 0) {
 		cli_err("%s", errbuf);
 		hpcap_raw_list_free(files, nfiles);
 		return 1;

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "pipecli.h"
 #include "cli.h"
+#include "linktype.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,6 +90,9 @@ int pipecli_parse(struct pipecli *pc, int c, const char *arg)
 		if (f < 0)
 			cli_usage_error("--format: '%s' is not raw, pcap or pcapng", arg);
 		pc->po.format = (enum hpcap_out_format)f;
+		break;
+	case PC_LINKTYPE:
+		pc->po.linktype = cli_parse_linktype("--linktype", arg, NULL);
 		break;
 	case PC_ZSTD:
 		pc->po.zstd = 1;
@@ -176,6 +180,8 @@ void pipecli_usage(void)
 	       "                          HPCAP's '%%{dir1800}/%%s_hpcap%%{adapter}_%%{queue}')\n"
 	       "      --localtime         FMT in local time (default UTC)\n"
 	       "      --format FMT        raw (default), pcap (nanoseconds) or pcapng\n"
+	       "      --linktype TYPE     pcap/pcapng: the frames' link type, a libpcap name\n"
+	       "                          (EN10MB, RAW, ...) or number (default Ethernet)\n"
 	       "      --zstd[=LEVEL]      compress, zstd seekable format (.zst; level 3)\n"
 	       "      --zstd-frame SIZE   uncompressed bytes per zstd frame (default 1M)\n"
 	       "      --sha256            write FILE.sha256 (sha256sum -c format)\n"
@@ -202,6 +208,11 @@ void pipecli_check(struct pipecli *pc, const char *dir)
 		cli_usage_error("the pipeline options need a directory, not 'null'");
 	if (hpcap_name_check(pc->po.names.fmt, eb) < 0)
 		cli_usage_error("--name: %s", eb);
+	if (pc->po.linktype && pc->po.format == HPCAP_OUT_RAW)
+		cli_usage_error("--linktype needs --format pcap or pcapng: RAW files carry no link type");
+	if (pc->po.linktype && pc->po.linktype != HPCAP_LINKTYPE_ETHERNET &&
+	    pc->filter)
+		cli_usage_error("--filter is compiled for Ethernet frames; it cannot be used with --linktype of another type");
 	if (pc->filter && hpcap_bpf_compile(&pc->bpf, pc->filter, 65535, eb) < 0)
 		cli_usage_error("--filter: %s", eb);
 	if ((pc->ho.max_running != 1 || pc->ho.max_pending != 16) && !pc->ho.cmd)

@@ -22,7 +22,7 @@
 enum {
 	PC_SPLIT_TIME = 0x1000, PC_SPLIT_SIZE, PC_NAME, PC_LOCALTIME,
 	PC_FORMAT, PC_ZSTD, PC_ZSTD_FRAME, PC_SHA256, PC_POST, PC_POST_JOBS,
-	PC_POST_QUEUE, PC_POST_TIMEOUT,
+	PC_POST_QUEUE, PC_POST_TIMEOUT, PC_LINKTYPE,
 };
 
 /* The entries to put in a tool's option table (before its terminator). */
@@ -32,6 +32,7 @@ enum {
 	{ "name", required_argument, NULL, PC_NAME },                     \
 	{ "localtime", no_argument, NULL, PC_LOCALTIME },                 \
 	{ "format", required_argument, NULL, PC_FORMAT },                 \
+	{ "linktype", required_argument, NULL, PC_LINKTYPE },             \
 	{ "zstd", optional_argument, NULL, PC_ZSTD },                     \
 	{ "zstd-frame", required_argument, NULL, PC_ZSTD_FRAME },         \
 	{ "sha256", no_argument, NULL, PC_SHA256 },                       \

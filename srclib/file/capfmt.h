@@ -41,10 +41,11 @@ static inline void capfmt_put16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
-/* The file header into b (CAPFMT_HDR_MAX bytes); returns its length. */
-static inline size_t capfmt_file_header(uint8_t *b,
-					enum hpcap_pcap_format format,
-					uint32_t snaplen)
+/* The file header into b (CAPFMT_HDR_MAX bytes), for frames of the given
+ * link type (the number written in files); returns its length. */
+static inline size_t capfmt_file_header_lt(uint8_t *b,
+					   enum hpcap_pcap_format format,
+					   uint32_t snaplen, uint32_t linktype)
 {
 	memset(b, 0, CAPFMT_HDR_MAX);
 	if (format != HPCAP_PCAPNG) {
@@ -54,7 +55,7 @@ static inline size_t capfmt_file_header(uint8_t *b,
 		capfmt_put16(b + 6, 4);
 		/* thiszone, sigfigs: 0 */
 		capfmt_put32(b + 16, snaplen);
-		capfmt_put32(b + 20, HPCAP_LINKTYPE_ETHERNET);
+		capfmt_put32(b + 20, linktype);
 		return 24;
 	}
 	/* SHB: type, length, byte-order magic, version 1.0, section length
@@ -69,7 +70,7 @@ static inline size_t capfmt_file_header(uint8_t *b,
 	/* IDB: linktype, reserved, snaplen, if_tsresol = 9, end. */
 	capfmt_put32(b + 28, PCAPNG_IDB);
 	capfmt_put32(b + 32, 32);
-	capfmt_put16(b + 36, HPCAP_LINKTYPE_ETHERNET);
+	capfmt_put16(b + 36, (uint16_t)linktype);
 	capfmt_put32(b + 40, snaplen);
 	capfmt_put16(b + 44, PCAPNG_OPT_TSRESOL);
 	capfmt_put16(b + 46, 1);
@@ -78,6 +79,15 @@ static inline size_t capfmt_file_header(uint8_t *b,
 	capfmt_put16(b + 54, 0);
 	capfmt_put32(b + 56, 32);
 	return 60;
+}
+
+/* The file header of Ethernet frames. */
+static inline size_t capfmt_file_header(uint8_t *b,
+					enum hpcap_pcap_format format,
+					uint32_t snaplen)
+{
+	return capfmt_file_header_lt(b, format, snaplen,
+				     HPCAP_LINKTYPE_ETHERNET);
 }
 
 /* Bytes of the record of a frame of caplen bytes. */

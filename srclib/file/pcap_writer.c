@@ -19,10 +19,11 @@ struct hpcap_pcap_writer {
 	char err[HPCAP_ERRBUF_SIZE];
 };
 
-static int write_file_header(struct hpcap_pcap_writer *w, uint32_t snaplen)
+static int write_file_header(struct hpcap_pcap_writer *w, uint32_t snaplen,
+			     uint32_t linktype)
 {
 	uint8_t b[CAPFMT_HDR_MAX];
-	size_t n = capfmt_file_header(b, w->format, snaplen);
+	size_t n = capfmt_file_header_lt(b, w->format, snaplen, linktype);
 
 	return outfile_put(&w->out, b, n);
 }
@@ -30,6 +31,14 @@ static int write_file_header(struct hpcap_pcap_writer *w, uint32_t snaplen)
 int hpcap_pcap_open(struct hpcap_pcap_writer **wp, const char *path,
 		    enum hpcap_pcap_format format, uint32_t snaplen,
 		    char *errbuf)
+{
+	return hpcap_pcap_open_linktype(wp, path, format, snaplen,
+					HPCAP_LINKTYPE_ETHERNET, errbuf);
+}
+
+int hpcap_pcap_open_linktype(struct hpcap_pcap_writer **wp, const char *path,
+			     enum hpcap_pcap_format format, uint32_t snaplen,
+			     uint32_t linktype, char *errbuf)
 {
 	struct hpcap_pcap_writer *w = calloc(1, sizeof(*w));
 	int err;
@@ -46,7 +55,15 @@ int hpcap_pcap_open(struct hpcap_pcap_writer **wp, const char *path,
 		free(w);
 		return err;
 	}
-	if (write_file_header(w, snaplen ? snaplen : 65535) < 0) {
+	if (linktype > 0xffff) {
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+			 "link type %u does not fit in a capture file (at most 65535)",
+			 linktype);
+		outfile_abort(&w->out);
+		free(w);
+		return -EINVAL;
+	}
+	if (write_file_header(w, snaplen ? snaplen : 65535, linktype) < 0) {
 		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s", w->out.err);
 		outfile_abort(&w->out);
 		free(w);

@@ -138,7 +138,9 @@ static int open_file(struct hpcap_pipe *p, time_t t)
 
 		if (!b)
 			return -EIO;
-		commit(p, capfmt_file_header(b, f, p->o.snaplen));
+		commit(p, capfmt_file_header_lt(b, f, p->o.snaplen,
+						p->o.linktype ? p->o.linktype
+						: HPCAP_LINKTYPE_ETHERNET));
 	}
 	return 0;
 }

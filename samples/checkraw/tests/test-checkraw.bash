@@ -89,13 +89,41 @@ t_grep "truncated file: says how to repair" "run 'checkraw -f" "$T_OUT"
 t_run "--strict: 9000-byte frames flagged" 1 "$bin/checkraw" --strict good.raw
 t_grep "--strict names the limit" "len 9000 is above the maximum 1518" "$T_OUT"
 t_run "--max-len 9000 accepts them" 0 "$bin/checkraw" --max-len 9000 good.raw
-t_run "-t before the capture" 0 "$bin/checkraw" -t 1699999999.5 good.raw
-t_run "-t after the first frame" 1 "$bin/checkraw" -t 1700000000.9 good.raw
-t_grep "-t message" "is before the minimum 1700000000.900000000" "$T_OUT"
+t_run "--min-frame-ts before the capture" 0 "$bin/checkraw" --min-frame-ts 1699999999.5 good.raw
+t_run "--min-frame-ts after the first frame" 1 "$bin/checkraw" --min-frame-ts 1700000000.9 good.raw
+t_grep "--min-frame-ts message" "is before the minimum 1700000000.900000000" "$T_OUT"
 t_run "--tolerance forgives a small step back" 0 "$bin/checkraw" --tolerance 5000000000 backwards.raw
 t_run "bad -t" 2 "$bin/checkraw" -t yesterday good.raw
 t_run "--max-errors limits the report" 1 "$bin/checkraw" --strict -m 2 good.raw
 t_eq "--max-errors: 2 shown" 2 "$(grep -c 'is above the maximum' <<<"$T_OUT")"
+t_run "HPCAP's -e 2" 1 "$bin/checkraw" --strict -e 2 good.raw
+t_eq "-e 2: 2 shown" 2 "$(grep -c 'is above the maximum' <<<"$T_OUT")"
+t_run "HPCAP's -e 0: no limit" 1 "$bin/checkraw" --strict -e 0 good.raw
+t_eq "-e 0: all 10 shown" 10 "$(grep -c 'is above the maximum' <<<"$T_OUT")"
+python3 "$gen" short.pcap --count 20 --sizes 60,100 --caplen 40
+"$bin/pcap2raw" -q short.pcap short.raw
+t_run "--strict: caplen 40 below the minimum" 1 "$bin/checkraw" --strict short.raw
+t_grep "--strict names the minimum" "caplen 40 is below the minimum 60" "$T_OUT"
+t_run "HPCAP's -c: no minimum caplen" 0 "$bin/checkraw" --strict -c short.raw
+
+# HPCAP's form and -t: files whose name says they started before min_ts
+# are skipped (a damaged old file is not reported); newer ones checked.
+mkdir hp
+python3 "$gen" h1.pcap --count 10 --start 1700000100 --seed 1
+python3 "$gen" h2.pcap --count 10 --start 1700000200 --seed 2
+"$bin/pcap2raw" -q h1.pcap hp/1700000100_hpcap0_0.raw
+"$bin/pcap2raw" -q h2.pcap hp/1700000200_hpcap0_0.raw
+cp nsec.raw hp/1600000000_hpcap0_0.raw
+t_run "all files: the old damaged one is an error" 1 "$bin/checkraw" hp
+t_run "HPCAP's 'checkraw <dir> <min_ts>'" 0 "$bin/checkraw" hp 1700000000
+t_grep "the old file is skipped, not an error" "1600000000_hpcap0_0.raw: skipped" "$T_OUT"
+t_grep "the newer ones are checked" "2 files, 20 frames, 0 with errors \(0 errors\); 1 older file skipped" "$T_OUT"
+t_run "-t min_ts does the same" 0 "$bin/checkraw" -t 1700000000 hp
+t_grep "-t: 1 skipped" "1 older file skipped" "$T_OUT"
+t_run "min_ts between the files" 0 "$bin/checkraw" -q hp 1700000150
+t_grep "only the last file checked" "1 file, 10 frames, 0 with errors \(0 errors\); 2 older files skipped" "$T_OUT"
+t_run "a bad min_ts is a usage error" 2 "$bin/checkraw" -t 17x hp
+t_run "two files are not taken for HPCAP's form" 0 "$bin/checkraw" -q hp/1700000100_hpcap0_0.raw hp/1700000200_hpcap0_0.raw
 
 # Continuity across the files of a directory, per queue.
 mkdir seq
@@ -129,6 +157,30 @@ python3 corrupt.py hugecap good.raw hugecap.raw > /dev/null
 t_run "hugecap: detected" 1 "$bin/checkraw" hugecap.raw
 t_grep "hugecap: not taken for a truncation" "do not look like a record header" "$T_OUT"
 t_eq "hugecap: no advice to run -f" 0 "$(grep -c "run 'checkraw -f" <<<"$T_OUT" || true)"
+# A quiet link: the cut frame came two days after the one before it.  Its
+# lengths (caplen <= len, a frame a producer could store, running past the
+# end of the file) say it is the record the crash cut: repairable.
+python3 - good.raw quiet.raw <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+recs, off = [], 0
+while True:
+    sec, nsec, cap, ln = struct.unpack_from("<IIHH", b, off)
+    if sec == 0 and nsec == 0:
+        break
+    recs.append(off)
+    off += 12 + cap
+last = recs[-1]
+sec = struct.unpack_from("<I", b, last)[0]
+struct.pack_into("<I", b, last, sec + 2 * 86400)
+open(sys.argv[2], "wb").write(b[: last + 12 + 20])
+PY
+t_run "quiet link, cut: detected" 1 "$bin/checkraw" quiet.raw
+t_grep "quiet link, cut: -f advised" "run 'checkraw -f" "$T_OUT"
+t_run "quiet link, cut: -f repairs it" 0 "$bin/checkraw" -f quiet.raw
+t_eq "quiet link: every frame kept, the cut one with its 20 bytes" "40 20" \
+	"$("$bin/raw2pcap" -q quiet.raw - | tshark -r - -T fields -e frame.cap_len 2>/dev/null | awk '{n++; l=$1} END {print n, l}')"
+
 for kind in nsec after padlen hugecap; do
 	cp "$kind.raw" "fix-$kind.raw"
 	before=$(sha256sum < "fix-$kind.raw")

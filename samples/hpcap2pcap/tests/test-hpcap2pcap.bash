@@ -54,6 +54,25 @@ t_same_file "--usec: the same bytes as raw2pcap --usec" us-ref.pcap us.pcap
 t_eq "--snaplen and --count: 50 frames, none above 100 bytes" "50 100" \
 	"$(tshark -r snap.pcap -T fields -e frame.cap_len 2>/dev/null | sort -n | awk '{ n++; m = $1 } END { print n, m }')"
 head -c 3000 raw/000000.raw >cut.raw
+# --linktype (RAW files carry none): raw IP frames come back as raw IP.
+python3 - rawip.pcap <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, 101))
+    for i in range(5):
+        body = struct.pack(">HHHH", 1000 + i, 53, 12, 0) + struct.pack(">I", i)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(body), i, 0, 64, 17, 0,
+                         bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + body
+        f.write(struct.pack("<IIII", 1700000000 + i, 5, len(ip), len(ip)) + ip)
+PY
+"$bin/pcap2raw" -q --any-linktype rawip.pcap rawip.raw
+"$bin/hpcap2pcap" -q --raw --linktype RAW rawip.raw >rawip-back.pcap
+t_same_file "--linktype RAW: the raw IP capture, byte for byte" rawip.pcap rawip-back.pcap
+"$bin/hpcap2pcap" -q --raw --pcapng --linktype 101 rawip.raw >rawip-back.pcapng
+t_eq "--linktype 101 in pcapng: tshark decodes IP" "10.0.0.1 10.0.0.2" \
+	"$(tshark -r rawip-back.pcapng -T fields -e ip.src -e ip.dst 2>/dev/null | sort -u | xargs)"
+t_run "--linktype validated" 2 "$bin/hpcap2pcap" --raw --linktype nosuch rawip.raw
+t_grep "--linktype error names the option" "--linktype: 'nosuch' is not a link type" "$T_OUT"
 t_run "damaged RAW file" 1 "$bin/hpcap2pcap" -q --raw cut.raw raw/000001.raw -w dmg.pcap
 t_grep "damage reported with file and offset" "cut.raw: record at offset [0-9]+ .*cut by end of file" "$T_OUT"
 "$bin/raw2pcap" -q cut.raw cut.pcap 2>/dev/null || true

@@ -33,6 +33,13 @@ for tool in hpcapdd hpcapdd_p; do
 	t_run "$tool: --post-jobs without --post" 2 "$b" --post-jobs 2 0 0 "$d"
 	t_run "$tool: a bad filter" 2 "$b" -f 'tcp port' 0 0 "$d"
 	t_grep "$tool: libpcap's reason" "filter" "$T_OUT"
+	t_run "$tool: --linktype unknown" 2 "$b" --format pcap --linktype nosuch 0 0 "$d"
+	t_grep "$tool: --linktype error says what to give" "--linktype: 'nosuch' is not a link type libpcap knows" "$T_OUT"
+	t_run "$tool: --linktype with RAW output" 2 "$b" --linktype RAW 0 0 "$d"
+	t_grep "$tool: ... RAW carries none" "--linktype needs --format pcap or pcapng" "$T_OUT"
+	t_run "$tool: --linktype RAW with a filter" 2 "$b" --format pcap --linktype RAW -f udp 0 0 "$d"
+	t_run "$tool: --linktype 101 accepted" 1 "$b" --format pcapng --linktype 101 0 0 "$d"
+	t_grep "$tool: ... up to the queue" "hpcap_0_0|module" "$T_OUT"
 	t_run "$tool: pipeline options need a directory" 2 "$b" --sha256 0 0 null
 	t_run "$tool: all of them together are accepted" 1 "$b" --split-time 1m --split-size 1G \
 		--name '%Y/%m/%d/%H%M%S_%{queue}' --localtime --format pcapng --zstd=5 --zstd-frame 256K \

@@ -128,6 +128,28 @@ t_eq "pipeline: no file left pending" "" "$(find pipe -name '*.pending')"
 t_eq "pipeline: one hook per file, with its frames" "$npcap 20000" \
 	"$(awk '{ n++; s += $1 } END { print n, s }' hooks.txt)"
 
+# --- --linktype: a raw-IP capture replayed (--any-linktype) and written
+# as pcap with its link type: the same file, byte for byte.
+python3 - rawip.pcap <<'EOF'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, 101))
+    for i in range(50):
+        body = struct.pack(">HHHH", 1000 + i, 53, 12, 0) + struct.pack(">I", i)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(body), i, 0, 64, 17, 0,
+                         bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + body
+        f.write(struct.pack("<IIII", 1700000000 + i, 5, len(ip), len(ip)) + ip)
+EOF
+mkdir lt
+replay -b 1M --any-linktype rawip.pcap 1 2
+wait_queue 1 2
+t_run "pipeline: --format pcap --linktype RAW" 0 "$bin/hpcapdd_p" -q --format pcap \
+	--linktype RAW --name '%{seq}' 1 2 lt
+wait "$REPLAY"
+t_same_file "--linktype RAW: the raw-IP capture, byte for byte" rawip.pcap "$(find lt -name '*.pcap' | head -1)"
+t_eq "--linktype RAW: tshark decodes IP" "10.0.0.1 10.0.0.2" \
+	"$(tshark -r "$(find lt -name '*.pcap' | head -1)" -T fields -e ip.src -e ip.dst 2>/dev/null | sort -u | xargs)"
+
 # --- SIGINT on a slow replay: exit 0, the last file closed properly
 python3 "$root/tests/tools/gen_pcap.py" slow.pcap --count 400 --sizes 100
 mkdir int

@@ -186,6 +186,26 @@ wait_queue 3 1
 reap
 t_same_file "microburst live on a replay = microburst on the RAW file" mb-off.csv mb-live.csv
 
+# Sub-second fields out of range (tests/fixtures/gen-bad-times.py): the
+# replay gives each frame the time pcap2raw gives it, never an invalid one.
+python3 "$top/tests/fixtures/gen-bad-times.py" .
+q=0
+for u in usec nsec; do
+	replay "bad-$u.pcap" 5 $q
+	wait_queue 5 $q
+	"$bin/hpcap2pcap" -q 5 $q >"bad-$u-replay.pcap"
+	reap
+	"$bin/pcap2raw" -q "bad-$u.pcap" "bad-$u.raw"
+	t_eq "$u field out of range: the times pcap2raw gives" \
+		"$("$bin/raw2pcap" -q "bad-$u.raw" - | tshark -r - -T fields -e frame.time_epoch 2>/dev/null | xargs)" \
+		"$(tshark -r "bad-$u-replay.pcap" -T fields -e frame.time_epoch 2>/dev/null | xargs)"
+	t_eq "$u field out of range: the normalised times" \
+		"$(if [ $u = usec ]; then head -4 bad-times.txt; else tail -4 bad-times.txt; fi | xargs)" \
+		"$(tshark -r "bad-$u-replay.pcap" -T fields -e frame.time_epoch 2>/dev/null | xargs)"
+	t_grep "$u field out of range: warned about" "warning: 2 frames had a sub-second field" "$(tail -2 replay.err)"
+	q=$((q + 1))
+done
+
 # Errors.
 replay -l 1 slow.pcap 4 0
 wait_queue 4 0

@@ -71,6 +71,40 @@ t_grep "capinfos: pcapng has nanosecond precision" "nanoseconds" "$(capinfos x--
 t_run "leading padding and trailing junk" 0 "$bin/raw2pcap" -q lead.raw lead.pcap
 t_same_file "leading padding skipped, junk after closing padding ignored" want-nsec.pcap lead.pcap
 
+# --linktype: RAW files carry no link type; pcap2raw names the one it
+# converted and raw2pcap writes it back.  Names and numbers, validated.
+# Raw IPv4 frames (link type 101), as a capture on a tun device gives.
+python3 - rawip.pcap <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, 101))
+    for i in range(5):
+        body = struct.pack(">HHHH", 1000 + i, 53, 8 + 4, 0) + struct.pack(">I", i)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(body), i, 0, 64, 17, 0,
+                         bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + body
+        f.write(struct.pack("<IIII", 1700000000 + i, 5, len(ip), len(ip)) + ip)
+PY
+t_run "pcap2raw --any-linktype on raw IP" 0 "$bin/pcap2raw" --any-linktype rawip.pcap rawip.raw
+t_grep "pcap2raw names the link type" "link type RAW$" "$T_OUT"
+for lt in RAW DLT_RAW raw 101; do
+	t_run "--linktype $lt" 0 "$bin/raw2pcap" -q --linktype "$lt" rawip.raw "back-$lt.pcap"
+	t_same_file "--linktype $lt: the original file, byte for byte" rawip.pcap "back-$lt.pcap"
+done
+t_eq "tshark decodes the frames as IP again" "10.0.0.1 10.0.0.2 17" \
+	"$(tshark -r back-RAW.pcap -T fields -e ip.src -e ip.dst -e ip.proto 2>/dev/null | sort -u | xargs)"
+"$bin/raw2pcap" -q rawip.raw back-default.pcap
+t_eq "without --linktype: Ethernet, as before" 1 "$(od -An -tu4 -j20 -N4 back-default.pcap | xargs)"
+"$bin/raw2pcap" -q --pcapng --linktype LINUX_SLL rawip.raw sll.pcapng
+t_eq "pcapng gets the link type too (tshark: Linux cooked)" "25" \
+	"$(tshark -r sll.pcapng -T fields -e frame.encap_type 2>/dev/null | sort -u | xargs)"
+t_eq "libpcap reads it back (tcpdump: LINUX_SLL)" "LINUX_SLL" \
+	"$(tcpdump -r sll.pcapng 2>&1 >/dev/null | sed -n 's/.*link-type \([A-Z0-9_]*\).*/\1/p')"
+t_run "unknown link type name" 2 "$bin/raw2pcap" --linktype ETHERNETT rawip.raw x.pcap
+t_grep "the error says what to give" "--linktype: 'ETHERNETT' is not a link type libpcap knows; give a name such as EN10MB" "$T_OUT"
+t_run "unknown link type number" 2 "$bin/raw2pcap" --linktype 9999 rawip.raw x.pcap
+t_run "link type number too large" 2 "$bin/raw2pcap" --linktype 70000 rawip.raw x.pcap
+t_eq "nothing written on a usage error" "" "$(ls x.pcap 2>/dev/null)"
+
 # Damaged input: every complete frame is written, exit 1, clear message.
 head -c 29 tiny.raw > cut.raw
 t_run "truncated input" 1 "$bin/raw2pcap" -q cut.raw cut.pcap
