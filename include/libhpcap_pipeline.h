@@ -390,6 +390,14 @@ struct hpcap_pipe_opts {
 	int direct;			/**< try O_DIRECT */
 	uint64_t max_files;		/**< 0: no limit (see hpcap_pipe_put) */
 	struct hpcap_hookq *hooks;	/**< NULL: no hooks */
+	/**
+	 * Threads beside the writer.  The block copier: with sha256 and
+	 * workers >= 1, the SHA-256 runs on its own thread over the same
+	 * bytes while the copy goes on (one thread: a file's hash is
+	 * serial); 0: in the copy's thread.  Same files, same digests.
+	 */
+	unsigned workers;
+	uint64_t worker_cpus;		/**< pin them: bit i = CPU i; 0: no */
 };
 
 struct hpcap_pipe;
@@ -490,7 +498,10 @@ int hpcap_copier_open(struct hpcap_copier **c,
 int hpcap_copier_write(struct hpcap_copier *c, const uint8_t *base,
 		       uint64_t base_pos, uint64_t end, int final, int idle);
 
-/** Stream position written up to (what may be acknowledged). */
+/** Stream position written (and, with a hashing thread, hashed) up to:
+ * what may be acknowledged.  With a hashing thread it may be behind what
+ * was written: the next window starts there and holds bytes already
+ * written, which the copier skips. */
 uint64_t hpcap_copier_pos(const struct hpcap_copier *c);
 /** Frames (padding excluded), bytes and files written so far. */
 uint64_t hpcap_copier_frames(const struct hpcap_copier *c);
