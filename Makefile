@@ -272,6 +272,7 @@ bench: all
 	bench/run-capture-bench.bash
 	bench/run-mgmon-bench.bash
 	bench/pipeline-bench.bash
+	bench/workers-bench.bash
 	bench/xdp-bench.bash
 
 demo: all

@@ -41,6 +41,7 @@ hook=/dev/shm/workers-bench-hook.$$.sh
 out=$(mktemp)
 notes=$qdir/notes
 mkdir -p "$qdir"
+# shellcheck disable=SC2016 # $1 is the hook's own argument
 printf '#!/bin/sh\nstat -c %%s "$1" > /dev/null\n' > "$hook"
 chmod +x "$hook"
 trap 'rm -rf "$out" "$qdir" "$outdir" "$hook"' EXIT
