@@ -6,6 +6,7 @@
 #   make check-vm      the module's tests inside QEMU guests, every kernel
 #   make check-xdp     the AF_XDP source (hpcap-xdp) on veth pairs, as root
 #   make bench         benchmarks, results in bench/RESULTS.md
+#   make bench-compare REF=<commit>   hot paths vs a commit, one interleaved run
 #   make demo          the main job end to end
 #   make install       PREFIX=/usr/local DESTDIR= honoured
 #
@@ -275,6 +276,10 @@ bench: all
 	bench/workers-bench.bash
 	bench/xdp-bench.bash
 
+# Regression check of the hot paths against a commit, one interleaved run.
+bench-compare:
+	bench/bench-compare.bash $(if $(RUNS),--runs $(RUNS)) $(REF)
+
 demo: all
 	scripts/demo.bash
 
@@ -384,7 +389,7 @@ doxydoc:
 clean:
 	rm -rf build build-san build-tsan build-fuzz doc/api
 
-.PHONY: all libs tools module check check-unit check-fuzz check-vm check-xdp soak bench \
+.PHONY: all libs tools module check check-unit check-fuzz check-vm check-xdp soak bench bench-compare \
 	demo install uninstall doxydoc clean unit-tests tsan-tests print-tsan-tests \
 	fuzz-targets bench-progs install-libs
 
