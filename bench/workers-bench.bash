@@ -3,7 +3,8 @@
 # SHA-256 in the copy's thread (--workers 0) against on a thread of its own
 # (--workers 1), next to the limits measured in the same run: dd O_DIRECT
 # to the same disk and sha256sum of the same bytes (part of `make bench`;
-# issue 14 part 1).  hpcapdd reads a shared-memory queue that pcap2hpcap
+# issue 14 part 1); then the block copier alone on the RAW file (mapped as
+# a capture buffer would be: no producer competing for the CPU).  hpcapdd reads a shared-memory queue that pcap2hpcap
 # fills (libhpcap's userspace producer, as bench/pipeline-bench.bash), every
 # case once per round, rounds interleaved.  Every sidecar is checked with
 # sha256sum -c and every RAW output with checkraw in every round.  Appends a
@@ -52,7 +53,9 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
 
 in_bytes=$(($(stat -c %s "$real") * loops))
 mib=$((in_bytes / 1048576))
-cases=(dd sha256sum plain sha_w0 sha_w1 all_w0 all_w1)
+raw_bytes=$(stat -c %s "$raw")
+cases=(dd sha256sum plain sha_w0 sha_w1 all_w0 all_w1 copier_plain copier_sha_w0 copier_sha_w1)
+bytes_of() { case $1 in copier_*) echo "$raw_bytes" ;; *) echo "$in_bytes" ;; esac; }
 opts_of() {
 	case $1 in
 	plain) echo "" ;;
@@ -67,6 +70,9 @@ label_of() {
 	dd) echo "limit: dd bs=1M oflag=direct conv=fdatasync, $mib MiB to the same disk" ;;
 	sha256sum) echo "limit: sha256sum of the RAW file x $loops (page cache, one core)" ;;
 	plain) echo "hpcapdd (HPCAP's block copy)" ;;
+	copier_plain) echo "block copier alone (pipeline-bench copier), plain" ;;
+	copier_sha_w0) echo "block copier alone, --sha256 --workers 0" ;;
+	copier_sha_w1) echo "block copier alone, --sha256 --workers 1" ;;
 	*) echo "hpcapdd $(opts_of "$1" | sed "s|$hook|hook.sh|")" ;;
 	esac
 }
@@ -84,6 +90,15 @@ run_case() {
 		t0=$EPOCHREALTIME
 		for _ in $(seq "$loops"); do sha256sum "$raw" > /dev/null; done
 		t1=$EPOCHREALTIME ;;
+	copier_*)
+		local how=plain w=0
+		case $c in *sha*) how=sha256 ;; esac
+		case $c in *w1) w=1 ;; esac
+		"$BUILD/bench/pipeline-bench" copier "$raw" "$outdir" "$how" "$w" | awk '{ print $3 }'
+		"$BUILD/bin/checkraw" -q "$outdir" > /dev/null 2>&1 || echo "checkraw failed on $c" >> "$notes"
+		[ "$how" = plain ] || (cd "$outdir" && sha256sum --quiet -c ./*.sha256 > /dev/null 2>&1) ||
+			echo "sha256sum -c failed on $c" >> "$notes"
+		return ;;
 	*)
 		"$BUILD/bin/pcap2hpcap" -q -D "$qdir" --file-size 64M -L "$loops" "$real" 0 0 &
 		pp=$!
@@ -127,13 +142,15 @@ m_of() { printf '%s\n' ${T[$1]} | med; }
 	echo "|---|---:|---:|---:|---:|"
 	pb=$(b_of plain)
 	for c in "${cases[@]}"; do
-		b=$(b_of "$c"); m=$(m_of "$c")
+		b=$(b_of "$c"); m=$(m_of "$c"); by=$(bytes_of "$c")
 		vs0="-"
 		case $c in *_w1) vs0="$(calc 2 "$(b_of "${c%_w1}_w0") / $b")x" ;; esac
-		echo "| $(label_of "$c") | $(calc 0 "$in_bytes / $b / 1e6") | $(calc 0 "$in_bytes / $m / 1e6") | $(calc 3 "$pb / $b") | $vs0 |"
+		vsp="$(calc 3 "($by / $b) / ($in_bytes / $pb)")"
+		case $c in copier_*) vsp="$(calc 3 "$(b_of copier_plain) / $b") (of the copier alone)" ;; esac
+		echo "| $(label_of "$c") | $(calc 0 "$by / $b / 1e6") | $(calc 0 "$by / $m / 1e6") | $vsp | $vs0 |"
 	done
 	echo
-	echo "Goals (issue 14): plain hpcapdd >= 95% of dd O_DIRECT: $(calc 0 "100 * $(b_of dd) / $pb")%; --sha256 >= 90% of plain: $(calc 0 "100 * $pb / $(b_of sha_w0)")% with --workers 0, $(calc 0 "100 * $pb / $(b_of sha_w1)")% with --workers 1. A 10 GbE port needs 1250 MB/s.$( [ -s "$notes" ] && echo " CHECKS FAILED: $(xargs < "$notes")" || echo " checkraw and sha256sum -c passed on every output.")"
+	echo "Goals (issue 14): plain hpcapdd >= 95% of dd O_DIRECT: $(calc 0 "100 * $(b_of dd) / $pb")%; --sha256 >= 90% of plain: $(calc 0 "100 * $pb / $(b_of sha_w0)")% with --workers 0, $(calc 0 "100 * $pb / $(b_of sha_w1)")% with --workers 1; the copier alone (no producer beside it), --sha256 against plain: $(calc 0 "100 * $(b_of copier_plain) / $(b_of copier_sha_w0)")% with --workers 0, $(calc 0 "100 * $(b_of copier_plain) / $(b_of copier_sha_w1)")% with --workers 1. A 10 GbE port needs 1250 MB/s.$( [ -s "$notes" ] && echo " CHECKS FAILED: $(xargs < "$notes")" || echo " checkraw and sha256sum -c passed on every output.")"
 	echo
 } > "$out"
 cat "$out"
