@@ -6,6 +6,7 @@
 #   make check-vm      the module's tests inside QEMU guests, every kernel
 #   make check-xdp     the AF_XDP source (hpcap-xdp) on veth pairs, as root
 #   make bench         benchmarks, results in bench/RESULTS.md
+#   make bench-compare REF=<commit>   hot paths vs a commit, one interleaved run
 #   make demo          the main job end to end
 #   make install       PREFIX=/usr/local DESTDIR= honoured
 #
@@ -212,7 +213,7 @@ module:
 # (make BUILD=build-tsan SAN=thread tsan-tests).
 UNIT_TESTS := $(filter-out $(if $(XDP_OK),,test_xdp),\
               $(notdir $(basename $(wildcard tests/unit/test_*.c))))
-TSAN_TESTS := test_ring test_shmring test_mgmon_live
+TSAN_TESTS := test_ring test_shmring test_mgmon_live test_copier
 TEST_LIBS  := $(PCAP_LIBS) -lpthread $(LIB_LIBS)
 # Tests and benchmarks: the base warnings (they printf through helpers).
 TEST_WARNINGS := -std=c11 -Wall -Wextra -Werror $(NO_FMT_TRUNC)
@@ -272,7 +273,12 @@ bench: all
 	bench/run-capture-bench.bash
 	bench/run-mgmon-bench.bash
 	bench/pipeline-bench.bash
+	bench/workers-bench.bash
 	bench/xdp-bench.bash
+
+# Regression check of the hot paths against a commit, one interleaved run.
+bench-compare:
+	bench/bench-compare.bash $(if $(RUNS),--runs $(RUNS)) $(REF)
 
 demo: all
 	scripts/demo.bash
@@ -383,7 +389,7 @@ doxydoc:
 clean:
 	rm -rf build build-san build-tsan build-fuzz doc/api
 
-.PHONY: all libs tools module check check-unit check-fuzz check-vm check-xdp soak bench \
+.PHONY: all libs tools module check check-unit check-fuzz check-vm check-xdp soak bench bench-compare \
 	demo install uninstall doxydoc clean unit-tests tsan-tests print-tsan-tests \
 	fuzz-targets bench-progs install-libs
 

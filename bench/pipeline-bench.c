@@ -18,8 +18,14 @@
  *       feed the frames of a RAW file through hpcap_pipe (CONFIG: pcap,
  *       pcapng, raw, pcap+zstd1, pcap+zstd3, pcap+sha256, pcap+bpf,
  *       raw+split) and print seconds, frames and bytes.
+ *   pipeline-bench copier IN.raw OUTDIR plain|sha256 WORKERS
+ *       hpcapdd's block copier alone (no queue, no producer): the RAW file
+ *       mapped as if it were the capture buffer, handed over in windows of
+ *       32 MiB ending on records, written to OUTDIR with O_DIRECT, with or
+ *       without --sha256 and its hashing thread; prints seconds and bytes.
  */
 #define _GNU_SOURCE
+#include "hpcap_record.h"
 #include "libhpcap_pipeline.h"
 
 #include <endian.h>
@@ -340,6 +346,54 @@ static int pipe_bench(const char *in, const char *dir, const char *cfg)
 	return 0;
 }
 
+static int copier_bench(const char *in, const char *dir, const char *how,
+			unsigned workers)
+{
+	struct hpcap_copier_opts o = { .pipeline = 1 };
+	struct hpcap_copier *c;
+	char err[HPCAP_ERRBUF_SIZE];
+	uint64_t end = 0;
+	size_t n;
+	uint8_t *m = map_file(in, &n);
+	double t0, t;
+	int st = 0;
+
+	o.pipe.names.dir = dir;
+	o.pipe.names.fmt = "%{seq}";
+	o.pipe.direct = 1;
+	o.pipe.sha256 = !strcmp(how, "sha256");
+	o.pipe.workers = workers;
+	/* The stream is the frames: a RAW file ends with a padding record
+	 * of its own, which a producer puts only where a slice ends. */
+	for (end = 0; end < n && hpcap_rec_is_frame(m + end);)
+		end += hpcap_rec_size(m + end);
+	n = end;
+	end = 0;
+	o.file_size = (n + (1u << 20)) & ~((uint64_t)(1u << 20) - 1);
+	if (hpcap_copier_open(&c, &o, 0, err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	t0 = now();
+	while (end < n && st == 0) {
+		uint64_t want = end + (32u << 20);
+
+		while (end < n && end + hpcap_rec_size(m + end) <= want)
+			end += hpcap_rec_size(m + end);
+		st = hpcap_copier_write(c, m, 0, end, 0, 0);
+	}
+	if (st == 0)
+		st = hpcap_copier_write(c, m, 0, n, 1, 0);
+	if (st < 0) {
+		fprintf(stderr, "%s\n", hpcap_copier_geterr(c));
+		return 1;
+	}
+	hpcap_copier_close(c);
+	t = now() - t0;
+	printf("copier-%s-w%u seconds %.4f bytes %zu\n", how, workers, t, n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "gen"))
@@ -349,6 +403,9 @@ int main(int argc, char **argv)
 				  argc == 5 ? (uint32_t)atoi(argv[4]) : 0);
 	if (argc == 5 && !strcmp(argv[1], "pipe"))
 		return pipe_bench(argv[2], argv[3], argv[4]);
-	fprintf(stderr, "usage: pipeline-bench gen OUT.pcap MiB | zstd IN LEVEL [FRAME] | pipe IN.raw OUTDIR CONFIG\n");
+	if (argc == 6 && !strcmp(argv[1], "copier"))
+		return copier_bench(argv[2], argv[3], argv[4],
+				    (unsigned)atoi(argv[5]));
+	fprintf(stderr, "usage: pipeline-bench gen OUT.pcap MiB | zstd IN LEVEL [FRAME] | pipe IN.raw OUTDIR CONFIG | copier IN.raw OUTDIR plain|sha256 WORKERS\n");
 	return 2;
 }

@@ -7,8 +7,8 @@
  * seekable format, SHA-256 sidecars and userspace BPF filters.
  *
  * Every piece is usable on its own:
- *  - hpcap_sha256_*: SHA-256 (FIPS 180-4), for the sidecars;
- *  - hpcap_xxh64(): XXH64, the checksum of zstd frames and seek tables;
+ *  - hpcap_sha256_*: SHA-256 (libcrypto's), for the sidecars;
+ *  - hpcap_xxh64(): XXH64 (libxxhash's), the checksum of zstd frames and seek tables;
  *  - hpcap_zsk_*: the zstd seekable format (independent frames, then the
  *    seek table in a skippable frame) writer and random-access reader;
  *  - hpcap_bpf_*: a libpcap filter expression applied to frames;
@@ -21,7 +21,7 @@
  *
  * Conventions of libhpcap.h: negative codes, a message per handle (or in a
  * caller's HPCAP_ERRBUF_SIZE buffer), the library never prints or exits.
- * Links with -lzstd and -lpcap (srclib/LIBS).
+ * Links with -lzstd -lpcap -lcrypto -lxxhash (srclib/LIBS).
  */
 #ifndef LIBHPCAP_PIPELINE_H
 #define LIBHPCAP_PIPELINE_H
@@ -40,12 +40,13 @@ extern "C" {
 /* SHA-256 and XXH64                                                        */
 /* ----------------------------------------------------------------------- */
 
-/** A SHA-256 computation in progress (may live on the stack). */
+/** A SHA-256 computation in progress (may live on the stack); libcrypto's
+ * context inside, opaque. */
 struct hpcap_sha256 {
-	uint32_t h[8];
-	uint64_t bytes;
-	uint8_t buf[64];
-	uint32_t fill;
+	union {
+		uint64_t align;
+		unsigned char opaque[128];
+	};
 };
 
 void hpcap_sha256_init(struct hpcap_sha256 *s);
@@ -54,12 +55,6 @@ void hpcap_sha256_update(struct hpcap_sha256 *s, const void *p, size_t n);
 void hpcap_sha256_final(struct hpcap_sha256 *s, uint8_t out[32]);
 /** Lower-case hex of a digest, NUL-terminated (65 bytes). */
 void hpcap_sha256_hex(const uint8_t digest[32], char out[65]);
-/**
- * The SHA extensions of x86 CPUs are used when present.  mode 0: never
- * (portable code only), 1: when present (default), -1: only ask.
- * @return 1 if the hardware path is in use, else 0.
- */
-int hpcap_sha256_hw(int mode);
 
 /** XXH64 of n bytes (the checksum of zstd frames uses seed 0). */
 uint64_t hpcap_xxh64(const void *p, size_t n, uint64_t seed);
@@ -398,6 +393,14 @@ struct hpcap_pipe_opts {
 	/** pcap/pcapng: link type written (the number in files, e.g. 101
 	 * raw IP); 0 = Ethernet. */
 	uint32_t linktype;
+	/**
+	 * Threads beside the writer.  The block copier: with sha256 and
+	 * workers >= 1, the SHA-256 runs on its own thread over the same
+	 * bytes while the copy goes on (one thread: a file's hash is
+	 * serial); 0: in the copy's thread.  Same files, same digests.
+	 */
+	unsigned workers;
+	uint64_t worker_cpus;		/**< pin them: bit i = CPU i; 0: no */
 };
 
 struct hpcap_pipe;
@@ -498,7 +501,10 @@ int hpcap_copier_open(struct hpcap_copier **c,
 int hpcap_copier_write(struct hpcap_copier *c, const uint8_t *base,
 		       uint64_t base_pos, uint64_t end, int final, int idle);
 
-/** Stream position written up to (what may be acknowledged). */
+/** Stream position written (and, with a hashing thread, hashed) up to:
+ * what may be acknowledged.  With a hashing thread it may be behind what
+ * was written: the next window starts there and holds bytes already
+ * written, which the copier skips. */
 uint64_t hpcap_copier_pos(const struct hpcap_copier *c);
 /** Frames (padding excluded), bytes and files written so far. */
 uint64_t hpcap_copier_frames(const struct hpcap_copier *c);

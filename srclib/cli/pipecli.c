@@ -33,6 +33,38 @@ void pipecli_init(struct pipecli *pc)
 	pc->post_timeout_s = 60;
 	pc->ho.max_running = 1;
 	pc->ho.max_pending = 16;
+	pc->po.workers = 1;
+}
+
+/* "0,2-3" -> bit mask of CPUs (0 to 63). */
+static uint64_t parse_cpus(const char *what, const char *s)
+{
+	uint64_t mask = 0;
+	const char *p = s;
+
+	while (*p) {
+		char *e;
+		unsigned long a = strtoul(p, &e, 10), b = a;
+
+		if (e == p || a > 63)
+			break;
+		if (*e == '-') {
+			p = e + 1;
+			b = strtoul(p, &e, 10);
+			if (e == p || b > 63 || b < a)
+				break;
+		}
+		for (; a <= b; a++)
+			mask |= 1ull << a;
+		if (!*e)
+			return mask;
+		if (*e != ',')
+			break;
+		p = e + 1;
+	}
+	cli_usage_error("%s: '%s' is not a list of CPUs 0 to 63 (like 1 or 0,2-3)",
+			what, s);
+	return 0;
 }
 
 /* "60", "60s", "500ms", "5m", "1h", "1d" -> nanoseconds. */
@@ -134,6 +166,12 @@ int pipecli_parse(struct pipecli *pc, int c, const char *arg)
 	case PC_POST_TIMEOUT:
 		pc->post_timeout_s = cli_parse_u64("--post-timeout", arg, 86400);
 		break;
+	case PC_WORKERS:
+		pc->po.workers = (unsigned)cli_parse_u64("--workers", arg, 1);
+		return 1;	/* how, not what: the plain copy stays plain */
+	case PC_CORES:
+		pc->po.worker_cpus = parse_cpus("--cores", arg);
+		return 1;
 	case 'f':
 		pc->filter = arg;
 		break;
@@ -185,6 +223,10 @@ void pipecli_usage(void)
 	       "      --zstd[=LEVEL]      compress, zstd seekable format (.zst; level 3)\n"
 	       "      --zstd-frame SIZE   uncompressed bytes per zstd frame (default 1M)\n"
 	       "      --sha256            write FILE.sha256 (sha256sum -c format)\n"
+	       "      --workers N         threads beside the copy: 1 (default) hashes the\n"
+	       "                          RAW block copy's SHA-256 on its own thread, 0 in\n"
+	       "                          the copy's (same files and digests either way)\n"
+	       "      --cores LIST        pin those threads to these CPUs (0,2-3)\n"
 	       "      --post CMD          run 'CMD FILE' for every finished file, facts in\n"
 	       "                          HPCAP_FILE_* variables; never blocks the capture\n"
 	       "      --post-jobs N       hooks running at once (default 1)\n"

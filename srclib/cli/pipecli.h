@@ -22,7 +22,7 @@
 enum {
 	PC_SPLIT_TIME = 0x1000, PC_SPLIT_SIZE, PC_NAME, PC_LOCALTIME,
 	PC_FORMAT, PC_ZSTD, PC_ZSTD_FRAME, PC_SHA256, PC_POST, PC_POST_JOBS,
-	PC_POST_QUEUE, PC_POST_TIMEOUT, PC_LINKTYPE,
+	PC_POST_QUEUE, PC_POST_TIMEOUT, PC_LINKTYPE, PC_WORKERS, PC_CORES,
 };
 
 /* The entries to put in a tool's option table (before its terminator). */
@@ -40,6 +40,8 @@ enum {
 	{ "post-jobs", required_argument, NULL, PC_POST_JOBS },           \
 	{ "post-queue", required_argument, NULL, PC_POST_QUEUE },         \
 	{ "post-timeout", required_argument, NULL, PC_POST_TIMEOUT },     \
+	{ "workers", required_argument, NULL, PC_WORKERS },               \
+	{ "cores", required_argument, NULL, PC_CORES },                   \
 	{ "filter", required_argument, NULL, 'f' }
 
 /* The short option letters the pipeline takes (for the optstring). */

@@ -16,9 +16,18 @@
  *   - everything, when the first block is short of an aligned position.
  * With the pipeline's splits (split_ns, split_bytes) the record headers
  * are read (hpcap_record.h), never the frames, to find where files end.
+ *
+ * With --sha256 and workers, the blocks are hashed on a thread of their
+ * own (hashq.h) while the copy goes on: the copy hands each block to it
+ * before writing it, and acknowledges the stream only up to the oldest
+ * block not yet hashed, so the bytes stay in the capture buffer until
+ * then.  The bounce buffer's pieces (rare: a file's first and last bytes)
+ * are hashed in the copy's thread once the queue is empty, and a file's
+ * digest is taken when its last block is hashed.
  */
 #define _GNU_SOURCE
 #include "pipeline/filelife.h"
+#include "pipeline/hashq.h"
 #include "hpcap_framing.h"
 #include "hpcap_record.h"
 
@@ -38,6 +47,7 @@ struct hpcap_copier {
 	char *dir, *fmt;
 	int discard;		/* no directory: count, write nothing */
 	struct filelife fl;
+	struct hashq *hq;	/* SHA-256 on its own thread; NULL: inline */
 	/* the open file */
 	int open;
 	uint64_t file_end;	/* stream position where it ends */
@@ -125,6 +135,14 @@ int hpcap_copier_open(struct hpcap_copier **cp,
 	}
 	c->discard = !c->dir;
 	filelife_init(&c->fl, &c->o.pipe, !o->pipeline);
+	if (c->o.pipe.sha256 && c->o.pipe.workers && !c->discard) {
+		err = hashq_open(&c->hq, c->o.pipe.worker_cpus, errbuf);
+		if (err) {
+			hpcap_copier_close(c);
+			return err;
+		}
+		c->fl.hash_outside = 1;
+	}
 	hpcap_split_init(&c->split, c->o.pipe.split_ns);
 	c->close_reason = HPCAP_CLOSE_SLICE;
 	c->pos = c->next_rec = c->scan = c->file_start = pos;
@@ -154,6 +172,14 @@ static void count_frames(struct hpcap_copier *c, uint64_t end)
 /* Append n bytes to the open file (aligned, but for its very end). */
 static int put(struct hpcap_copier *c, const uint8_t *p, size_t n)
 {
+	if (c->hq && c->fl.open && c->fl.sha256) {
+		if (p == c->bounce) {	/* reused at once: hash it now */
+			hashq_wait(c->hq);
+			hpcap_sha256_update(&c->fl.sha, p, n);
+		} else {		/* p is at(c, c->pos) */
+			hashq_add(c->hq, &c->fl.sha, p, n, c->pos);
+		}
+	}
 	if (!c->discard && outfile_write(&c->fl.out, p, n) < 0)
 		return cerr(c, -EIO, "%s; stopping.  Earlier files are complete; this one holds what was written before the error (close it with 'checkraw -f %s%s').",
 			    c->fl.out.err, c->fl.path,
@@ -186,6 +212,8 @@ static int close_file(struct hpcap_copier *c)
 
 	c->open = 0;
 	c->files++;
+	if (c->hq)	/* the digest needs every block of the file */
+		hashq_wait(c->hq);
 	if (!c->discard) {
 		c->cur.data_bytes = c->file_len;
 		c->cur.format = HPCAP_OUT_RAW;
@@ -375,10 +403,13 @@ static uint64_t wall_ns(void)
 int hpcap_copier_write(struct hpcap_copier *c, const uint8_t *base,
 		       uint64_t base_pos, uint64_t end, int final, int idle)
 {
+	uint64_t pos0 = c->pos;
 	int err;
 
 	c->base = base;
 	c->base_pos = base_pos;
+	if (end < c->pos)	/* acknowledged behind the copy (hashq) */
+		end = c->pos;
 	if (!c->o.pipeline) {
 		err = write_upto(c, end, final);
 		return err ? err : max_files_done(c);
@@ -398,11 +429,20 @@ int hpcap_copier_write(struct hpcap_copier *c, const uint8_t *base,
 	}
 	c->close_reason = final ? HPCAP_CLOSE_END : HPCAP_CLOSE_SLICE;
 	err = write_upto(c, end, final);
+	/* Nothing new to copy, only hashing behind: wait for it here rather
+	 * than come back at once for the same window (the bytes not yet
+	 * hashed are not acknowledged, so the window is never empty). */
+	if (!err && c->hq && c->pos == pos0)
+		hashq_wait(c->hq);
 	return err ? err : max_files_done(c);
 }
 
 uint64_t hpcap_copier_pos(const struct hpcap_copier *c)
 {
+	uint64_t p;
+
+	if (c->hq && hashq_pending(c->hq, &p))
+		return p;
 	return c->pos;
 }
 
@@ -440,6 +480,7 @@ void hpcap_copier_close(struct hpcap_copier *c)
 {
 	if (!c)
 		return;
+	hashq_close(c->hq);	/* before the file and the window go */
 	filelife_abort(&c->fl);
 	free(c->bounce);
 	free(c->dir);

@@ -61,8 +61,10 @@ int filelife_open(struct filelife *fl, time_t t)
 	fl->out.sync_on_close = 1;
 	if (fl->sha256) {
 		hpcap_sha256_init(&fl->sha);
-		fl->out.hash = sha_update;
-		fl->out.hash_ctx = &fl->sha;
+		if (!fl->hash_outside) {
+			fl->out.hash = sha_update;
+			fl->out.hash_ctx = &fl->sha;
+		}
 	}
 	fl->index = fl->seq++;
 	fl->open = 1;

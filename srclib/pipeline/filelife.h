@@ -26,6 +26,7 @@ struct filelife {
 	struct hpcap_name_opts names;	/* dir NULL: no files at all */
 	int hpcap_names;		/* HPCAP's names, no .pending */
 	int sha256;
+	int hash_outside;		/* the caller feeds fl->sha (hashq) */
 	int direct;
 	struct hpcap_hookq *hooks;
 	void (*cb)(void *arg, const struct hpcap_file_facts *f, int hook_err);

@@ -5,7 +5,9 @@
  * starting mid-stream, handed over in windows of random sizes, must come
  * out as complete RAW files holding every frame once, in order, byte for
  * byte; HPCAP's names and the pipeline's (size splits, sidecars, the
- * callback) both; files aligned for O_DIRECT; max_files honoured.
+ * callback) both; files aligned for O_DIRECT; max_files honoured.  The
+ * SHA-256 on its own thread (workers 1) gives the sidecars of the copy's
+ * thread (workers 0), and both pass sha256sum -c.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -46,6 +48,7 @@ static void produce(void)
 	uint64_t pos = START;
 	unsigned i;
 
+	rng = 0x9e3779b97f4a7c15ull;	/* the same frames every run */
 	for (i = 0; i < NFRAMES; i++) {
 		uint32_t caplen = 14 + (uint32_t)(rnd() % 1500);
 		uint32_t rec = HPCAP_RAW_HDR_LEN + caplen;
@@ -71,10 +74,22 @@ static void produce(void)
 	stream_end = pos;
 }
 
+/* What the copier acknowledged goes back to the producer, which writes
+ * over it: scribble on it, so that bytes released before they were
+ * written and hashed show as a wrong file or a wrong digest. */
+static void release(struct hpcap_copier *c, uint64_t *rel)
+{
+	uint64_t p = hpcap_copier_pos(c);
+
+	CHECK(p >= *rel);
+	memset(stream + *rel, 0xa5, p - *rel);
+	*rel = p;
+}
+
 /* Hand the stream to c in windows of random sizes, as a queue would. */
 static int copy(struct hpcap_copier *c)
 {
-	uint64_t end = START, want = START;
+	uint64_t end = START, want = START, rel = START;
 	int st = 0;
 
 	while (end < stream_end && st == 0) {
@@ -86,10 +101,12 @@ static int copy(struct hpcap_copier *c)
 		st = hpcap_copier_write(c, stream + hpcap_copier_pos(c),
 					hpcap_copier_pos(c), end, 0, 0);
 		CHECK(st >= 0);
+		release(c, &rel);
 	}
 	if (st == 0)
 		st = hpcap_copier_write(c, stream + hpcap_copier_pos(c),
 					hpcap_copier_pos(c), stream_end, 1, 0);
+	release(c, &rel);
 	return st;
 }
 
@@ -165,7 +182,11 @@ static void on_file(void *arg, const struct hpcap_file_facts *f, int hook_err)
 	files_seen++;
 }
 
-static void run(int pipeline, uint64_t split_bytes, uint64_t max_files)
+/* Sidecars of the last pipeline run, all of them (sha256sum's lines). */
+static char sidecars[2][64 << 10];
+
+static void run(int pipeline, uint64_t split_bytes, uint64_t max_files,
+		unsigned workers)
 {
 	char d[] = "/tmp/hpcap-copier.XXXXXX", *paths[256];
 	struct hpcap_copier_opts o = { .file_size = FILE_SIZE };
@@ -175,6 +196,7 @@ static void run(int pipeline, uint64_t split_bytes, uint64_t max_files)
 	int st;
 
 	CHECK(mkdtemp(d) != NULL);
+	produce();		/* copy() scribbles on what it released */
 	o.pipeline = pipeline;
 	o.pipe.names.dir = d;
 	o.pipe.names.adapter = 3;
@@ -184,6 +206,7 @@ static void run(int pipeline, uint64_t split_bytes, uint64_t max_files)
 	o.pipe.split_bytes = split_bytes;
 	o.pipe.max_files = max_files;
 	o.pipe.direct = 1;
+	o.pipe.workers = workers;
 	files_seen = 0;
 	CHECK(hpcap_copier_open(&c, &o, START, eb) == 0);
 	if (pipeline)
@@ -211,6 +234,22 @@ static void run(int pipeline, uint64_t split_bytes, uint64_t max_files)
 		CHECK(got > 0 && got < nframes);
 	}
 	hpcap_copier_close(c);
+	if (pipeline) {
+		FILE *f;
+		size_t got_bytes;
+
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && sha256sum --quiet -c *.sha256", d);
+		CHECK(system(cmd) == 0);
+		snprintf(cmd, sizeof(cmd), "cd %s && cat *.sha256", d);
+		f = popen(cmd, "r");
+		CHECK(f != NULL);
+		got_bytes = fread(sidecars[workers], 1,
+				  sizeof(sidecars[0]) - 1, f);
+		sidecars[workers][got_bytes] = 0;
+		CHECK(got_bytes > 64);
+		pclose(f);
+	}
 	for (i = 0; i < n; i++)
 		free(paths[i]);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
@@ -236,11 +275,15 @@ static void refused(void)
 
 int main(void)
 {
-	produce();
-	run(0, 0, 0);			/* HPCAP's copy */
-	run(1, 0, 0);			/* pipeline names, sidecars */
-	run(1, 100u << 10, 0);		/* and size splits */
-	run(0, 0, 2);			/* --max-files 2 */
+	run(0, 0, 0, 0);		/* HPCAP's copy */
+	run(1, 0, 0, 0);		/* pipeline names, sidecars */
+	run(1, 0, 0, 1);		/* the same, hashing on a thread */
+	CHECK(!strcmp(sidecars[0], sidecars[1]));
+	run(1, 100u << 10, 0, 0);	/* and size splits */
+	run(1, 100u << 10, 0, 1);
+	CHECK(!strcmp(sidecars[0], sidecars[1]));
+	run(0, 0, 2, 0);		/* --max-files 2 */
+	run(1, 0, 2, 1);		/* with a hashing thread */
 	refused();
 	return check_report("block copier");
 }
