@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define NS UINT64_C(1000000000)
 
@@ -100,19 +99,12 @@ static void show(const char *path, const struct capindex *ix)
 static int up_to_date(const char *data, const char *ipath)
 {
 	char eb[HPCAP_ERRBUF_SIZE];
-	struct stat sd, si;
 	struct capindex ix;
 	int ok;
 
-	if (stat(data, &sd) < 0 || stat(ipath, &si) < 0)
-		return 0;
-	if (si.st_mtim.tv_sec < sd.st_mtim.tv_sec ||
-	    (si.st_mtim.tv_sec == sd.st_mtim.tv_sec &&
-	     si.st_mtim.tv_nsec < sd.st_mtim.tv_nsec))
-		return 0;
 	if (capindex_read(&ix, ipath, eb))
 		return 0;
-	ok = ix.data_size == (uint64_t)sd.st_size;
+	ok = !capindex_matches(&ix, data, eb);
 	capindex_free(&ix);
 	return ok;
 }

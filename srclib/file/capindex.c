@@ -9,6 +9,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,7 @@ int capindex_build(struct capindex *ix, const char *path, char *errbuf)
 	while ((r = capscan_next(&cs, &off, &f)) > 0)
 		capindex_add(ix, f.off, f.ts_ns, f.data, f.caplen);
 	ix->data_size = cs.size;
+	ix->data_check = capindex_data_check(cs.map, cs.size);
 	if (r < 0) {
 		ix->flags |= CAPINDEX_F_DAMAGED;
 		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s", cs.err);
@@ -412,6 +414,7 @@ int capindex_encode(const struct capindex *ix, uint8_t **bufp, size_t *lenp)
 	put64(b + 64, CAPINDEX_SEG_NS);
 	put32(b + 72, CAPINDEX_SEG_FRAMES);
 	put64(b + 80, len);
+	put64(b + 88, ix->data_check);
 	o = CAPINDEX_HDR_LEN;
 	memcpy(b + o, ix->protos, 32);
 	memcpy(b + o + 32, ix->vlans, 512);
@@ -480,6 +483,7 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 	ix->fmt = get32(b + 12);
 	ix->flags = get32(b + 16);
 	ix->data_size = get64(b + 32);
+	ix->data_check = get64(b + 88);
 	ix->frames = get64(b + 40);
 	ix->first_ns = get64(b + 48);
 	ix->last_ns = get64(b + 56);
@@ -527,6 +531,70 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 	    !strictly_sorted(ix->v6, n_v6, 16)) {
 		capindex_free(ix);
 		return bad(errbuf, "address set not sorted");
+	}
+	return 0;
+}
+
+#define CHECK_SPAN 4096u
+
+uint64_t capindex_data_check(const uint8_t *data, uint64_t size)
+{
+	size_t n = size < CHECK_SPAN ? (size_t)size : CHECK_SPAN;
+
+	return (uint64_t)capindex_crc32(0, data + size - n, n) << 32 |
+	       capindex_crc32(0, data, n);
+}
+
+int capindex_data_check_file(const char *path, uint64_t *size,
+			     uint64_t *check, char *errbuf)
+{
+	uint8_t head[CHECK_SPAN], tail[CHECK_SPAN];
+	struct stat st;
+	size_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err = -errno;
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot read %s: %s", path,
+			 strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	*size = (uint64_t)st.st_size;
+	n = *size < CHECK_SPAN ? (size_t)*size : CHECK_SPAN;
+	if (pread(fd, head, n, 0) != (ssize_t)n ||
+	    pread(fd, tail, n, (off_t)(*size - n)) != (ssize_t)n) {
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot read %s", path);
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	*check = (uint64_t)capindex_crc32(0, tail, n) << 32 |
+		 capindex_crc32(0, head, n);
+	return 0;
+}
+
+int capindex_matches(const struct capindex *ix, const char *path,
+		     char *errbuf)
+{
+	uint64_t size, check;
+	int err = capindex_data_check_file(path, &size, &check, errbuf);
+
+	if (err)
+		return err;
+	if (size != ix->data_size) {
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+			 "made for a file of %" PRIu64 " bytes, %s has %" PRIu64,
+			 ix->data_size, path, size);
+		return -ESTALE;
+	}
+	if (check != ix->data_check) {
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+			 "made for another file (%s's first or last bytes differ)",
+			 path);
+		return -ESTALE;
 	}
 	return 0;
 }

@@ -42,6 +42,7 @@ struct capindex {
 	uint32_t fmt;		/* enum capscan_fmt */
 	uint32_t flags;
 	uint64_t data_size;	/* size of the data file indexed */
+	uint64_t data_check;	/* capindex_data_check() of that file */
 	uint64_t frames;
 	uint64_t first_ns, last_ns;	/* earliest and latest frame */
 	uint8_t protos[32];	/* bitmaps: IP protocol numbers */
@@ -87,6 +88,20 @@ int capindex_decode(struct capindex *ix, const uint8_t *buf, size_t len,
 int capindex_write(const struct capindex *ix, const char *path,
 		   char *errbuf);
 int capindex_read(struct capindex *ix, const char *path, char *errbuf);
+
+/*
+ * What tells one data file from another of the same size (a copied or
+ * replaced file): CRC-32 of its first 4 KiB in the low half, of its last
+ * 4 KiB in the high half.  From a mapping, or read from a file.
+ */
+uint64_t capindex_data_check(const uint8_t *data, uint64_t size);
+int capindex_data_check_file(const char *path, uint64_t *size,
+			     uint64_t *check, char *errbuf);
+
+/* Whether the index describes the data file at path as it is now: 0, or
+ * -ESTALE with the reason in errbuf (or another negative code). */
+int capindex_matches(const struct capindex *ix, const char *path,
+		     char *errbuf);
 
 /* The index path of a data file: "<data>.idx". */
 void capindex_path(char *buf, size_t n, const char *data);

@@ -137,7 +137,12 @@ static int open_raw(struct capscan *cs)
 	if (st == HPCAP_REC_LEAD)
 		cs->lead_pad = HPCAP_RAW_HDR_LEN + r.caplen;
 	else if (st == HPCAP_REC_CUT)
-		return damaged(cs, 0, "first record cut short (not a capture file?)");
+	{
+		snprintf(cs->err, sizeof(cs->err),
+			 "%s: not a RAW, pcap or pcapng file (too short for the first record its header announces)",
+			 cs->path);
+		return -EINVAL;
+	}
 	if (st >= 0 && !hpcap_rec_sane(&r)) {
 		snprintf(cs->err, sizeof(cs->err),
 			 "%s: not a RAW, pcap or pcapng file (its first record header makes no sense)",
@@ -186,6 +191,10 @@ int capscan_open(struct capscan *cs, const char *path, char *errbuf)
 		cs->map = NULL;
 		return err;
 	}
+	/* The mapping outlives the descriptor: many files can be open at
+	 * once (a merge) without holding as many descriptors. */
+	close(cs->fd);
+	cs->fd = -1;
 	madvise((void *)cs->map, cs->size, MADV_SEQUENTIAL);
 	memcpy(&magic, cs->map, 4);
 	magic = le32toh(magic);
