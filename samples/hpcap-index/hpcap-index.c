@@ -31,8 +31,9 @@ static void usage(void)
 	       "frames), and the IPv4/IPv6 addresses, ports, IP protocols and VLAN\n"
 	       "ids its frames carry, for hpcap-extract to skip files and seek in\n"
 	       "them.  Reads hpcap's RAW files, pcap and pcapng (any byte order,\n"
-	       "micro- or nanoseconds).  An index that is already up to date (valid,\n"
-	       "newer than its file and made for the file's current size) is kept.\n"
+	       "micro- or nanoseconds).  An index that is already up to date (valid\n"
+	       "and made for the file as it is now: size, first and last 4 KiB) is\n"
+	       "kept.\n"
 	       "\n"
 	       "Options:\n"
 	       "  -f, --force     rebuild every index, up to date or not\n"
@@ -223,11 +224,15 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		one(paths[i], mode, force, quiet, &t);
 	hpcap_raw_list_free(paths, n);
-	if (!quiet && mode != M_SHOW)
+	if (!quiet && mode == M_BUILD)
 		fprintf(stderr,
-			"%s: %u file%s: %u indexed, %u up to date, %u damaged, %u unreadable, %u bad index%s\n",
+			"%s: %u file%s: %u indexed, %u up to date, %u damaged, %u unreadable\n",
 			cli_prog, t.files, t.files == 1 ? "" : "s", t.built,
-			t.kept, t.damaged, t.failed, t.bad_index,
-			t.bad_index == 1 ? "" : "es");
+			t.kept, t.damaged, t.failed);
+	if (!quiet && mode == M_VERIFY)
+		fprintf(stderr,
+			"%s: %u file%s checked: %u bad or missing index%s, %u damaged, %u unreadable\n",
+			cli_prog, t.files, t.files == 1 ? "" : "s", t.bad_index,
+			t.bad_index == 1 ? "" : "es", t.damaged, t.failed);
 	return !n || t.failed || t.damaged || t.bad_index ? 1 : 0;
 }
