@@ -471,8 +471,9 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 			 get16(b + 8), CAPINDEX_VERSION);
 		return -EINVAL;
 	}
-	if (get16(b + 10) != CAPINDEX_HDR_LEN)
-		return bad(errbuf, "bad header length");
+	if (get16(b + 10) != CAPINDEX_HDR_LEN || get64(b + 64) != CAPINDEX_SEG_NS ||
+	    get32(b + 72) != CAPINDEX_SEG_FRAMES || get32(b + 76))
+		return bad(errbuf, "bad header (length, segment rules or reserved field)");
 	n_seg = get32(b + 20);
 	n_v4 = get32(b + 24);
 	n_v6 = get32(b + 28);
