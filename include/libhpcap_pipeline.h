@@ -276,6 +276,50 @@ const char *hpcap_hookq_geterr(const struct hpcap_hookq *q);
 void hpcap_hookq_close(struct hpcap_hookq *q);
 
 /* ----------------------------------------------------------------------- */
+/* Indexes of finished files                                                */
+/* ----------------------------------------------------------------------- */
+
+/*
+ * A thread that writes FILE.idx (doc/index-format.md) for every finished
+ * file handed to it, at the lowest CPU priority (SCHED_IDLE), so the
+ * capture never waits for it: a file handed over while max_pending files
+ * wait already is not indexed (counted, reported) - hpcap-index can index
+ * it later.  It reads the file back (from the page cache, or from the disk
+ * after O_DIRECT writes).
+ */
+struct hpcap_indexer;
+
+/** Options of hpcap_indexer_open(). */
+struct hpcap_indexer_opts {
+	unsigned max_pending;	/**< files waiting; 0 = 4 */
+};
+
+/** What became of one file (hpcap_indexer_poll()). */
+struct hpcap_index_event {
+	char path[4096];	/**< the data file */
+	int err;		/**< 0 written; -EAGAIN skipped (behind);
+				     1 written, data damaged; < 0 failed */
+	char msg[256];		/**< why, when err != 0 */
+};
+
+int hpcap_indexer_open(struct hpcap_indexer **ix,
+		       const struct hpcap_indexer_opts *o, char *errbuf);
+/** Hand a finished file over; never blocks.  0, or -EAGAIN when
+ * max_pending files wait already (not indexed; an event says so). */
+int hpcap_indexer_submit(struct hpcap_indexer *ix, const char *path);
+/** One event (a file skipped, damaged, or whose index failed)
+ * into *ev: 1, or 0 when there is none. */
+int hpcap_indexer_poll(struct hpcap_indexer *ix, struct hpcap_index_event *ev);
+/** Wait up to timeout_ms for the files handed over; returns how many are
+ * still not done. */
+unsigned hpcap_indexer_drain(struct hpcap_indexer *ix, int timeout_ms);
+/** Counters: indexes written, files skipped (behind), failed. */
+void hpcap_indexer_counts(const struct hpcap_indexer *ix, uint64_t *written,
+			  uint64_t *skipped, uint64_t *failed);
+/** Stop the thread (after the file it is on) and free. */
+void hpcap_indexer_close(struct hpcap_indexer *ix);
+
+/* ----------------------------------------------------------------------- */
 /* File names and atomic completion                                         */
 /* ----------------------------------------------------------------------- */
 
@@ -395,6 +439,7 @@ struct hpcap_pipe_opts {
 	int direct;			/**< try O_DIRECT */
 	uint64_t max_files;		/**< 0: no limit (see hpcap_pipe_put) */
 	struct hpcap_hookq *hooks;	/**< NULL: no hooks */
+	struct hpcap_indexer *indexer;	/**< NULL: no FILE.idx */
 };
 
 struct hpcap_pipe;

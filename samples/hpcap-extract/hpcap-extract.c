@@ -455,13 +455,15 @@ int main(int argc, char **argv)
 	}
 	n = capscan_list((const char *const *)(argv + optind), argc - optind,
 			 &paths, eb);
-	if (n < 0) {
-		cli_err("%s", eb);
-		return 1;
-	}
-	if (!n) {
-		cli_err("no capture files in %s%s", argv[optind],
-			argc - optind > 1 ? " ..." : "");
+	if (n <= 0) {
+		if (n < 0)
+			cli_err("%s", eb);
+		else
+			cli_err("no capture files in %s%s", argv[optind],
+				argc - optind > 1 ? " ..." : "");
+		hpcap_raw_list_free(paths, n > 0 ? n : 0);
+		hpcap_bpf_free(r.bpf);
+		idxfilter_free(r.ixf);
 		return 1;
 	}
 	srcs = calloc((size_t)n, sizeof(*srcs));
@@ -508,7 +510,8 @@ int main(int argc, char **argv)
 				      65535, eb);
 	if (err) {
 		cli_err("%s", eb);
-		return 1;
+		werr = 1;
+		nh = 0;
 	}
 	while (nh) {
 		struct ent e = heap_pop(heap, &nh);
@@ -532,9 +535,9 @@ int main(int argc, char **argv)
 			src_close(s);
 		progress(&r, closed, (unsigned)n);
 	}
-	if (o.fmt == O_RAW)
+	if (o.rw)
 		err = hpcap_raw_writer_close(o.rw, eb);
-	else
+	else if (o.pw)
 		err = hpcap_pcap_close(o.pw, eb);
 	if (err && !werr) {
 		cli_err("%s", eb);

@@ -130,6 +130,14 @@ int pipecli_parse(struct pipecli *pc, int c, const char *arg)
 	case PC_POST_TIMEOUT:
 		pc->post_timeout_s = cli_parse_u64("--post-timeout", arg, 86400);
 		break;
+	case PC_INDEX:
+		pc->index = 1;
+		break;
+	case PC_INDEX_QUEUE:
+		pc->io.max_pending = (unsigned)cli_parse_u64("--index-queue", arg, 4096);
+		if (!pc->io.max_pending)
+			cli_usage_error("--index-queue: at least 1");
+		break;
 	case 'f':
 		pc->filter = arg;
 		break;
@@ -184,6 +192,11 @@ void pipecli_usage(void)
 	       "      --post-jobs N       hooks running at once (default 1)\n"
 	       "      --post-queue N      hooks waiting to run; more are skipped (default 16)\n"
 	       "      --post-timeout SEC  at the end, wait this long for hooks (default 60)\n"
+	       "      --index             write FILE.idx for every finished file (for\n"
+	       "                          hpcap-extract), in a thread that never delays\n"
+	       "                          the capture\n"
+	       "      --index-queue N     files waiting to be indexed; more are not\n"
+	       "                          indexed, and reported (default 4)\n"
 	       "  -f, --filter EXPR       keep only frames matching the libpcap filter EXPR\n");
 }
 
@@ -208,6 +221,10 @@ void pipecli_check(struct pipecli *pc, const char *dir)
 		cli_usage_error("--post-jobs and --post-queue need --post");
 	if (!pc->po.zstd && pc->po.zsk.frame_size)
 		cli_usage_error("--zstd-frame needs --zstd");
+	if (pc->io.max_pending && !pc->index)
+		cli_usage_error("--index-queue needs --index");
+	if (pc->index && pc->po.zstd)
+		cli_usage_error("--index does not read zstd output yet: leave out --zstd, or index the decompressed files with hpcap-index");
 }
 
 void pipecli_file_done(struct pipecli *pc, const struct hpcap_file_facts *f,
@@ -245,6 +262,11 @@ int pipecli_start(struct pipecli *pc, const char *dir, unsigned adapter,
 		return -1;
 	}
 	pc->po.hooks = pc->hooks;
+	if (pc->index && hpcap_indexer_open(&pc->indexer, &pc->io, eb) < 0) {
+		cli_err("%s", eb);
+		return -1;
+	}
+	pc->po.indexer = pc->indexer;
 	if (!per_frame) {
 		pc->po.names.ext = ".raw";	/* hpcapdd's block copy */
 		return 0;
@@ -274,9 +296,18 @@ static void log_hooks(struct pipecli *pc)
 	}
 }
 
+static void log_indexes(struct pipecli *pc)
+{
+	struct hpcap_index_event ev;
+
+	while (pc->indexer && hpcap_indexer_poll(pc->indexer, &ev))
+		cli_err("index of %s: %s", ev.path, ev.msg);
+}
+
 int pipecli_tick(struct pipecli *pc, int idle)
 {
 	log_hooks(pc);
+	log_indexes(pc);
 	if (idle && pc->pipe &&
 	    hpcap_pipe_tick(pc->pipe, now_ns(CLOCK_REALTIME)) < 0) {
 		cli_err("%s; stopping", hpcap_pipe_geterr(pc->pipe));
@@ -298,6 +329,24 @@ int pipecli_finish(struct pipecli *pc)
 			ret = -1;
 		}
 		pc->pipe = NULL;
+	}
+	if (pc->indexer) {
+		uint64_t written, iskipped, ifailed;
+		unsigned ileft = hpcap_indexer_drain(pc->indexer,
+						     (int)(pc->post_timeout_s * 1000));
+
+		log_indexes(pc);
+		hpcap_indexer_counts(pc->indexer, &written, &iskipped, &ifailed);
+		if (ileft)
+			cli_err("%u files still waiting for their index after %llu s: not indexed (run hpcap-index on them)",
+				ileft, (unsigned long long)pc->post_timeout_s);
+		if (!pc->quiet || iskipped || ifailed || ileft)
+			fprintf(stderr, "%s: indexes: %llu written, %llu skipped (indexer behind), %llu failed\n",
+				cli_prog, (unsigned long long)written,
+				(unsigned long long)iskipped,
+				(unsigned long long)ifailed);
+		hpcap_indexer_close(pc->indexer);
+		pc->indexer = NULL;
 	}
 	if (pc->hooks) {
 		left = hpcap_hookq_drain(pc->hooks, (int)(pc->post_timeout_s * 1000));

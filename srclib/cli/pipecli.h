@@ -22,7 +22,7 @@
 enum {
 	PC_SPLIT_TIME = 0x1000, PC_SPLIT_SIZE, PC_NAME, PC_LOCALTIME,
 	PC_FORMAT, PC_ZSTD, PC_ZSTD_FRAME, PC_SHA256, PC_POST, PC_POST_JOBS,
-	PC_POST_QUEUE, PC_POST_TIMEOUT,
+	PC_POST_QUEUE, PC_POST_TIMEOUT, PC_INDEX, PC_INDEX_QUEUE,
 };
 
 /* The entries to put in a tool's option table (before its terminator). */
@@ -39,6 +39,8 @@ enum {
 	{ "post-jobs", required_argument, NULL, PC_POST_JOBS },           \
 	{ "post-queue", required_argument, NULL, PC_POST_QUEUE },         \
 	{ "post-timeout", required_argument, NULL, PC_POST_TIMEOUT },     \
+	{ "index", no_argument, NULL, PC_INDEX },                         \
+	{ "index-queue", required_argument, NULL, PC_INDEX_QUEUE },       \
 	{ "filter", required_argument, NULL, 'f' }
 
 /* The short option letters the pipeline takes (for the optstring). */
@@ -49,10 +51,13 @@ struct pipecli {
 	int any;			/* a pipeline option was given */
 	struct hpcap_pipe_opts po;
 	struct hpcap_hook_opts ho;
+	int index;			/* --index */
+	struct hpcap_indexer_opts io;
 	const char *filter;
 	uint64_t post_timeout_s;
 	/* run time */
 	struct hpcap_hookq *hooks;
+	struct hpcap_indexer *indexer;
 	struct hpcap_pipe *pipe;
 	struct hpcap_bpf *bpf;
 	uint64_t filtered;		/* frames the filter dropped */

@@ -31,6 +31,7 @@ void filelife_init(struct filelife *fl, const struct hpcap_pipe_opts *o,
 	fl->sha256 = o->sha256;
 	fl->direct = o->direct;
 	fl->hooks = o->hooks;
+	fl->indexer = o->indexer;
 }
 
 const char *filelife_pending_suffix(const struct filelife *fl)
@@ -98,6 +99,10 @@ int filelife_commit(struct filelife *fl, struct hpcap_file_facts *f)
 	}
 	fl->files++;
 	fl->bytes += f->bytes;
+	/* Never waits: a file the indexer has no room for is skipped (and
+	 * reported through hpcap_indexer_poll()). */
+	if (fl->indexer)
+		hpcap_indexer_submit(fl->indexer, f->path);
 	if (fl->hooks)
 		hook_err = hpcap_hookq_submit(fl->hooks, f);
 	if (fl->cb)

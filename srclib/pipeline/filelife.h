@@ -28,6 +28,7 @@ struct filelife {
 	int sha256;
 	int direct;
 	struct hpcap_hookq *hooks;
+	struct hpcap_indexer *indexer;
 	void (*cb)(void *arg, const struct hpcap_file_facts *f, int hook_err);
 	void *cb_arg;
 	/* the open file */
