@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -408,12 +409,19 @@ int main(int argc, char **argv)
 	struct out o = { .fmt = O_PCAP };
 	const char *outpath = "-", *filter = NULL;
 	char eb[HPCAP_ERRBUF_SIZE], **paths;
+	struct rlimit nofile;
 	struct src *srcs;
 	struct ent *heap;
 	unsigned nh = 0, closed = 0;
 	int c, n, i, werr = 0, err;
 
 	cli_init(argv[0]);
+	/* Every file of the merge holds a descriptor (for its reader's lock)
+	 * while it is read: as many as the system allows. */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "b:e:f:o:F:qhV", opts, NULL)) != -1) {
 		switch (c) {

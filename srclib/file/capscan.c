@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -191,10 +192,10 @@ int capscan_open(struct capscan *cs, const char *path, char *errbuf)
 		cs->map = NULL;
 		return err;
 	}
-	/* The mapping outlives the descriptor: many files can be open at
-	 * once (a merge) without holding as many descriptors. */
-	close(cs->fd);
-	cs->fd = -1;
+	/* A shared lock for as long as the file is read: retention
+	 * (pipeline/retention.c) deletes only what it can lock exclusively.
+	 * Advisory; a file system without flock() just goes unprotected. */
+	flock(cs->fd, LOCK_SH | LOCK_NB);
 	madvise((void *)cs->map, cs->size, MADV_SEQUENTIAL);
 	memcpy(&magic, cs->map, 4);
 	magic = le32toh(magic);

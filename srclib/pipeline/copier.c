@@ -121,6 +121,7 @@ int hpcap_copier_open(struct hpcap_copier **cp,
 		c->o.pipe.sha256 = 0;
 		c->o.pipe.hooks = NULL;
 		c->o.pipe.indexer = NULL;
+		c->o.pipe.retention = NULL;
 		c->o.pipe.split_ns = 0;
 		c->o.pipe.split_bytes = 0;
 	}
