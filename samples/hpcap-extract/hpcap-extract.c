@@ -215,29 +215,49 @@ static int seek_segment(struct run *r, struct src *s, uint32_t seg)
 	return 1;
 }
 
-/* Read the index beside a data file, if it is there and describes it. */
-static void load_index(struct run *r, struct src *s)
+/*
+ * Read the index beside a data file, if it is there and describes it.
+ * The header (its own CRC) comes first: a file whose time range misses
+ * the query is skipped on it alone (returns 1), without reading the
+ * segments and sets.
+ */
+static int load_index(struct run *r, struct src *s)
 {
 	char ipath[4200], eb[HPCAP_ERRBUF_SIZE];
+	struct capindex hdr;
 
 	capindex_path(ipath, sizeof(ipath), s->path);
 	if (!r->use_index || access(ipath, F_OK)) {
 		r->no_index++;
-		return;
+		return 0;
 	}
+	if (capindex_read_header(&hdr, ipath, eb)) {
+		cli_err("%s: index ignored (rebuild it with hpcap-index -f)", eb);
+		r->bad_index++;
+		return 0;
+	}
+	if (capindex_matches(&hdr, s->path, eb)) {
+		cli_err("%s: index ignored: %s (rebuild it with hpcap-index -f)",
+			ipath, eb);
+		r->bad_index++;
+		return 0;
+	}
+	if (!hdr.frames || hdr.last_ns < r->begin || hdr.first_ns >= r->end)
+		return 1;
 	if (capindex_read(&s->ix, ipath, eb)) {
 		cli_err("%s: index ignored (rebuild it with hpcap-index -f)", eb);
 		r->bad_index++;
-		return;
+		return 0;
 	}
-	if (capindex_matches(&s->ix, s->path, eb)) {
-		cli_err("%s: index ignored: %s (rebuild it with hpcap-index -f)",
-			ipath, eb);
+	if (s->ix.data_size != hdr.data_size ||
+	    s->ix.data_check != hdr.data_check) {
+		/* Replaced between the two reads: trust neither. */
 		capindex_free(&s->ix);
 		r->bad_index++;
-		return;
+		return 0;
 	}
 	s->has_ix = 1;
+	return 0;
 }
 
 static void src_close(struct src *s)
@@ -489,15 +509,13 @@ int main(int argc, char **argv)
 		s->path = paths[i];
 		s->order = (unsigned)i;
 		r.files++;
-		load_index(&r, s);
 		first = r.begin;
+		if (load_index(&r, s)) {
+			r.skipped_time++;
+			src_close(s);
+			continue;
+		}
 		if (s->has_ix) {
-			if (!s->ix.frames || s->ix.last_ns < r.begin ||
-			    s->ix.first_ns >= r.end) {
-				r.skipped_time++;
-				src_close(s);
-				continue;
-			}
 			if (!idxfilter_may_match(r.ixf, &s->ix)) {
 				r.skipped_filter++;
 				src_close(s);

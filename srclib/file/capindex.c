@@ -415,6 +415,7 @@ int capindex_encode(const struct capindex *ix, uint8_t **bufp, size_t *lenp)
 	put32(b + 72, CAPINDEX_SEG_FRAMES);
 	put64(b + 80, len);
 	put64(b + 88, ix->data_check);
+	put32(b + 76, capindex_header_crc(b));
 	o = CAPINDEX_HDR_LEN;
 	memcpy(b + o, ix->protos, 32);
 	memcpy(b + o + 32, ix->vlans, 512);
@@ -436,6 +437,12 @@ int capindex_encode(const struct capindex *ix, uint8_t **bufp, size_t *lenp)
 	*bufp = b;
 	*lenp = len;
 	return 0;
+}
+
+uint32_t capindex_header_crc(const uint8_t *hdr)
+{
+	return capindex_crc32(capindex_crc32(0, hdr, 76), hdr + 80,
+			      CAPINDEX_HDR_LEN - 80);
 }
 
 static int bad(char *errbuf, const char *why)
@@ -472,8 +479,10 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 		return -EINVAL;
 	}
 	if (get16(b + 10) != CAPINDEX_HDR_LEN || get64(b + 64) != CAPINDEX_SEG_NS ||
-	    get32(b + 72) != CAPINDEX_SEG_FRAMES || get32(b + 76))
-		return bad(errbuf, "bad header (length, segment rules or reserved field)");
+	    get32(b + 72) != CAPINDEX_SEG_FRAMES)
+		return bad(errbuf, "bad header (length or segment rules)");
+	if (get32(b + 76) != capindex_header_crc(b))
+		return bad(errbuf, "header CRC mismatch (damaged)");
 	n_seg = get32(b + 20);
 	n_v4 = get32(b + 24);
 	n_v6 = get32(b + 28);
@@ -696,6 +705,45 @@ int capindex_read(struct capindex *ix, const char *path, char *errbuf)
 	if (err)
 		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s: %s", path, why);
 	return err;
+}
+
+int capindex_read_header(struct capindex *ix, const char *path, char *errbuf)
+{
+	uint8_t b[CAPINDEX_HDR_LEN];
+	ssize_t n;
+	int fd, err;
+
+	capindex_init(ix);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot open %s: %s", path,
+			 strerror(-err));
+		return err;
+	}
+	n = pread(fd, b, sizeof(b), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(b) || memcmp(b, CAPINDEX_MAGIC, 8) ||
+	    get16(b + 8) != CAPINDEX_VERSION || get16(b + 10) != CAPINDEX_HDR_LEN ||
+	    get32(b + 76) != capindex_header_crc(b)) {
+		/* The full read says exactly what is wrong. */
+		struct capindex full;
+		int r = capindex_read(&full, path, errbuf);
+
+		if (!r) {
+			capindex_free(&full);
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s: bad header", path);
+		}
+		return -EINVAL;
+	}
+	ix->fmt = get32(b + 12);
+	ix->flags = get32(b + 16);
+	ix->data_size = get64(b + 32);
+	ix->frames = get64(b + 40);
+	ix->first_ns = get64(b + 48);
+	ix->last_ns = get64(b + 56);
+	ix->data_check = get64(b + 88);
+	return 0;
 }
 
 /* ---- questions --------------------------------------------------------- */

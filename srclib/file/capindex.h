@@ -103,6 +103,12 @@ int capindex_data_check_file(const char *path, uint64_t *size,
 int capindex_matches(const struct capindex *ix, const char *path,
 		     char *errbuf);
 
+/* The header alone (96 bytes, checked by its own CRC): time range, frame
+ * count, data size and check, flags; no segments or sets.  Enough to skip
+ * a file by time without reading the rest. */
+int capindex_read_header(struct capindex *ix, const char *path, char *errbuf);
+uint32_t capindex_header_crc(const uint8_t *hdr);
+
 /* The index path of a data file: "<data>.idx". */
 void capindex_path(char *buf, size_t n, const char *data);
 

@@ -107,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(fixed, data, size);
 		put64(fixed + 80, size);
+		put32(fixed + 76, capindex_header_crc(fixed));
 		put32(fixed + size - 4, capindex_crc32(0, fixed, size - 4));
 		round_trip(fixed, size, f);
 		free(fixed);

@@ -37,8 +37,9 @@ def read(path, data_path):
     d = open(data_path, "rb").read()
     assert b[:8] == b"HPCAPIDX", "magic"
     ver, hlen, fmt, flags, nseg, n4, n6 = struct.unpack_from("<HHIIIII", b, 8)
-    size, frames, first, last, seg_ns, seg_frames, _, total, check = \
+    size, frames, first, last, seg_ns, seg_frames, hcrc, total, check = \
         struct.unpack_from("<QQQQQIIQQ", b, 32)
+    assert hcrc == zlib.crc32(b[80:96], zlib.crc32(b[:76])), "header crc"
     assert ver == 1 and hlen == 96 and total == len(b), "header"
     assert zlib.crc32(b[:-4]) == struct.unpack_from("<I", b, len(b) - 4)[0], "crc"
     assert size == len(d), "data size"
