@@ -394,5 +394,5 @@ clean:
 	fuzz-targets bench-progs install-libs
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MGMON_OBJS:.o=.d) $(XDP_OBJS:.o=.d) \
-	 $(TOOLS:%=$(BUILD)/samples/%/%.d) $(UNIT_TESTS:%=$(BUILD)/tests/%.d) \
+	 $(foreach t,$(TOOLS),$(BUILD)/samples/$(t)/$(t).d) $(UNIT_TESTS:%=$(BUILD)/tests/%.d) \
 	 $(BENCH_PROGS:%=$(BUILD)/bench/%.d)

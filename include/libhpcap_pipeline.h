@@ -267,8 +267,109 @@ unsigned hpcap_hookq_pending(const struct hpcap_hookq *q);
 void hpcap_hookq_counts(const struct hpcap_hookq *q, uint64_t *started,
 			uint64_t *ok, uint64_t *failed, uint64_t *skipped);
 const char *hpcap_hookq_geterr(const struct hpcap_hookq *q);
+/** Whether a hook for the file at path is running or waiting. */
+int hpcap_hookq_has(const struct hpcap_hookq *q, const char *path);
 /** Free the queue; hooks still running are left to run (not killed). */
 void hpcap_hookq_close(struct hpcap_hookq *q);
+
+/* ----------------------------------------------------------------------- */
+/* Indexes of finished files                                                */
+/* ----------------------------------------------------------------------- */
+
+/*
+ * A thread that writes FILE.idx (doc/index-format.md) for every finished
+ * file handed to it, at the lowest CPU priority (SCHED_IDLE), so the
+ * capture never waits for it: a file handed over while max_pending files
+ * wait already is not indexed (counted, reported) - hpcap-index can index
+ * it later.  It reads the file back (from the page cache, or from the disk
+ * after O_DIRECT writes).
+ */
+struct hpcap_indexer;
+
+/** Options of hpcap_indexer_open(). */
+struct hpcap_indexer_opts {
+	unsigned max_pending;	/**< files waiting; 0 = 4 */
+};
+
+/** What became of one file (hpcap_indexer_poll()). */
+struct hpcap_index_event {
+	char path[4096];	/**< the data file */
+	int err;		/**< 0 written; -EAGAIN skipped (behind);
+				     1 written, data damaged; < 0 failed */
+	char msg[256];		/**< why, when err != 0 */
+};
+
+int hpcap_indexer_open(struct hpcap_indexer **ix,
+		       const struct hpcap_indexer_opts *o, char *errbuf);
+/** Hand a finished file over; never blocks.  0, or -EAGAIN when
+ * max_pending files wait already (not indexed; an event says so). */
+int hpcap_indexer_submit(struct hpcap_indexer *ix, const char *path);
+/** One event (a file skipped, damaged, or whose index failed)
+ * into *ev: 1, or 0 when there is none. */
+int hpcap_indexer_poll(struct hpcap_indexer *ix, struct hpcap_index_event *ev);
+/** Wait up to timeout_ms for the files handed over; returns how many are
+ * still not done. */
+unsigned hpcap_indexer_drain(struct hpcap_indexer *ix, int timeout_ms);
+/** Counters: indexes written, files skipped (behind), failed. */
+void hpcap_indexer_counts(const struct hpcap_indexer *ix, uint64_t *written,
+			  uint64_t *skipped, uint64_t *failed);
+/** Stop the thread (after the file it is on) and free. */
+void hpcap_indexer_close(struct hpcap_indexer *ix);
+
+/* ----------------------------------------------------------------------- */
+/* Retention: the oldest files go when the limits are passed               */
+/* ----------------------------------------------------------------------- */
+
+/*
+ * After every finished file, the oldest complete files of the capture
+ * tree (by modification time, with their .sha256 and .idx sidecars) are
+ * deleted until every limit holds.  Never deleted: a file still being
+ * written (.pending, .tmp), the newest finished file of any queue writing
+ * into the tree (each writer names its newest in a marker file,
+ * DIR/.hpcap-newest-<adapter>_<queue>, so several writers sharing one
+ * tree keep each other's), a file whose post hook is running or waiting,
+ * and a file a reader holds (hpcap-extract and hpcap-index take a shared
+ * flock(2) on what they read; a file that cannot be locked exclusively is
+ * left for the next round).
+ */
+struct hpcap_retention;
+
+/** Limits; 0 = no such limit. */
+struct hpcap_retention_opts {
+	uint64_t keep_free_bytes;	/**< keep this much free on the fs */
+	unsigned keep_free_pct;		/**< or this percent of the fs */
+	uint64_t keep_size;		/**< capture files in the tree, bytes */
+	uint64_t keep_age_ns;		/**< files older than this go */
+};
+
+/** One file deleted, or a limit that could not be met. */
+struct hpcap_retention_event {
+	char path[4096];
+	uint64_t bytes;		/**< with its sidecars */
+	uint64_t age_s;		/**< since its last modification */
+	const char *why;	/**< "age", "size", "free space" */
+	int stuck;		/**< 1: nothing more could be deleted (path "") */
+};
+
+int hpcap_retention_open(struct hpcap_retention **r, const char *dir,
+			 unsigned adapter, unsigned queue,
+			 const struct hpcap_retention_opts *o, char *errbuf);
+/** Whether any limit is set. */
+int hpcap_retention_any(const struct hpcap_retention_opts *o);
+/**
+ * Apply the limits now; newest is this writer's newest finished file
+ * (kept, and named in the marker), hooks the writer's hook queue (may be
+ * NULL).  Returns files deleted (events through hpcap_retention_poll()).
+ */
+int hpcap_retention_run(struct hpcap_retention *r, const char *newest,
+			const struct hpcap_hookq *hooks);
+int hpcap_retention_poll(struct hpcap_retention *r,
+			 struct hpcap_retention_event *ev);
+/** Files and bytes deleted so far. */
+void hpcap_retention_counts(const struct hpcap_retention *r, uint64_t *files,
+			    uint64_t *bytes);
+/** Remove the marker, free. */
+void hpcap_retention_close(struct hpcap_retention *r);
 
 /* ----------------------------------------------------------------------- */
 /* File names and atomic completion                                         */
@@ -401,6 +502,8 @@ struct hpcap_pipe_opts {
 	 */
 	unsigned workers;
 	uint64_t worker_cpus;		/**< pin them: bit i = CPU i; 0: no */
+	struct hpcap_indexer *indexer;	/**< NULL: no FILE.idx */
+	struct hpcap_retention *retention;	/**< NULL: keep every file */
 };
 
 struct hpcap_pipe;

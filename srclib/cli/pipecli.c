@@ -172,6 +172,43 @@ int pipecli_parse(struct pipecli *pc, int c, const char *arg)
 	case PC_CORES:
 		pc->po.worker_cpus = parse_cpus("--cores", arg);
 		return 1;
+	case PC_INDEX:
+		pc->index = 1;
+		break;
+	case PC_INDEX_QUEUE:
+		pc->io.max_pending = (unsigned)cli_parse_u64("--index-queue", arg, 4096);
+		if (!pc->io.max_pending)
+			cli_usage_error("--index-queue: at least 1");
+		break;
+	case PC_KEEP_FREE:
+	{
+		size_t n = strlen(arg);
+
+		if (n > 1 && arg[n - 1] == '%') {
+			char num[16];
+
+			if (n > sizeof(num))
+				cli_usage_error("--keep-free: '%s' is not a percentage or a size", arg);
+			memcpy(num, arg, n - 1);
+			num[n - 1] = 0;
+			pc->ro.keep_free_pct = (unsigned)cli_parse_u64("--keep-free", num, 99);
+			if (!pc->ro.keep_free_pct)
+				cli_usage_error("--keep-free: 0%% keeps nothing free: leave the option out");
+		} else {
+			pc->ro.keep_free_bytes = cli_parse_size("--keep-free", arg);
+			if (!pc->ro.keep_free_bytes)
+				cli_usage_error("--keep-free: 0 keeps nothing free: leave the option out");
+		}
+		break;
+	}
+	case PC_KEEP_SIZE:
+		pc->ro.keep_size = cli_parse_size("--keep-size", arg);
+		if (pc->ro.keep_size < (1u << 20))
+			cli_usage_error("--keep-size: '%s' is too small (at least 1M)", arg);
+		break;
+	case PC_KEEP_AGE:
+		pc->ro.keep_age_ns = parse_duration("--keep-age", arg);
+		break;
 	case 'f':
 		pc->filter = arg;
 		break;
@@ -232,6 +269,18 @@ void pipecli_usage(void)
 	       "      --post-jobs N       hooks running at once (default 1)\n"
 	       "      --post-queue N      hooks waiting to run; more are skipped (default 16)\n"
 	       "      --post-timeout SEC  at the end, wait this long for hooks (default 60)\n"
+	       "      --index             write FILE.idx for every finished file (for\n"
+	       "                          hpcap-extract), in a thread that never delays\n"
+	       "                          the capture\n"
+	       "      --index-queue N     files waiting to be indexed; more are not\n"
+	       "                          indexed, and reported (default 4)\n"
+	       "      --keep-free PCT%%|SIZE after each file, delete the oldest files of\n"
+	       "                          the directory until this much of the file\n"
+	       "                          system is free (e.g. 10%%, 50G)\n"
+	       "      --keep-size SIZE    ... until the capture files add up to at most SIZE\n"
+	       "      --keep-age DUR      ... and every file older than DUR (e.g. 7d)\n"
+	       "                          (never a file being written, the newest of a\n"
+	       "                          queue, one a hook or a reader is on)\n"
 	       "  -f, --filter EXPR       keep only frames matching the libpcap filter EXPR\n");
 }
 
@@ -261,6 +310,10 @@ void pipecli_check(struct pipecli *pc, const char *dir)
 		cli_usage_error("--post-jobs and --post-queue need --post");
 	if (!pc->po.zstd && pc->po.zsk.frame_size)
 		cli_usage_error("--zstd-frame needs --zstd");
+	if (pc->io.max_pending && !pc->index)
+		cli_usage_error("--index-queue needs --index");
+	if (pc->index && pc->po.zstd)
+		cli_usage_error("--index does not read zstd output yet: leave out --zstd, or index the decompressed files with hpcap-index");
 }
 
 void pipecli_file_done(struct pipecli *pc, const struct hpcap_file_facts *f,
@@ -298,6 +351,18 @@ int pipecli_start(struct pipecli *pc, const char *dir, unsigned adapter,
 		return -1;
 	}
 	pc->po.hooks = pc->hooks;
+	if (pc->index && hpcap_indexer_open(&pc->indexer, &pc->io, eb) < 0) {
+		cli_err("%s", eb);
+		return -1;
+	}
+	pc->po.indexer = pc->indexer;
+	if (hpcap_retention_any(&pc->ro) &&
+	    hpcap_retention_open(&pc->retention, dir, adapter, queue, &pc->ro,
+				 eb) < 0) {
+		cli_err("%s", eb);
+		return -1;
+	}
+	pc->po.retention = pc->retention;
 	if (!per_frame) {
 		pc->po.names.ext = ".raw";	/* hpcapdd's block copy */
 		return 0;
@@ -327,9 +392,35 @@ static void log_hooks(struct pipecli *pc)
 	}
 }
 
+static void log_indexes(struct pipecli *pc)
+{
+	struct hpcap_index_event ev;
+
+	while (pc->indexer && hpcap_indexer_poll(pc->indexer, &ev))
+		cli_err("index of %s: %s", ev.path, ev.msg);
+}
+
+static void log_retention(struct pipecli *pc)
+{
+	struct hpcap_retention_event ev;
+	char sz[32];
+
+	while (pc->retention && hpcap_retention_poll(pc->retention, &ev)) {
+		if (ev.stuck)
+			cli_err("retention: the %s limit is not met and nothing more can be deleted (the newest file of each queue, files being written or read, and files with a hook running are kept)",
+				ev.why);
+		else
+			fprintf(stderr, "%s: retention: deleted %s (%s, %llu s old; %s limit)\n",
+				cli_prog, ev.path, cli_fmt_bytes(sz, sizeof(sz), ev.bytes),
+				(unsigned long long)ev.age_s, ev.why);
+	}
+}
+
 int pipecli_tick(struct pipecli *pc, int idle)
 {
 	log_hooks(pc);
+	log_indexes(pc);
+	log_retention(pc);
 	if (idle && pc->pipe &&
 	    hpcap_pipe_tick(pc->pipe, now_ns(CLOCK_REALTIME)) < 0) {
 		cli_err("%s; stopping", hpcap_pipe_geterr(pc->pipe));
@@ -351,6 +442,35 @@ int pipecli_finish(struct pipecli *pc)
 			ret = -1;
 		}
 		pc->pipe = NULL;
+	}
+	if (pc->retention) {
+		uint64_t files, bytes;
+		char sz[32];
+
+		log_retention(pc);
+		hpcap_retention_counts(pc->retention, &files, &bytes);
+		fprintf(stderr, "%s: retention: %llu files deleted (%s)\n", cli_prog,
+			(unsigned long long)files, cli_fmt_bytes(sz, sizeof(sz), bytes));
+		hpcap_retention_close(pc->retention);
+		pc->retention = NULL;
+	}
+	if (pc->indexer) {
+		uint64_t written, iskipped, ifailed;
+		unsigned ileft = hpcap_indexer_drain(pc->indexer,
+						     (int)(pc->post_timeout_s * 1000));
+
+		log_indexes(pc);
+		hpcap_indexer_counts(pc->indexer, &written, &iskipped, &ifailed);
+		if (ileft)
+			cli_err("%u files still waiting for their index after %llu s: not indexed (run hpcap-index on them)",
+				ileft, (unsigned long long)pc->post_timeout_s);
+		if (!pc->quiet || iskipped || ifailed || ileft)
+			fprintf(stderr, "%s: indexes: %llu written, %llu skipped (indexer behind), %llu failed\n",
+				cli_prog, (unsigned long long)written,
+				(unsigned long long)iskipped,
+				(unsigned long long)ifailed);
+		hpcap_indexer_close(pc->indexer);
+		pc->indexer = NULL;
 	}
 	if (pc->hooks) {
 		left = hpcap_hookq_drain(pc->hooks, (int)(pc->post_timeout_s * 1000));

@@ -23,6 +23,7 @@ enum {
 	PC_SPLIT_TIME = 0x1000, PC_SPLIT_SIZE, PC_NAME, PC_LOCALTIME,
 	PC_FORMAT, PC_ZSTD, PC_ZSTD_FRAME, PC_SHA256, PC_POST, PC_POST_JOBS,
 	PC_POST_QUEUE, PC_POST_TIMEOUT, PC_LINKTYPE, PC_WORKERS, PC_CORES,
+	PC_INDEX, PC_INDEX_QUEUE, PC_KEEP_FREE, PC_KEEP_SIZE, PC_KEEP_AGE,
 };
 
 /* The entries to put in a tool's option table (before its terminator). */
@@ -42,6 +43,11 @@ enum {
 	{ "post-timeout", required_argument, NULL, PC_POST_TIMEOUT },     \
 	{ "workers", required_argument, NULL, PC_WORKERS },               \
 	{ "cores", required_argument, NULL, PC_CORES },                   \
+	{ "index", no_argument, NULL, PC_INDEX },                         \
+	{ "index-queue", required_argument, NULL, PC_INDEX_QUEUE },       \
+	{ "keep-free", required_argument, NULL, PC_KEEP_FREE },           \
+	{ "keep-size", required_argument, NULL, PC_KEEP_SIZE },           \
+	{ "keep-age", required_argument, NULL, PC_KEEP_AGE },             \
 	{ "filter", required_argument, NULL, 'f' }
 
 /* The short option letters the pipeline takes (for the optstring). */
@@ -52,10 +58,15 @@ struct pipecli {
 	int any;			/* a pipeline option was given */
 	struct hpcap_pipe_opts po;
 	struct hpcap_hook_opts ho;
+	int index;			/* --index */
+	struct hpcap_indexer_opts io;
+	struct hpcap_retention_opts ro;
 	const char *filter;
 	uint64_t post_timeout_s;
 	/* run time */
 	struct hpcap_hookq *hooks;
+	struct hpcap_indexer *indexer;
+	struct hpcap_retention *retention;
 	struct hpcap_pipe *pipe;
 	struct hpcap_bpf *bpf;
 	uint64_t filtered;		/* frames the filter dropped */

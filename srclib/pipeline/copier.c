@@ -130,6 +130,8 @@ int hpcap_copier_open(struct hpcap_copier **cp,
 	if (!o->pipeline) {	/* HPCAP's copy: no sidecars, no hooks */
 		c->o.pipe.sha256 = 0;
 		c->o.pipe.hooks = NULL;
+		c->o.pipe.indexer = NULL;
+		c->o.pipe.retention = NULL;
 		c->o.pipe.split_ns = 0;
 		c->o.pipe.split_bytes = 0;
 	}

@@ -31,6 +31,8 @@ void filelife_init(struct filelife *fl, const struct hpcap_pipe_opts *o,
 	fl->sha256 = o->sha256;
 	fl->direct = o->direct;
 	fl->hooks = o->hooks;
+	fl->indexer = o->indexer;
+	fl->retention = o->retention;
 }
 
 const char *filelife_pending_suffix(const struct filelife *fl)
@@ -100,11 +102,19 @@ int filelife_commit(struct filelife *fl, struct hpcap_file_facts *f)
 	}
 	fl->files++;
 	fl->bytes += f->bytes;
+	/* Never waits: a file the indexer has no room for is skipped (and
+	 * reported through hpcap_indexer_poll()). */
+	if (fl->indexer)
+		hpcap_indexer_submit(fl->indexer, f->path);
 	if (fl->hooks)
 		hook_err = hpcap_hookq_submit(fl->hooks, f);
 	if (fl->cb)
 		fl->cb(fl->cb_arg, f, hook_err);
-	/* Retention goes here: the file is complete and announced. */
+	/* The file is complete and announced: make room for the next one
+	 * (oldest files first; never this one, a .pending one, one whose
+	 * hook is on, or one a reader holds). */
+	if (fl->retention)
+		hpcap_retention_run(fl->retention, f->path, fl->hooks);
 	return 0;
 }
 

@@ -11,9 +11,7 @@
  *            callback; the post hook
  *   abort    closed as it is, left under its pending name
  *
- * Retention (removing the oldest files past a limit) is not done yet: it
- * belongs at the end of filelife_commit(), once a file is complete and
- * announced.  Private to libhpcap.
+ * Private to libhpcap.
  */
 #ifndef HPCAP_FILELIFE_H
 #define HPCAP_FILELIFE_H
@@ -29,6 +27,8 @@ struct filelife {
 	int hash_outside;		/* the caller feeds fl->sha (hashq) */
 	int direct;
 	struct hpcap_hookq *hooks;
+	struct hpcap_indexer *indexer;
+	struct hpcap_retention *retention;
 	void (*cb)(void *arg, const struct hpcap_file_facts *f, int hook_err);
 	void *cb_arg;
 	/* the open file */

@@ -343,6 +343,19 @@ int hpcap_hookq_drain(struct hpcap_hookq *q, int timeout_ms)
 	}
 }
 
+int hpcap_hookq_has(const struct hpcap_hookq *q, const char *path)
+{
+	unsigned i;
+
+	for (i = 0; i < q->max_running; i++)
+		if (q->run[i].pid && !strcmp(q->run[i].f.path, path))
+			return 1;
+	for (i = 0; i < q->npend; i++)
+		if (!strcmp(q->pend[(q->phead + i) % q->max_pending].f.path, path))
+			return 1;
+	return 0;
+}
+
 unsigned hpcap_hookq_running(const struct hpcap_hookq *q)
 {
 	return q->nrun;

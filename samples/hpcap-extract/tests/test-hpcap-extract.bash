@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# test-hpcap-extract.bash [BINDIR] - hpcap-extract over a capture tree of
+# three queues (gen_queues.py: overlapping times, mixed IPv4/IPv6, TCP/UDP/
+# ICMP, ARP, VLAN/QinQ) held as RAW files (one opening with a padding),
+# pcapng files and pcap files, some indexed, some not: every query equals,
+# byte for byte (frames and timestamps), tcpdump/tshark over the merged
+# original queues; with or without indexes; with a corrupt index, a stale
+# one and a damaged data file; every output format; errors.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+bin=${1:-$top/build/bin}
+# shellcheck source=../../../tests/lib.sh
+. "$top/tests/lib.sh"
+t_init hpcap-extract
+for p in python3 tcpdump tshark mergecap editcap; do
+	command -v $p >/dev/null || t_skip "$p not installed"
+done
+cd "$T_TMP"
+mkdir gen tree tree/q0 tree/q1 tree/q2
+python3 "$here/gen_queues.py" gen --queues 3 --count 6000
+# The reference: the queues merged in time order (times are distinct).
+mergecap -F nsecpcap -w all.pcap gen/q0.pcap gen/q1.pcap gen/q2.pcap
+# q0: RAW files of 64 KiB; the first one made to open with a padding
+# record (12-byte header with zero time, caplen = len = 52, 52 bytes).
+"$bin/pcap2raw" -q -s 64K gen/q0.pcap tree/q0/
+{ printf '\0\0\0\0\0\0\0\0\x34\0\x34\0'; head -c 52 /dev/zero; cat tree/q0/000000.raw; } >pad.raw
+mv pad.raw tree/q0/000000.raw
+# q1: pcapng files of 500 frames; q2: nanosecond pcap files of 700.
+editcap -F pcapng -c 500 gen/q1.pcap tree/q1/q1.pcapng
+editcap -F nsecpcap -c 700 gen/q2.pcap tree/q2/q2.pcap
+t_run "hpcap-index over the tree" 0 "$bin/hpcap-index" -q tree
+# Some files keep no index.
+rm tree/q1/q1_00001_*.idx tree/q2/q2_00002_*.idx
+
+# records FILE: the frame records of a pcap (no file header: the
+# snaplen field differs between writers).
+records() { tail -c +25 "$1"; }
+
+# check NAME FILTER [EXTRACT-ARGS...]: hpcap-extract with and without the
+# indexes = tcpdump with the filter over the time-filtered reference.
+check() {
+	local name=$1 filter=$2 begin=$3 end=$4
+	shift 4
+	tshark -r all.pcap -Y "frame.time_epoch >= $begin && frame.time_epoch < $end" \
+		-F nsecpcap -w range.pcap 2>/dev/null
+	tcpdump --time-stamp-precision=nano -r range.pcap -w want.pcap $filter 2>/dev/null
+	t_run "$name: with indexes" 0 "$bin/hpcap-extract" -b "$begin" -e "$end" \
+		${filter:+-f "$filter"} -o got.pcap "$@" tree
+	T_IX=$T_OUT
+	records want.pcap >want.rec
+	records got.pcap >got.rec
+	t_same_file "$name: = tcpdump over the merged queues ($(capinfos -c -M want.pcap | awk '/packets/ { print $NF }') frames)" want.rec got.rec
+	t_run "$name: --no-index" 0 "$bin/hpcap-extract" --no-index -b "$begin" \
+		-e "$end" ${filter:+-f "$filter"} -o got-scan.pcap tree
+	records got-scan.pcap >got-scan.rec
+	t_same_file "$name: scanning gives the same frames" want.rec got-scan.rec
+}
+
+t0=1700000000
+T_IX=""
+check "everything" "" 0 2000000000
+t_grep "summary counts the files and frames" "18 files considered, 0 skipped by index .*2 without index.* 6000 written" "$T_IX"
+check "a time range" "" $t0.1 $t0.2
+t_grep "the index skips files out of the range" "[1-9][0-9]* skipped by index \\([1-9][0-9]* time" "$T_IX"
+check "one host (early only)" "host 10.9.9.9" 0 2000000000
+t_grep "the address set skips files" "[1-9][0-9]* filter\\)" "$T_IX"
+check "port, protocol and network" "tcp port 443 and net 10.1.0.0/16" $t0.05 $t0.25
+check "VLAN" "vlan 100 and udp" 0 2000000000
+check "IPv6 and a port range" "ip6 and portrange 50-90" $t0.1 $t0.2000001
+check "ARP by address" "arp and host 10.0.0.7" 0 2000000000
+check "negation" "not host 10.0.0.1 and not ip6" $t0.123456789 $t0.2
+check "no match" "host 192.0.2.99" 0 2000000000
+t_grep "... every indexed file skipped" "16 skipped by index \\(0 time, 16 filter\\)" "$T_IX"
+
+# Times: ISO 8601 in UTC and with an offset = the same epoch seconds.
+"$bin/hpcap-extract" -q -b $t0.1 -e $t0.2 -o epoch.pcap tree
+t_run "ISO 8601 times (Z)" 0 "$bin/hpcap-extract" -q -b 2023-11-14T22:13:20.1Z -e 2023-11-14T22:13:20.2Z -o iso.pcap tree
+t_same_file "... = the epoch times" epoch.pcap iso.pcap
+t_run "ISO 8601 times (+01:00)" 0 "$bin/hpcap-extract" -q -b 2023-11-14T23:13:20.1+01:00 -e 2023-11-14T23:13:20.2+01:00 -o iso2.pcap tree
+t_same_file "... = the epoch times" epoch.pcap iso2.pcap
+t_run "relative begin (-5m: after the capture)" 0 "$bin/hpcap-extract" -b -5m -o rel.pcap tree
+t_grep "... nothing written" " 0 written" "$T_OUT"
+
+# Output formats: pcapng and microsecond pcap read back by tshark; RAW
+# converted back by raw2pcap.
+tshark -r epoch.pcap -T fields -e frame.time_epoch -e frame.len -e frame.cap_len >want.txt 2>/dev/null
+t_run "--format pcapng" 0 "$bin/hpcap-extract" -q -F pcapng -b $t0.1 -e $t0.2 -o got.pcapng tree
+tshark -r got.pcapng -T fields -e frame.time_epoch -e frame.len -e frame.cap_len >got.txt 2>/dev/null
+t_same_file "... the same frames and times (tshark)" want.txt got.txt
+t_grep "... is pcapng" "pcapng" "$(capinfos -t got.pcapng)"
+t_run "--format raw" 0 "$bin/hpcap-extract" -q -F raw -b $t0.1 -e $t0.2 -o got.raw tree
+"$bin/raw2pcap" -q got.raw back.pcap 2>/dev/null || "$bin/raw2pcap" got.raw back.pcap >/dev/null 2>&1
+records back.pcap >back.rec
+records epoch.pcap >epoch.rec
+t_same_file "... raw2pcap gives the frames back" epoch.rec back.rec
+t_run "stdout" 0 bash -c "'$bin/hpcap-extract' -q -b $t0.1 -e $t0.2 tree | tcpdump -r - -w stdout.pcap --time-stamp-precision=nano 2>/dev/null"
+records stdout.pcap >stdout.rec
+t_same_file "... tcpdump reads it from a pipe" epoch.rec stdout.rec
+
+# A corrupt index (one byte flipped: the CRC) and a stale one (made for
+# another file) are reported, ignored, and change nothing.
+cp -a tree tree.good
+f=$(ls tree/q0/*.raw.idx | sed -n 3p)
+printf '\xff' | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null
+cp tree/q0/000005.raw.idx tree/q0/000006.raw.idx
+t_run "corrupt and stale indexes" 1 "$bin/hpcap-extract" -f "host 10.9.9.9" -o bad-ix.pcap tree
+t_grep "... the CRC catches the corrupt one" "$(basename "$f"): CRC mismatch.*index ignored" "$T_OUT"
+t_grep "... the stale one is named" "000006.raw.idx: index ignored: made for another file" "$T_OUT"
+tcpdump --time-stamp-precision=nano -r all.pcap -w want.pcap "host 10.9.9.9" 2>/dev/null
+records want.pcap >want.rec
+records bad-ix.pcap >got.rec
+t_same_file "... the frames are still all there" want.rec got.rec
+rm -rf tree && mv tree.good tree
+
+# A damaged data file: q0's file 2 cut in the middle of a record.  It is
+# reported with its name and offset; its frames before the cut and every
+# other file's frames are written.
+"$bin/hpcap-extract" -q -o q0-2.pcap tree/q0/000002.raw
+cut_at=30001
+truncate -s $cut_at tree/q0/000002.raw
+keep=$(python3 - tree/q0/000002.raw <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+o = n = 0
+while o + 12 <= len(d):
+    s, ns, cl, l = struct.unpack_from("<IIHH", d, o)
+    if o + 12 + cl > len(d):
+        break
+    n += 1
+    o += 12 + cl
+print(n)
+PY
+)
+t_run "a damaged data file" 1 "$bin/hpcap-extract" -o dmg.pcap tree/q0/000002.raw
+t_grep "... named with its offset" "000002.raw: damaged at offset [0-9]+: record cut short" "$T_OUT"
+editcap -F nsecpcap -r q0-2.pcap want.pcap 1-"$keep" 2>/dev/null
+records want.pcap >want.rec
+records dmg.pcap >got.rec
+t_same_file "... the $keep frames before the damage are kept" want.rec got.rec
+t_grep "... its index, now stale, is reported" "000002.raw.idx: index ignored: made for a file of 65536 bytes" "$T_OUT"
+t_run "... in the whole tree" 1 "$bin/hpcap-extract" -o dmg-all.pcap tree
+t_grep "... the rest is extracted" "18 files considered.* [0-9]+ written" "$T_OUT"
+t_eq "... every other frame is there" \
+	$(( $(capinfos -c -M all.pcap | awk '/packets/ { print $NF }') - $(capinfos -c -M q0-2.pcap | awk '/packets/ { print $NF }') + keep )) \
+	"$(capinfos -c -M dmg-all.pcap | awk '/packets/ { print $NF }')"
+
+# Errors.
+t_run "bad time" 2 "$bin/hpcap-extract" -b yesterday tree
+t_grep "... says what a time is" "not a time .*Unix seconds" "$T_OUT"
+t_run "end before begin" 2 "$bin/hpcap-extract" -b 20 -e 10 tree
+t_run "bad filter" 2 "$bin/hpcap-extract" -f "host and" tree
+t_grep "... libpcap's message" "bad filter 'host and'" "$T_OUT"
+t_run "raw to stdout" 2 "$bin/hpcap-extract" -F raw tree
+t_run "unknown format" 2 "$bin/hpcap-extract" -F csv tree
+t_run "no operands" 2 "$bin/hpcap-extract"
+mkdir empty
+t_run "an empty directory" 1 "$bin/hpcap-extract" empty
+t_grep "... says so" "no capture files in empty" "$T_OUT"
+echo "not a capture" >notcap.txt
+t_run "a file that is no capture" 1 "$bin/hpcap-extract" -o /dev/null notcap.txt
+t_grep "... says so" "not a RAW, pcap or pcapng file" "$T_OUT"
+t_run "unwritable output" 1 "$bin/hpcap-extract" -o /nonexistent/x.pcap tree/q2
+t_run "--help" 0 "$bin/hpcap-extract" --help
+t_grep "... shows the time forms" "2026-12-06T10:00" "$T_OUT"
+t_done

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# test-hpcapdd-retention.bash [BINDIR] - retention (--keep-free,
+# --keep-size, --keep-age) on small tmpfs file systems under pcap2hpcap
+# replays bigger than the file system: with retention the capture never
+# stops and loses nothing, the files left are the newest, whole and
+# contiguous, and hold exactly the last frames sent; without it, a full
+# disk stops hpcapdd cleanly (every finished file whole); two hpcapdd
+# sharing one tree never delete each other's newest file; files being
+# written, files a reader holds (flock) and the newest are never deleted;
+# old files go by age; usage errors.  Needs root (mount -t tmpfs).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+bin=${1:-$top/build/bin}
+# shellcheck source=../../../tests/lib.sh
+. "$top/tests/lib.sh"
+t_init retention
+command -v python3 >/dev/null || t_skip "python3 not installed"
+[ "$(id -u)" = 0 ] || t_skip "needs root (mounts tmpfs file systems)"
+cd "$T_TMP" || exit 1
+export HPCAP_DEV_DIR=$T_TMP/q
+mkdir -p "$HPCAP_DEV_DIR"
+pids=()
+mounts=()
+cleanup_all() {
+	local p m
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null
+	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || true; done
+	t_cleanup
+}
+trap cleanup_all EXIT
+replay() {
+	"$bin/pcap2hpcap" -q "$@" &
+	pids+=($!)
+	REPLAY=$!
+}
+wait_queue() {
+	for _ in $(seq 1 100); do
+		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+small_fs() { # small_fs DIR SIZE
+	mkdir -p "$1"
+	mount -t tmpfs -o size="$2" tmpfs "$1" || t_skip "cannot mount tmpfs"
+	mounts+=("$1")
+}
+records() { tail -c +25 "$1"; }
+
+# 30000 frames of 1000 bytes: about 30 MiB, three times the file systems.
+python3 "$top/tests/tools/gen_pcap.py" in.pcap --count 30000 --sizes 1000
+sent=30000
+
+# --- --keep-free: the capture outlives the file system
+small_fs fs1 10M
+mkdir fs1/cap
+replay -b 4M --file-size 1M in.pcap 1 0
+wait_queue 1 0
+t_run "--keep-free 3M on a 10 MiB file system" 0 "$bin/hpcapdd" -i 0 --keep-free 3M --sha256 \
+	--name '%{seq}' 1 0 fs1/cap
+wait "$REPLAY"
+out=$T_OUT
+t_grep "... nothing lost" "hpcapdd: 0 frames lost" "$out"
+t_grep "... every frame received" "hpcapdd: $sent frames received" "$out"
+ndel=$(grep -c "retention: deleted .* limit)" <<<"$out")
+t_eq "... files were deleted, each logged with its size and age" yes "$([ "$ndel" -ge 10 ] && echo yes || echo no)"
+t_grep "... the summary counts them" "retention: $ndel files deleted" "$out"
+t_grep "... a deletion names file, size, age, limit" "retention: deleted fs1/cap/000000.raw \\([0-9.]+ [KM]iB, [0-9]+ s old; free space limit\\)" "$out"
+left=$(cd fs1/cap && ls ./*.raw | sed 's|./||; s|.raw||' | sort -n)
+first=$((10#$(head -1 <<<"$left")))
+last=$((10#$(tail -1 <<<"$left")))
+t_eq "... the files left are the newest, contiguous" "$((last - first + 1))" "$(wc -l <<<"$left")"
+t_eq "... ... up to the last file" "$last" "$(( $(grep -c "hpcapdd: file " <<<"$out") - 1 ))"
+t_eq "... no sidecar of a deleted file left" "$(ls fs1/cap/*.raw | wc -l)" "$(ls fs1/cap/*.sha256 | wc -l)"
+t_run "... each file left is whole (checkraw)" 0 "$bin/checkraw" fs1/cap
+avail=$(df -B1 --output=avail fs1 | tail -1)
+t_eq "... at least 3 MiB free at the end" yes "$([ "$avail" -ge $((3 << 20)) ] && echo yes || echo no)"
+"$bin/hpcap-extract" -q -o left.pcap fs1/cap
+nleft=$(python3 -c "import os; print((os.path.getsize('left.pcap') - 24) // 1016)")
+editcap -F nsecpcap -r in.pcap tail.pcap "$((sent - nleft + 1))-$sent" 2>/dev/null
+records tail.pcap >want.rec
+records left.pcap >got.rec
+t_same_file "... they hold exactly the last $nleft frames sent" want.rec got.rec
+
+# --- no retention: a full disk stops hpcapdd cleanly
+small_fs fs2 6M
+mkdir fs2/cap
+replay -b 4M --file-size 1M in.pcap 1 1
+wait_queue 1 1
+t_run "no retention: a full disk stops hpcapdd" 1 "$bin/hpcapdd" -i 0 --name '%{seq}' 1 1 fs2/cap
+kill "$REPLAY" 2>/dev/null; wait "$REPLAY" 2>/dev/null
+t_grep "... saying why" "[Nn]o space left" "$T_OUT"
+mkdir fs2-done
+find fs2/cap -name '*.raw' -exec cp {} fs2-done/ \;
+t_run "... every finished file is whole (checkraw)" 0 "$bin/checkraw" fs2-done
+t_eq "... some were finished" yes "$([ "$(ls fs2-done | wc -l)" -ge 3 ] && echo yes || echo no)"
+
+# --- two writers sharing one tree with --keep-size: neither deletes the
+# other's newest file; both capture everything.
+small_fs fs3 40M
+mkdir fs3/cap
+replay -b 4M --file-size 1M in.pcap 2 0
+R0=$REPLAY
+replay -b 4M --file-size 1M in.pcap 2 1
+R1=$REPLAY
+wait_queue 2 0
+wait_queue 2 1
+"$bin/hpcapdd" -i 0 --keep-size 8M --name '%{queue}_%{seq}' 2 0 fs3/cap >w0.out 2>&1 &
+W0=$!
+"$bin/hpcapdd" -i 0 --keep-size 8M --name '%{queue}_%{seq}' 2 1 fs3/cap >w1.out 2>&1 &
+W1=$!
+pids+=("$W0" "$W1")
+wait "$W0"; s0=$?
+wait "$W1"; s1=$?
+wait "$R0" "$R1" 2>/dev/null
+t_eq "two writers: both end well" "0 0" "$s0 $s1"
+for q in 0 1; do
+	o=$(cat w$q.out)
+	t_grep "writer $q: nothing lost" "hpcapdd: 0 frames lost" "$o"
+	n=$(grep -c "hpcapdd: file " <<<"$o")
+	t_eq "writer $q: its newest file is still there" yes \
+		"$([ -e "fs3/cap/${q}_$(printf %06d $((n - 1))).raw" ] && echo yes || echo no)"
+done
+total=$(du -cb fs3/cap/*.raw | tail -1 | cut -f1)
+t_eq "two writers: the tree is within 8 MiB (+ one file each finishing)" yes \
+	"$([ "$total" -le $(((8 + 2) << 20)) ] && echo yes || echo no)"
+t_eq "two writers: no marker left behind" "" "$(find fs3/cap -maxdepth 1 -name '.hpcap-newest-*')"
+
+# --- --keep-age: old files go; a file a reader holds, a file being
+# written (.pending) and the newest stay.
+mkdir age
+cp fs1/cap/"$(printf %06d "$first")".raw age/old1.raw
+cp age/old1.raw age/old2.raw
+cp age/old1.raw age/held.raw
+cp age/old1.raw age/writing.raw.pending
+touch -d '3 days ago' age/old1.raw age/old2.raw age/held.raw age/writing.raw.pending
+flock -s age/held.raw sleep 60 &
+pids+=($!)
+HOLD=$!
+sleep 0.2
+python3 "$top/tests/tools/gen_pcap.py" small.pcap --count 2000 --sizes 1000
+replay -b 4M --file-size 1M small.pcap 3 0
+wait_queue 3 0
+t_run "--keep-age 1d" 0 "$bin/hpcapdd" -i 0 --keep-age 1d --name 'new_%{seq}' 3 0 age
+wait "$REPLAY"
+t_grep "... the old files go, for their age" "deleted age/old1.raw .*age limit" "$T_OUT"
+t_eq "... both of them" "no no" "$([ -e age/old1.raw ] && echo yes || echo no) $([ -e age/old2.raw ] && echo yes || echo no)"
+t_eq "... a file a reader holds stays" yes "$([ -e age/held.raw ] && echo yes || echo no)"
+t_eq "... a file being written stays" yes "$([ -e age/writing.raw.pending ] && echo yes || echo no)"
+t_eq "... the new files stay" 2 "$(ls age/new_*.raw | wc -l)"
+kill "$HOLD" 2>/dev/null
+
+# --- usage
+for tool in hpcapdd hpcapdd_p; do
+	t_run "$tool: --keep-free 100%" 2 "$bin/$tool" --keep-free 100% 0 0 "$T_TMP"
+	t_run "$tool: --keep-free 0" 2 "$bin/$tool" --keep-free 0 0 0 "$T_TMP"
+	t_run "$tool: --keep-free junk" 2 "$bin/$tool" --keep-free lots 0 0 "$T_TMP"
+	t_grep "$tool: ... names the option" "--keep-free" "$T_OUT"
+	t_run "$tool: --keep-size 10K" 2 "$bin/$tool" --keep-size 10K 0 0 "$T_TMP"
+	t_run "$tool: --keep-age 5y" 2 "$bin/$tool" --keep-age 5y 0 0 "$T_TMP"
+	t_run "$tool: retention needs a directory" 2 "$bin/$tool" --keep-age 1d 0 0 null
+done
+t_done
