@@ -125,7 +125,10 @@ fi
 echo "hpcap-ci" >"$root/etc/hostname"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 
-# 2. The kernel's file systems, and the caches.
+# 2. The root as a mount point of its own (ip netns exec and unshare -m make
+#    "/" a slave mount, which fails with EINVAL where "/" is no mount point,
+#    as in a plain chroot), then the kernel's file systems, and the caches.
+bind "$root" "$root"
 mount -t proc proc "$root/proc"; mounted+=("$root/proc")
 bind /sys "$root/sys" --rbind
 bind /dev "$root/dev" --rbind

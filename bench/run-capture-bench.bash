@@ -3,7 +3,9 @@
 # `make bench`):
 #  1. the module's producer routine, compiled in userspace unchanged:
 #     ns per frame and Mpps at 64 and 1500 bytes, next to a plain memcpy of
-#     the same bytes in the same run (bench/ring-bench.c);
+#     the same bytes in the same run (bench/ring-bench.c); libhpcap's
+#     userspace producer, frame by frame against batches, in the same run
+#     (bench/producer-bench.c);
 #  2. in a QEMU guest (when available): synthetic source -> hpcapdd ->
 #     ext4 on a virtio disk vs dd oflag=direct of the same volume, and the
 #     generic source vs tcpdump on the same veth traffic (frames lost).
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
 done
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-make -s build/bench/ring-bench build/bench/rxpoll-bench
+make -s build/bench/ring-bench build/bench/rxpoll-bench build/bench/producer-bench
 {
 	echo "## Capture path, $(date -u +%Y-%m-%d)"
 	echo
@@ -34,6 +36,10 @@ make -s build/bench/ring-bench build/bench/rxpoll-bench
 	echo "### Producer routine (core/hpcap_ring.c in userspace), best of 5"
 	echo
 	build/bench/ring-bench
+	echo
+	echo "### Userspace producer (libhpcap, shared-memory queue): per-frame put against batches, best of 5"
+	echo
+	build/bench/producer-bench
 	echo
 	echo "### Native driver's poll+copy loop (core/hpcap_rxpoll.c) over a simulated descriptor ring"
 	echo

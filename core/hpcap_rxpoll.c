@@ -27,6 +27,7 @@ void hpcap_rx_arm_all(struct hpcap_rxq_core *c)
 	for (i = 0; i < c->count; i++)
 		hpcap_rx_arm(c, i);
 	c->next = 0;
+	c->discard = false;
 }
 
 u32 hpcap_rx_clean(struct hpcap_rxq_core *c, struct hpcap_ring *r,
@@ -56,12 +57,19 @@ u32 hpcap_rx_clean(struct hpcap_rxq_core *c, struct hpcap_ring *r,
 			len = le16_to_cpu(READ_ONCE(d->wb.length));
 		}
 		frame = c->chunk[i >> c->chunk_shift] + hpcap_rx_buf_off(c, i);
-		c->hw_frames++;
 		c->hw_bytes += len;
+		if (unlikely(c->discard)) {
+			/* The rest of a frame that spanned descriptors. */
+			c->discard = !(status & HPCAP_RXD_STAT_EOP);
+			goto rearm;
+		}
+		c->hw_frames++;
 		if (unlikely(!(status & HPCAP_RXD_STAT_EOP))) {
-			/* Buffers are sized for the largest frame accepted;
-			 * a frame spanning descriptors is not one of ours. */
 			c->frag_frames++;
+			c->discard = true;
+		} else if (unlikely(len > (1u << c->buf_shift))) {
+			/* The copy would read past this buffer. */
+			c->bad_length_frames++;
 		} else if (unlikely((status & c->err_mask) || !len)) {
 			c->err_frames++;
 		} else if (c->dup && hpcap_dup_check(c->dup,
@@ -77,6 +85,7 @@ u32 hpcap_rx_clean(struct hpcap_rxq_core *c, struct hpcap_ring *r,
 			if (dst)
 				memcpy(dst, frame, cap);
 		}
+rearm:
 		hpcap_rx_arm(c, i);
 		i = (i + 1) & mask;
 		done++;

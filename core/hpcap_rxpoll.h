@@ -35,17 +35,26 @@ struct hpcap_rxq_core {
 	bool ts_per_frame;		/* a clock read per frame, not per batch */
 	u32 err_mask;			/* write-back error bits that drop */
 	struct hpcap_dup *dup;		/* NULL: no duplicate removal */
+	bool discard;			/* in a frame spanning descriptors */
 	/* counters of this queue (the ring has the rest) */
 	u64 frag_frames;		/* frames spanning descriptors: dropped */
 	u64 err_frames;			/* frames the NIC flagged in error */
+	u64 bad_length_frames;		/* length above the buffer: dropped */
 	u64 hw_frames;			/* frames taken off the ring */
-	u64 hw_bytes;
+	u64 hw_bytes;			/* bytes the NIC wrote, every buffer */
 };
 
 /*
  * Take up to budget frames off the descriptor ring into the capture ring
  * (the caller holds the ring's lock and publishes afterwards), re-arming
  * every descriptor it consumes.  caplen: bytes kept per frame.
+ *
+ * Buffers are sized for the largest frame the NIC accepts, so a frame
+ * that spans descriptors is not one of ours (a NIC set up otherwise): it
+ * is dropped whole, every descriptor up to its end-of-packet one, and
+ * counted once in frag_frames.  A write-back length above the buffer
+ * (a device that lies) is never copied: dropped, counted in
+ * bad_length_frames.
  *
  * Timestamps: by default the clock is read once per call, when the first
  * frame is found, and every frame found in that call gets that time.  A

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "hpcap_fault.h"
 #include "hpcap_priv.h"
 
 #define HPCAP_HUGE_ORDER	9	/* 2 MiB with 4 KiB pages */
@@ -25,7 +26,7 @@ void hpcap_buf_free(struct hpcap_buf *b)
 	unsigned long i, step = b->huge ? HPCAP_HUGE_PAGES : 1;
 
 	if (b->data)
-		vunmap(b->data);
+		hpcap_vunmap(b->data);
 	b->data = NULL;
 	if (b->pages) {
 		/*
@@ -35,29 +36,36 @@ void hpcap_buf_free(struct hpcap_buf *b)
 		 */
 		for (i = 0; i < b->npages; i += step)
 			if (b->pages[i])
-				put_page(b->pages[i]);
-		kvfree(b->pages);
+				hpcap_put_page(b->pages[i]);
+		hpcap_kvfree(b->pages);
 	}
 	b->pages = NULL;
 	b->npages = 0;
 }
 
+/*
+ * Allocations that fail rather than wake the OOM killer (which would kill
+ * other processes for a buffer); the caller checked the size against the
+ * memory available, so failing here is rare.
+ */
+#define HPCAP_BUF_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 static int hpcap_buf_fill(struct hpcap_buf *b, int node)
 {
-	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+	gfp_t gfp = HPCAP_BUF_GFP | __GFP_ZERO;
 	unsigned long i, j;
 
 	for (i = 0; i < b->npages; i += b->huge ? HPCAP_HUGE_PAGES : 1) {
 		struct page *p;
 
 		if (!b->huge) {
-			p = alloc_pages_node(node, gfp, 0);
+			p = hpcap_alloc_pages_node(node, gfp, 0);
 			if (!p)
 				return -ENOMEM;
 			b->pages[i] = p;
 		} else {
-			p = alloc_pages_node(node, gfp | __GFP_COMP,
-					     HPCAP_HUGE_ORDER);
+			p = hpcap_alloc_pages_node(node, gfp | __GFP_COMP,
+						   HPCAP_HUGE_ORDER);
 			if (!p)
 				return -ENOMEM;
 			for (j = 0; j < HPCAP_HUGE_PAGES; j++)
@@ -81,18 +89,18 @@ int hpcap_buf_alloc(struct hpcap_buf *b, u64 size, int node, bool huge)
 	b->npages = n;
 	b->huge = huge;
 	b->data = NULL;
-	b->pages = kvcalloc(n, sizeof(*b->pages), GFP_KERNEL);
+	b->pages = hpcap_kvcalloc(n, sizeof(*b->pages), HPCAP_BUF_GFP);
 	if (!b->pages)
 		return -ENOMEM;
 	if (hpcap_buf_fill(b, node))
 		goto nomem;
-	twice = kvmalloc_array(2 * n, sizeof(*twice), GFP_KERNEL);
+	twice = hpcap_kvmalloc_array(2 * n, sizeof(*twice), HPCAP_BUF_GFP);
 	if (!twice)
 		goto nomem;
 	memcpy(twice, b->pages, n * sizeof(*twice));
 	memcpy(twice + n, b->pages, n * sizeof(*twice));
-	b->data = vmap(twice, 2 * n, VM_MAP, PAGE_KERNEL);
-	kvfree(twice);
+	b->data = hpcap_vmap(twice, 2 * n, VM_MAP, PAGE_KERNEL);
+	hpcap_kvfree(twice);
 	if (!b->data)
 		goto nomem;
 	return 0;

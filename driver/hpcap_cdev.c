@@ -57,8 +57,7 @@ static int hpcap_release(struct inode *inode, struct file *file)
 	struct hpcap_queue *q = f->q;
 
 	spin_lock_bh(&q->lock);
-	hpcap_queue_set_wait(q, f->idx, 0);
-	hpcap_ring_listener_del(&q->ring, f->idx);
+	hpcap_ring_listener_del(&q->ring, f->idx);	/* disarms it too */
 	spin_unlock_bh(&q->lock);
 	hpcap_queue_put(q);
 	kfree(f);
@@ -75,58 +74,60 @@ static u64 hpcap_file_avail(struct hpcap_file *f)
 	return w > p ? w - p : 0;
 }
 
+/*
+ * Stop sleeping: enough came, the queue is gone, or this listener's
+ * target fired (for a poll() of the same listener, or an ack of another
+ * thread moved the cursor): then look again and arm anew.
+ */
+static bool hpcap_file_ready(struct hpcap_file *f, u64 min)
+{
+	return hpcap_file_avail(f) >= min || READ_ONCE(f->q->dead) ||
+	       !hpcap_ring_armed(&f->q->ring, f->idx);
+}
+
 static long hpcap_ioc_ack_wait(struct hpcap_file *f, void __user *arg)
 {
 	struct hpcap_queue *q = f->q;
-	struct hpcap_ack_wait aw, now;
-	bool gone;
+	struct hpcap_ack_wait aw;
+	bool gone, wait;
+	long left;
 	u64 jif;
 	int err;
 
 	if (copy_from_user(&aw, arg, sizeof(aw)))
 		return -EFAULT;
-	/* A wait for more than the buffer holds could never end. */
-	if (aw.flags || aw.min_bytes > q->ring.size)
-		return -EINVAL;
 	spin_lock_bh(&q->lock);
-	err = hpcap_ring_ack(&q->ring, f->idx, aw.ack_bytes, &aw);
-	/* Read with the ack, under the lock: a source publishes everything
-	 * before its queue is marked dead, so "gone" always comes with all
-	 * that is left in avail. */
+	/* "gone" is read with the ack, under the lock: a source publishes
+	 * everything before its queue is marked dead, so it always comes
+	 * with all that is left in avail. */
 	gone = q->dead;
-	if (!err && !gone && aw.avail < aw.min_bytes && aw.timeout_ns)
-		hpcap_queue_set_wait(q, f->idx, aw.read_pos + aw.min_bytes);
+	err = hpcap_ring_ack_wait_begin(&q->ring, f->idx, &aw, gone, &wait);
 	spin_unlock_bh(&q->lock);
 	if (err)
 		return err;
 
-	if (aw.avail < aw.min_bytes && aw.timeout_ns && !gone) {
-		jif = nsecs_to_jiffies64(aw.timeout_ns);
-		if (jif >= MAX_SCHEDULE_TIMEOUT)
-			jif = MAX_SCHEDULE_TIMEOUT - 1;
+	jif = nsecs_to_jiffies64(aw.timeout_ns);
+	left = jif >= MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT
+					   : (long)max_t(u64, jif, 1);
+	while (wait) {
 		/*
 		 * A signal or the timeout ends the wait early with success:
 		 * the ack is already applied, so letting the call restart
 		 * would apply it twice.  The caller checks avail.
 		 */
-		wait_event_interruptible_timeout(q->wq,
-			hpcap_file_avail(f) >= aw.min_bytes ||
-			READ_ONCE(q->dead), (long)max_t(u64, jif, 1));
+		left = wait_event_interruptible_timeout(q->wq,
+				hpcap_file_ready(f, aw.min_bytes), left);
 		spin_lock_bh(&q->lock);
-		hpcap_queue_set_wait(q, f->idx, 0);
-		hpcap_ring_ack(&q->ring, f->idx, 0, &now);
 		gone = q->dead;
+		wait = hpcap_ring_ack_wait_again(&q->ring, f->idx, &aw,
+						 aw.min_bytes, gone) &&
+		       left > 0;
 		spin_unlock_bh(&q->lock);
-		aw.read_pos = now.read_pos;
-		aw.avail = now.avail;
-		aw.lost_frames += now.lost_frames;
-		aw.lost_bytes += now.lost_bytes;
 	}
 	/* Success even when the queue is gone: the ack was applied, and an
 	 * error would make the caller send it again.  avail 0 with this flag
 	 * means drained. */
-	if (gone)
-		aw.flags = HPCAP_ACK_QUEUE_GONE;
+	aw.flags = gone ? HPCAP_ACK_QUEUE_GONE : 0;
 	return copy_to_user(arg, &aw, sizeof(aw)) ? -EFAULT : 0;
 }
 
@@ -183,11 +184,12 @@ static __poll_t hpcap_poll(struct file *file, poll_table *wait)
 	if (hpcap_file_avail(f)) {
 		mask |= EPOLLIN | EPOLLRDNORM;
 	} else {
-		/* Wake this poller at the next frame (cleared by the next
-		 * ack/wait or close). */
+		/* Wake this poller at the next frame, once: the producer
+		 * disarms the target when it fires, so a consumer that
+		 * then reads without waiting costs it no more wake-ups. */
 		spin_lock_bh(&f->q->lock);
-		hpcap_queue_set_wait(f->q, f->idx,
-				     f->q->ring.lst[f->idx].read_pos + 1);
+		hpcap_ring_arm(&f->q->ring, f->idx,
+			       f->q->ring.lst[f->idx].read_pos + 1);
 		spin_unlock_bh(&f->q->lock);
 		if (hpcap_file_avail(f))	/* raced with the producer */
 			mask |= EPOLLIN | EPOLLRDNORM;

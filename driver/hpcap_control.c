@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hpcap_control.c - attach and detach capture sources: text requests (from
+ * hpcap_control.c - the ways in for attach and detach requests: text (from
  * /sys/class/hpcap/attach, /sys/class/hpcap/detach and the attach= module
- * parameter) and the same through ioctls on /dev/hpcap_ctl.
+ * parameter) and ioctls on /dev/hpcap_ctl.  Each becomes a struct
+ * hpcap_adapter_cfg for the adapter registry (hpcap_adapter.c); what a
+ * source does with it is the source's business.
  *
  *   attach: <ifname> [mirror|drop] [caplen=N] [bufsize=SIZE]
  *                    [filesize=SIZE] [queues=N] [adapter=N]
@@ -19,34 +21,23 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "hpcap_priv.h"
+#include "hpcap_adapter.h"
+#include "hpcap_fault.h"
 
-struct hpcap_req {
-	char name[IFNAMSIZ];
-	bool synth;
-	bool net_opts;		/* an option only a network source takes */
-	u32 mode, caplen, queues;
-	int adapter;
-	u64 buf_size, file_size;
-	u32 sizes[8];
-	u32 nsizes;
-	u64 rate, count;
-};
-
-static int hpcap_parse_sizes(struct hpcap_req *r, char *v)
+static int hpcap_parse_sizes(struct hpcap_adapter_cfg *cfg, char *v)
 {
 	char *tok;
 
-	r->nsizes = 0;
+	cfg->nsizes = 0;
 	while ((tok = strsep(&v, ","))) {
 		u32 n;
 
-		if (r->nsizes == ARRAY_SIZE(r->sizes) || kstrtou32(tok, 10, &n) ||
-		    n < 14 || n > HPCAP_MAX_CAPLEN)
+		if (cfg->nsizes == ARRAY_SIZE(cfg->sizes) ||
+		    kstrtou32(tok, 10, &n) || n < 14 || n > HPCAP_MAX_CAPLEN)
 			return -EINVAL;
-		r->sizes[r->nsizes++] = n;
+		cfg->sizes[cfg->nsizes++] = n;
 	}
-	return r->nsizes ? 0 : -EINVAL;
+	return cfg->nsizes ? 0 : -EINVAL;
 }
 
 /* Decimal bytes with an optional K, M or G (binary) suffix; never octal. */
@@ -71,172 +62,124 @@ static int hpcap_parse_size(char *v, u64 *out)
 	return 0;
 }
 
-static int hpcap_parse_req(char *buf, struct hpcap_req *r)
+/*
+ * One option word (v: what follows '=', or NULL).  Sets the HPCAP_OPT_*
+ * bit of what it was in *seen; -ENOENT for a word no source takes.
+ */
+static int hpcap_parse_option(struct hpcap_adapter_cfg *cfg, char *tok,
+			      char *v, u32 *seen)
 {
+	u32 id;
+	int err;
+
+	if (!v && !strcmp(tok, "mirror")) {
+		cfg->mode = HPCAP_ATTACH_MIRROR;
+		*seen |= HPCAP_OPT_MODE;
+	} else if (!v && !strcmp(tok, "drop")) {
+		cfg->mode = HPCAP_ATTACH_DROP;
+		*seen |= HPCAP_OPT_MODE;
+	} else if (v && !strcmp(tok, "caplen")) {
+		err = kstrtou32(v, 10, &cfg->caplen);
+		if (!err && cfg->caplen > HPCAP_MAX_CAPLEN)
+			err = -EINVAL;
+		*seen |= HPCAP_OPT_CAPLEN;
+		return err;
+	} else if (v && !strcmp(tok, "queues")) {
+		*seen |= HPCAP_OPT_QUEUES;
+		return kstrtou32(v, 10, &cfg->max_queues);
+	} else if (v && !strcmp(tok, "adapter")) {
+		err = kstrtou32(v, 10, &id);
+		if (!err && id >= HPCAP_MAX_ADAPTERS)
+			err = -EINVAL;
+		cfg->want_id = id;
+		return err;
+	} else if (v && !strcmp(tok, "bufsize")) {
+		return hpcap_parse_size(v, &cfg->buf_size);
+	} else if (v && !strcmp(tok, "filesize")) {
+		return hpcap_parse_size(v, &cfg->file_size);
+	} else if (v && !strcmp(tok, "sizes")) {
+		*seen |= HPCAP_OPT_SIZES;
+		return hpcap_parse_sizes(cfg, v);
+	} else if (v && !strcmp(tok, "rate")) {
+		*seen |= HPCAP_OPT_RATE;
+		return kstrtou64(v, 10, &cfg->rate);
+	} else if (v && !strcmp(tok, "count")) {
+		*seen |= HPCAP_OPT_COUNT;
+		return kstrtou64(v, 10, &cfg->count);
+	} else {
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * A request into cfg:
+ *   [<source word>] <name> [option...]
+ * where a source word ("synth") picks that source, and a request without
+ * one names an interface.
+ */
+static int hpcap_parse_req(char *buf, struct hpcap_adapter_cfg *cfg)
+{
+	u32 seen = 0;
 	char *tok, *v;
 	int err = 0;
-	u32 id;
 
-	memset(r, 0, sizeof(*r));
-	r->adapter = -1;
-	r->buf_size = READ_ONCE(hpcap_default_buf_size);
-	r->file_size = READ_ONCE(hpcap_default_file_size);
-	r->sizes[0] = 64;
-	r->nsizes = 1;
+	hpcap_adapter_cfg_init(cfg);
 	buf = strim(buf);
 	tok = strsep(&buf, " \t");
-	if (tok && !strcmp(tok, "synth")) {
-		r->synth = true;
+	cfg->ops = tok ? hpcap_source_by_kind(tok) : NULL;
+	if (cfg->ops)
 		tok = strsep(&buf, " \t");
-	}
-	if (!tok || !*tok || strlen(tok) >= IFNAMSIZ)
+	else
+		cfg->ops = hpcap_source_default();
+	if (!cfg->ops || !tok || !*tok || strlen(tok) >= IFNAMSIZ)
 		return -EINVAL;
-	strscpy(r->name, tok, sizeof(r->name));
+	strscpy(cfg->name, tok, sizeof(cfg->name));
+	/* Synthetic frames start with the template's 14-byte header. */
+	cfg->sizes[0] = 64;
+	cfg->nsizes = 1;
 	while (!err && (tok = strsep(&buf, " \t"))) {
 		if (!*tok)
 			continue;
 		v = strchr(tok, '=');
 		if (v)
 			*v++ = '\0';
-		if (!v && !strcmp(tok, "mirror")) {
-			r->mode = HPCAP_ATTACH_MIRROR;
-			r->net_opts = true;
-		} else if (!v && !strcmp(tok, "drop")) {
-			r->mode = HPCAP_ATTACH_DROP;
-			r->net_opts = true;
-		} else if (v && !strcmp(tok, "caplen")) {
-			err = kstrtou32(v, 10, &r->caplen);
-			if (!err && r->caplen > HPCAP_MAX_CAPLEN)
-				err = -EINVAL;
-			r->net_opts = true;
-		} else if (v && !strcmp(tok, "queues")) {
-			err = kstrtou32(v, 10, &r->queues);
-			r->net_opts = true;
-		} else if (v && !strcmp(tok, "adapter")) {
-			err = kstrtou32(v, 10, &id);
-			if (!err && id >= HPCAP_MAX_ADAPTERS)
-				err = -EINVAL;
-			r->adapter = id;
-		} else if (v && !strcmp(tok, "bufsize")) {
-			err = hpcap_parse_size(v, &r->buf_size);
-		} else if (v && !strcmp(tok, "filesize")) {
-			err = hpcap_parse_size(v, &r->file_size);
-		} else if (v && r->synth && !strcmp(tok, "sizes")) {
-			err = hpcap_parse_sizes(r, v);
-		} else if (v && r->synth && !strcmp(tok, "rate")) {
-			err = kstrtou64(v, 10, &r->rate);
-		} else if (v && r->synth && !strcmp(tok, "count")) {
-			err = kstrtou64(v, 10, &r->count);
-		} else {
-			err = -EINVAL;
-		}
+		err = hpcap_parse_option(cfg, tok, v, &seen);
 	}
 	if (err) {
 		pr_err("hpcap: bad request option '%s'\n", tok);
-		return err;
+		return err == -ENOENT ? -EINVAL : err;
 	}
-	if (r->synth && r->net_opts) {
-		pr_err("hpcap: synthetic source %s takes sizes=, rate=, count=, bufsize=, filesize= and adapter= only\n",
-		       r->name);
+	if (seen & ~cfg->ops->options) {
+		pr_err("hpcap: %s %s takes %s only\n", cfg->ops->what,
+		       cfg->name, cfg->ops->options_help);
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static int hpcap_attach_synth(struct hpcap_req *r)
-{
-	struct hpcap_adapter *ad;
-	int err;
-
-	mutex_lock(&hpcap_mutex);
-	ad = hpcap_adapter_new(r->adapter, HPCAP_SRC_SYNTH, r->name, 1,
-			       r->buf_size, r->file_size, 0, false, NUMA_NO_NODE);
-	if (IS_ERR(ad)) {
-		err = PTR_ERR(ad);
-		pr_err("hpcap: cannot create synthetic source %s: %s (%d)\n",
-		       r->name, hpcap_adapter_strerror(err), err);
-		goto out;
-	}
-	memcpy(ad->synth_sizes, r->sizes, sizeof(r->sizes));
-	ad->synth_nsizes = r->nsizes;
-	ad->synth_rate = r->rate;
-	ad->synth_count = r->count;
-	err = hpcap_synth_start(ad);
-	if (err)
-		hpcap_adapter_free(ad);
-	else
-		pr_info("hpcap: synthetic source %s is adapter %u\n", ad->name,
-			ad->id);
-out:
-	mutex_unlock(&hpcap_mutex);
-	return err;
 }
 
 /* Attach by request text; returns the adapter number or a negative errno. */
 int hpcap_control_attach(const char *req)
 {
-	struct hpcap_req r;
-	u32 id;
+	struct hpcap_adapter_cfg cfg;
 	char *buf;
 	int err;
 
-	buf = kstrdup(req, GFP_KERNEL);
-	if (!buf)
+	buf = hpcap_kstrdup(req, GFP_KERNEL);
+	if (!buf) {
+		pr_err("hpcap: no memory to read the request\n");
 		return -ENOMEM;
-	err = hpcap_parse_req(buf, &r);
-	kfree(buf);
+	}
+	err = hpcap_parse_req(buf, &cfg);
+	hpcap_kfree(buf);
 	if (err)
 		return err;
-	if (r.synth)
-		return hpcap_attach_synth(&r);
-	err = hpcap_generic_attach(r.name, r.mode, r.caplen, r.buf_size,
-				   r.file_size, r.queues, r.adapter, &id);
-	return err ? err : (int)id;
-}
-
-/* Called with rtnl and hpcap_mutex held. */
-int hpcap_detach_adapter(struct hpcap_adapter *ad)
-{
-	switch (ad->kind) {
-	case HPCAP_SRC_GENERIC:
-		hpcap_generic_detach(ad);
-		break;
-	case HPCAP_SRC_SYNTH:
-		hpcap_synth_stop(ad);
-		break;
-	case HPCAP_SRC_NATIVE:
-		/* A NIC port goes with its PCI binding (unbind it). */
-		return -EOPNOTSUPP;
-	}
-	pr_info("hpcap: adapter %u (%s) detached\n", ad->id, ad->name);
-	hpcap_adapter_free(ad);
-	return 0;
+	return hpcap_adapter_attach(&cfg);
 }
 
 int hpcap_control_detach(const char *req)
 {
-	struct hpcap_adapter *ad;
-	char name[IFNAMSIZ];
-	u32 id;
-	int err;
-
-	char buf[64], *p;
-
-	/* echo adds a newline: trim before judging the length */
-	if (strscpy(buf, req, sizeof(buf)) < 0)
-		return -EINVAL;
-	p = strim(buf);
-	if (strscpy(name, p, sizeof(name)) < 0)
-		return -EINVAL;
-	rtnl_lock();
-	mutex_lock(&hpcap_mutex);
-	ad = hpcap_adapter_find(name);
-	if (!ad && !kstrtou32(name, 10, &id))
-		ad = hpcap_adapter_by_id(id);
-	err = ad ? hpcap_detach_adapter(ad) : -ENOENT;
-	mutex_unlock(&hpcap_mutex);
-	rtnl_unlock();
-	return err;
+	return hpcap_adapter_detach_req(req);
 }
 
 /* ---- /dev/hpcap_ctl ---- */
@@ -244,6 +187,7 @@ int hpcap_control_detach(const char *req)
 static long hpcap_ctl_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
+	struct hpcap_adapter_cfg cfg;
 	struct hpcap_attach a;
 	int err;
 
@@ -259,12 +203,17 @@ static long hpcap_ctl_ioctl(struct file *file, unsigned int cmd,
 		return -EINVAL;
 	if (cmd == HPCAP_IOC_DETACH)
 		return hpcap_control_detach(a.ifname);
-	err = hpcap_generic_attach(a.ifname, a.mode, a.caplen,
-				   READ_ONCE(hpcap_default_buf_size),
-				   READ_ONCE(hpcap_default_file_size), 0, -1,
-				   &a.adapter);
-	if (err)
+	hpcap_adapter_cfg_init(&cfg);
+	cfg.ops = hpcap_source_default();
+	if (!cfg.ops)
+		return -ENODEV;
+	strscpy(cfg.name, a.ifname, sizeof(cfg.name));
+	cfg.mode = a.mode;
+	cfg.caplen = a.caplen;
+	err = hpcap_adapter_attach(&cfg);
+	if (err < 0)
 		return err;
+	a.adapter = err;
 	return copy_to_user((void __user *)arg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 

@@ -1,13 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hpcap_ethtool.c - ethtool for hpcapN ports: driver info, link and speed,
- * and `ethtool -S` counters: the capture's (HPCAP's names), the NIC's own
+ * hpcap_ethtool.c - counters and ethtool for hpcapN ports: the NIC's
+ * clear-on-read counters accumulated, driver info, link and speed, and
+ * `ethtool -S` counters: the capture's (HPCAP's names), the NIC's own
  * missed/no-buffer counters, and per-queue counters.
  */
 #include <linux/ethtool.h>
 #include <linux/pci.h>
 
 #include "hpcap_native.h"
+
+/* Add what the NIC counted since the last read (its counters clear on read). */
+void hpcap_nic_update_stats(struct hpcap_nic *nic)
+{
+	struct hpcap_hw_stats s = { 0 };
+	u32 i;
+
+	nic->chip->read_stats(nic, &s);
+	spin_lock_bh(&nic->stats_lock);
+	nic->stats.good_frames += s.good_frames;
+	nic->stats.good_bytes += s.good_bytes;
+	nic->stats.missed += s.missed;
+	nic->stats.no_buffer += s.no_buffer;
+	nic->stats.crc_errors += s.crc_errors;
+	nic->stats.length_errors += s.length_errors;
+	for (i = 0; i < HPCAP_MAX_QUEUES; i++)
+		nic->stats.queue_drops[i] += s.queue_drops[i];
+	spin_unlock_bh(&nic->stats_lock);
+}
 
 static struct hpcap_nic *to_nic(struct net_device *dev)
 {
@@ -26,6 +46,7 @@ static const char hpcap_port_stats[][ETH_GSTRING_LEN] = {
 	"rx_crc_errors",
 	"rx_length_errors",
 	"rx_fragmented_dropped",
+	"rx_bad_length_dropped",
 	"rx_error_frames",
 	"tx_dropped",
 };
@@ -75,11 +96,12 @@ static void hpcap_get_stats(struct net_device *dev,
 			    struct ethtool_stats *es, u64 *d)
 {
 	struct hpcap_nic *nic = to_nic(dev);
-	u64 cap = 0, lost = 0, nocl = 0, dup = 0, frag = 0, errs = 0;
+	u64 cap = 0, lost = 0, nocl = 0, dup = 0, frag = 0, badlen = 0;
+	u64 errs = 0;
 	u64 *port = d;
 	u32 q;
 
-	hpcap_native_fill_stats(nic);
+	hpcap_nic_update_stats(nic);
 	d += HPCAP_NPORT;
 	for (q = 0; q < nic->nrxq; q++) {
 		struct hpcap_rxq *rxq = &nic->rxq[q];
@@ -88,6 +110,7 @@ static void hpcap_get_stats(struct net_device *dev,
 		spin_lock_bh(&rxq->q->lock);
 		hpcap_ring_queue_stats(&rxq->q->ring, &s);
 		frag += rxq->core.frag_frames;
+		badlen += rxq->core.bad_length_frames;
 		errs += rxq->core.err_frames;
 		*d++ = rxq->core.hw_frames;
 		spin_unlock_bh(&rxq->q->lock);
@@ -118,8 +141,9 @@ static void hpcap_get_stats(struct net_device *dev,
 	port[9] = nic->stats.length_errors;
 	spin_unlock_bh(&nic->stats_lock);
 	port[10] = frag;
-	port[11] = errs;
-	port[12] = READ_ONCE(nic->tx_dropped);
+	port[11] = badlen;
+	port[12] = errs;
+	port[13] = READ_ONCE(nic->tx_dropped);
 }
 
 static int hpcap_get_link_ksettings(struct net_device *dev,
@@ -133,7 +157,7 @@ static int hpcap_get_link_ksettings(struct net_device *dev,
 	ks->base.duplex = nic->link_up ? DUPLEX_FULL : DUPLEX_UNKNOWN;
 	/* The 82576 negotiates except at forced 10/100; the 82599's serial
 	 * link has no negotiation. */
-	ks->base.autoneg = nic->chip == &hpcap_chip_82576 &&
+	ks->base.autoneg = nic->chip->autoneg &&
 			   nic->speed != 10 && nic->speed != 100 ?
 			   AUTONEG_ENABLE : AUTONEG_DISABLE;
 	ks->base.port = PORT_OTHER;

@@ -17,7 +17,15 @@
 #include <linux/skbuff.h>
 #include <linux/timekeeping.h>
 
-#include "hpcap_priv.h"
+#include "hpcap_adapter.h"
+#include "hpcap_fault.h"
+
+/* What the generic source keeps per adapter (ad->priv). */
+struct hpcap_generic {
+	struct net_device *netdev;	/* referenced */
+	u32 mode;			/* HPCAP_ATTACH_MIRROR / _DROP */
+	netdev_features_t gro_was_on;	/* GRO features to give back */
+};
 
 /* Copy up to left bytes of the frame, tag re-inserted, into dst. */
 static void hpcap_copy_frame(u8 *dst, u32 left, struct sk_buff *skb,
@@ -53,6 +61,7 @@ static rx_handler_result_t hpcap_rx_handler(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct hpcap_adapter *ad = rcu_dereference(skb->dev->rx_handler_data);
+	struct hpcap_generic *g = ad->priv;
 	ktime_t hw = skb_hwtstamps(skb)->hwtstamp;
 	u64 ns = hw ? ktime_to_ns(hw) : ktime_get_real_ns();
 	const u8 *mac = skb_mac_header(skb);
@@ -72,8 +81,8 @@ static rx_handler_result_t hpcap_rx_handler(struct sk_buff **pskb)
 	caplen = min3(wire, READ_ONCE(ad->caplen), HPCAP_MAX_CAPLEN);
 
 	spin_lock(&q->lock);
-	dst = hpcap_ring_put(&q->ring, (u32)div_u64(ns, NSEC_PER_SEC),
-			     (u32)(ns % NSEC_PER_SEC), caplen, wire);
+	dst = hpcap_ring_put(&q->ring, hpcap_ns_sec(ns), hpcap_ns_nsec(ns),
+			     caplen, wire);
 	if (dst) {
 		hpcap_copy_frame(dst, caplen, skb, mac, maclen);
 		/* Cut by the format's limit, not by the user's caplen. */
@@ -85,7 +94,7 @@ static rx_handler_result_t hpcap_rx_handler(struct sk_buff **pskb)
 	if (wake)
 		hpcap_queue_wake(q);
 
-	if (ad->gen_mode == HPCAP_ATTACH_DROP) {
+	if (g->mode == HPCAP_ATTACH_DROP) {
 		consume_skb(skb);
 		return RX_HANDLER_CONSUMED;
 	}
@@ -93,94 +102,134 @@ static rx_handler_result_t hpcap_rx_handler(struct sk_buff **pskb)
 }
 
 /* Called with rtnl held. */
-static void hpcap_gro_off(struct hpcap_adapter *ad)
+static void hpcap_gro_off(struct hpcap_generic *g)
 {
-	struct net_device *dev = ad->netdev;
+	struct net_device *dev = g->netdev;
 
 	/* LRO is turned off for good (as bridges do: it can not be made
 	 * safe again behind the user's back); GRO is given back at detach. */
-	ad->gro_was_on = dev->wanted_features & (NETIF_F_GRO | NETIF_F_GRO_HW);
+	g->gro_was_on = dev->wanted_features & (NETIF_F_GRO | NETIF_F_GRO_HW);
 	dev->wanted_features &= ~(NETIF_F_GRO | NETIF_F_GRO_HW);
 	netdev_update_features(dev);
 	dev_disable_lro(dev);
 }
 
-int hpcap_generic_attach(const char *ifname, u32 mode, u32 caplen,
-			 u64 buf_size, u64 file_size, u32 max_queues,
-			 int want_id, u32 *id)
+/* Before any lock: the interface, its queues and its node. */
+static int hpcap_generic_prepare(struct hpcap_adapter_cfg *cfg)
 {
-	struct hpcap_adapter *ad;
+	struct hpcap_generic *g;
 	struct net_device *dev;
 	u32 nq;
-	int err;
 
-	if (mode > HPCAP_ATTACH_DROP)
+	if (cfg->mode > HPCAP_ATTACH_DROP)
 		return -EINVAL;
-	rtnl_lock();
-	dev = __dev_get_by_name(&init_net, ifname);
+	dev = dev_get_by_name(&init_net, cfg->name);
 	if (!dev) {
-		pr_err("hpcap: no interface named %s\n", ifname);
-		err = -ENODEV;
-		goto out_rtnl;
+		pr_err("hpcap: no interface named %s\n", cfg->name);
+		return -ENODEV;
 	}
 	if (dev->type != ARPHRD_ETHER) {
 		pr_err("hpcap: %s is not an Ethernet interface; RAW files hold Ethernet frames\n",
-		       ifname);
-		err = -EINVAL;
-		goto out_rtnl;
+		       cfg->name);
+		dev_put(dev);
+		return -EINVAL;
 	}
+	g = hpcap_kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g) {
+		pr_err("hpcap: no memory to capture %s\n", cfg->name);
+		dev_put(dev);
+		return -ENOMEM;
+	}
+	g->netdev = dev;
+	g->mode = cfg->mode;
 	nq = dev->real_num_rx_queues;
-	if (max_queues && nq > max_queues)
-		nq = max_queues;
-	if (nq > HPCAP_MAX_QUEUES)
-		nq = HPCAP_MAX_QUEUES;
-	mutex_lock(&hpcap_mutex);
-	ad = hpcap_adapter_new(want_id, HPCAP_SRC_GENERIC, dev->name, nq,
-			       buf_size, file_size, caplen, false,
-			       dev_to_node(&dev->dev));
-	if (IS_ERR(ad)) {
-		err = PTR_ERR(ad);
-		pr_err("hpcap: cannot capture %s: %s (%d)\n", ifname,
-		       hpcap_adapter_strerror(err), err);
-		goto out_mutex;
-	}
-	ad->netdev = dev;
-	ad->gen_mode = mode;
-	err = netdev_rx_handler_register(dev, hpcap_rx_handler, ad);
-	if (err) {
-		pr_err("hpcap: %s already has a receive handler (bridge, bond, macvlan or team port?)\n",
-		       ifname);
-		hpcap_adapter_free(ad);
-		goto out_mutex;
-	}
-	dev_hold(dev);
-	hpcap_gro_off(ad);
-	*id = ad->id;
-	pr_info("hpcap: capturing %s (%u RX queue%s, %s mode) as adapter %u\n",
-		dev->name, nq, nq == 1 ? "" : "s",
-		mode == HPCAP_ATTACH_DROP ? "drop" : "mirror", ad->id);
-	err = 0;
-out_mutex:
-	mutex_unlock(&hpcap_mutex);
-out_rtnl:
-	rtnl_unlock();
-	return err;
+	if (cfg->max_queues && nq > cfg->max_queues)
+		nq = cfg->max_queues;
+	cfg->nqueues = min_t(u32, nq, HPCAP_MAX_QUEUES);
+	cfg->node = dev_to_node(&dev->dev);
+	cfg->priv = g;
+	return 0;
+}
+
+static void hpcap_generic_unprepare(struct hpcap_adapter_cfg *cfg)
+{
+	struct hpcap_generic *g = cfg->priv;
+
+	if (!g)
+		return;
+	dev_put(g->netdev);
+	hpcap_kfree(g);
+	cfg->priv = NULL;
 }
 
 /* Called with rtnl and hpcap_mutex held. */
-void hpcap_generic_detach(struct hpcap_adapter *ad)
+static int hpcap_generic_attach(struct hpcap_adapter *ad,
+				struct hpcap_adapter_cfg *cfg)
 {
-	struct net_device *dev = ad->netdev;
+	struct hpcap_generic *g = cfg->priv;
+	struct net_device *dev = g->netdev;
+	int err;
+
+	/* Going away since prepare() looked it up. */
+	if (dev->reg_state != NETREG_REGISTERED) {
+		pr_err("hpcap: no interface named %s\n", cfg->name);
+		return -ENODEV;
+	}
+	ad->priv = g;
+	err = netdev_rx_handler_register(dev, hpcap_rx_handler, ad);
+	if (err) {
+		pr_err("hpcap: %s already has a receive handler (bridge, bond, macvlan or team port?)\n",
+		       dev->name);
+		ad->priv = NULL;
+		return err;
+	}
+	cfg->priv = NULL;	/* the adapter's now */
+	if (strcmp(ad->name, dev->name))	/* renamed meanwhile */
+		hpcap_adapter_rename(ad, dev->name);
+	hpcap_gro_off(g);
+	pr_info("hpcap: capturing %s (%u RX queue%s, %s mode) as adapter %u\n",
+		dev->name, ad->nqueues, ad->nqueues == 1 ? "" : "s",
+		g->mode == HPCAP_ATTACH_DROP ? "drop" : "mirror", ad->id);
+	return 0;
+}
+
+/* Called with rtnl and hpcap_mutex held. */
+static void hpcap_generic_detach(struct hpcap_adapter *ad)
+{
+	struct hpcap_generic *g = ad->priv;
+	struct net_device *dev = g->netdev;
 
 	/* Waits for every running handler to finish (synchronize_net). */
 	netdev_rx_handler_unregister(dev);
-	if (ad->gro_was_on && dev->reg_state == NETREG_REGISTERED) {
-		dev->wanted_features |= ad->gro_was_on;
+	if (g->gro_was_on && dev->reg_state == NETREG_REGISTERED) {
+		dev->wanted_features |= g->gro_was_on;
 		netdev_update_features(dev);
 	}
 	dev_put(dev);
-	ad->netdev = NULL;
+	hpcap_kfree(g);
+	ad->priv = NULL;
 }
+
+static const char *hpcap_generic_name(const struct hpcap_adapter *ad)
+{
+	const struct hpcap_generic *g = ad->priv;
+
+	return g->mode == HPCAP_ATTACH_DROP ? "generic-drop" : "generic-mirror";
+}
+
+static struct hpcap_source_ops hpcap_generic_ops = {
+	.what = "interface",
+	.request_ifname = true,
+	.options = HPCAP_OPT_MODE | HPCAP_OPT_CAPLEN | HPCAP_OPT_QUEUES,
+	.options_help = "mirror, drop, caplen=, queues=, bufsize=, filesize= and adapter=",
+	.user_detach = true,
+	.needs_rtnl = true,
+	.prepare = hpcap_generic_prepare,
+	.unprepare = hpcap_generic_unprepare,
+	.attach = hpcap_generic_attach,
+	.detach = hpcap_generic_detach,
+	.name = hpcap_generic_name,
+};
 
 static int hpcap_netdev_event(struct notifier_block *nb, unsigned long event,
 			      void *ptr)
@@ -193,15 +242,20 @@ static int hpcap_netdev_event(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_DONE;
 	mutex_lock(&hpcap_mutex);
 	for (i = 0; i < HPCAP_MAX_ADAPTERS; i++) {
+		struct hpcap_generic *g;
+
 		ad = hpcap_adapter_by_id(i);
-		if (!ad || ad->kind != HPCAP_SRC_GENERIC || ad->netdev != dev)
+		if (!ad || ad->ops != &hpcap_generic_ops)
+			continue;
+		g = ad->priv;
+		if (g->netdev != dev)
 			continue;
 		if (event == NETDEV_CHANGENAME) {
 			/* Follow renames (udev), so detach by name works. */
-			strscpy(ad->name, dev->name, sizeof(ad->name));
+			hpcap_adapter_rename(ad, dev->name);
 		} else {
 			pr_info("hpcap: %s is going away\n", dev->name);
-			hpcap_detach_adapter(ad);
+			hpcap_adapter_detach(ad);
 		}
 	}
 	mutex_unlock(&hpcap_mutex);
@@ -214,10 +268,15 @@ static struct notifier_block hpcap_netdev_nb = {
 
 int hpcap_generic_init(void)
 {
-	return register_netdevice_notifier(&hpcap_netdev_nb);
+	int err = register_netdevice_notifier(&hpcap_netdev_nb);
+
+	if (!err)
+		hpcap_source_register(&hpcap_generic_ops);
+	return err;
 }
 
 void hpcap_generic_exit(void)
 {
+	hpcap_source_unregister(&hpcap_generic_ops);
 	unregister_netdevice_notifier(&hpcap_netdev_nb);
 }

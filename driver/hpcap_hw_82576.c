@@ -104,6 +104,17 @@ static bool e1_link_status(struct hpcap_nic *nic, u32 *mbps)
 	return st & E1_STATUS_LU;
 }
 
+/* DS76 7.1.2.8, 8.10.9-11: RSS. */
+static const struct hpcap_rss_regs e1_rss = {
+	.rssrk = E1_RSSRK(0),
+	.reta = E1_RETA(0),
+	.rxcsum = E1_RXCSUM,
+	.mrqc = E1_MRQC,
+	.rxcsum_pcsd = E1_RXCSUM_PCSD,
+	.mrqc_rss = E1_MRQC_RSS,
+	.mrqc_hash = MRQC_HASH_ALL,
+};
+
 /* DS76 4.5.9: receive initialization (queues come after, RX enable last). */
 static int e1_init_rx(struct hpcap_nic *nic)
 {
@@ -117,7 +128,7 @@ static int e1_init_rx(struct hpcap_nic *nic)
 		hpcap_wr(nic, E1_VMOLR(i),
 			 hpcap_rd(nic, E1_VMOLR(i)) & ~E1_VMOLR_STRVLAN);
 	hpcap_wr(nic, E1_RLPML, nic->jumbo ? 9728 : 1522);
-	hpcap_setup_rss(nic, E1_MRQC_RSS);	/* DS76 7.1.2.8 */
+	hpcap_setup_rss(nic, &e1_rss);
 	return 0;
 }
 
@@ -136,7 +147,7 @@ static int e1_start_queue(struct hpcap_nic *nic, u32 q)
 	/* DROP_EN: a queue without descriptors drops (counted in RQDPC)
 	 * instead of stalling the others. */
 	hpcap_wr(nic, E1_SRRCTL(q),
-		 (nic->buf_size >> E1_SRRCTL_BSIZEPKT_SHIFT) |
+		 (nic->rx_bsize >> E1_SRRCTL_BSIZEPKT_SHIFT) |
 		 E1_SRRCTL_DESC_ADV_ONEBUF | E1_SRRCTL_DROP_EN);
 	/* WTHRESH 1: write every descriptor back at once (no interrupt
 	 * timer will flush a batch for a poller). */
@@ -190,8 +201,16 @@ static void e1_read_stats(struct hpcap_nic *nic, struct hpcap_hw_stats *s)
 		s->queue_drops[q] = hpcap_rd(nic, E1_RQDPC(q));
 }
 
+static_assert(E1_STATUS == HPCAP_HW_STATUS);
+
+/* Copper ports only (link through the PHY): 82576, quad copper, ET2 quad
+ * copper, NS copper.  Fiber/SerDes need link code this driver lacks. */
+static const u16 e1_device_ids[] = { 0x10c9, 0x10e8, 0x1526, 0x150a, 0 };
+
 const struct hpcap_chip hpcap_chip_82576 = {
 	.name = "82576",
+	.device_ids = e1_device_ids,
+	.autoneg = true,
 	.max_queues = 8,
 	.max_frame = 9728,
 	.rx_err_mask = HPCAP_RXD_ERR_RXE_82576,

@@ -98,12 +98,22 @@ static void ix_set_rxen(struct hpcap_nic *nic, bool on)
 		 hpcap_rd(nic, IX_SECRXCTRL) & ~IX_SECRXCTRL_RX_DIS);
 }
 
-/* DS99 7.1.2.8: RSS (4-bit queue indices: up to 16 queues). */
+/* DS99 7.1.2.8, 8.2.3.7: RSS (4-bit queue indices: up to 16 queues). */
+static const struct hpcap_rss_regs ix_rss = {
+	.rssrk = IX_RSSRK(0),
+	.reta = IX_RETA(0),
+	.rxcsum = IX_RXCSUM,
+	.mrqc = IX_MRQC,
+	.rxcsum_pcsd = IX_RXCSUM_PCSD,
+	.mrqc_rss = IX_MRQC_RSSEN,
+	.mrqc_hash = MRQC_HASH_ALL,
+};
+
 static void ix_setup_rss(struct hpcap_nic *nic)
 {
 	u32 i;
 
-	hpcap_setup_rss(nic, IX_MRQC_RSSEN);
+	hpcap_setup_rss(nic, &ix_rss);
 	/* Queue q counts into statistics counter q (QPRDC), 4 per RQSMR. */
 	for (i = 0; i < 4; i++)
 		hpcap_wr(nic, IX_RQSMR(i), (4 * i) | (4 * i + 1) << 8 |
@@ -152,7 +162,7 @@ static int ix_start_queue(struct hpcap_nic *nic, u32 q)
 	hpcap_wr(nic, IX_RDH(q), 0);
 	hpcap_wr(nic, IX_RDT(q), 0);
 	/* DROP_EN: without it one full queue stalls them all. */
-	hpcap_wr(nic, IX_SRRCTL(q), (nic->buf_size >> 10) |
+	hpcap_wr(nic, IX_SRRCTL(q), (nic->rx_bsize >> 10) |
 		 IX_SRRCTL_DESC_ADV_ONEBUF | IX_SRRCTL_DROP_EN);
 	hpcap_wr(nic, IX_DCA_RXCTRL(q),
 		 hpcap_rd(nic, IX_DCA_RXCTRL(q)) & ~IX_DCA_RXCTRL_BIT12);
@@ -203,8 +213,16 @@ static void ix_read_stats(struct hpcap_nic *nic, struct hpcap_hw_stats *s)
 		s->queue_drops[i] = hpcap_rd(nic, IX_QPRDC(i));
 }
 
+static_assert(IX_STATUS == HPCAP_HW_STATUS);
+
+/* SFP+ ports only (10G serial link): 82599 SFP+, SFP+ EM, SFP+ FCoE,
+ * 82599EN SFP+, SFP+ SF2.  Backplane, CX4 and 10GBASE-T need link code
+ * this driver lacks. */
+static const u16 ix_device_ids[] = { 0x10fb, 0x1507, 0x1529, 0x1557, 0x154d, 0 };
+
 const struct hpcap_chip hpcap_chip_82599 = {
 	.name = "82599",
+	.device_ids = ix_device_ids,
 	.max_queues = 16,
 	.max_frame = 9728,
 	.rx_err_mask = HPCAP_RXD_ERR_RXE_82599,

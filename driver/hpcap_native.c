@@ -26,15 +26,17 @@
 #include <linux/rtnetlink.h>
 #include <linux/vmalloc.h>
 
+#include "hpcap_fault.h"
 #include "hpcap_native.h"
-#include "hpcap_regs.h"
 
 /*
  * Per-port settings, indexed by adapter number (the N of hpcapN), as
  * install_hpcap.bash writes them from params.cfg before binding the ports.
  */
+/* Read-only once loaded: probe() reads it without a lock, and a write
+ * would free the string under it. */
 static char *hpcap_ports;
-module_param_named(ports, hpcap_ports, charp, 0644);
+module_param_named(ports, hpcap_ports, charp, 0444);
 MODULE_PARM_DESC(ports,
 		 "PCI addresses of the ports to drive, in adapter order: port i becomes hpcap<i> (e.g. \"0000:03:00.0,0000:03:00.1\")");
 
@@ -84,78 +86,6 @@ static bool hpcap_ts_per_frame;
 module_param_named(ts_per_frame, hpcap_ts_per_frame, bool, 0644);
 MODULE_PARM_DESC(ts_per_frame,
 		 "Read the clock for every frame instead of once per poll batch (costs ~25 ns per frame)");
-
-/*
- * The ports this driver knows how to bring up, by PCI device id (vendor
- * 8086): copper 82576 (link through its PHY) and SFP+ 82599 (10G serial
- * link).  Fiber/SerDes 82576 and backplane/CX4/10GBASE-T 82599 variants
- * need link code this driver does not have, so probe refuses them.
- */
-static const struct {
-	u16 device;
-	const struct hpcap_chip *chip;
-} hpcap_known[] = {
-	/* 82576 copper, quad copper, ET2 quad copper, NS copper */
-	{ 0x10c9, &hpcap_chip_82576 }, { 0x10e8, &hpcap_chip_82576 },
-	{ 0x1526, &hpcap_chip_82576 }, { 0x150a, &hpcap_chip_82576 },
-	/* 82599 SFP+, SFP+ EM, SFP+ FCoE, 82599EN SFP+, SFP+ SF2 */
-	{ 0x10fb, &hpcap_chip_82599 }, { 0x1507, &hpcap_chip_82599 },
-	{ 0x1529, &hpcap_chip_82599 }, { 0x1557, &hpcap_chip_82599 },
-	{ 0x154d, &hpcap_chip_82599 },
-};
-
-int hpcap_wait_reg(struct hpcap_nic *nic, u32 reg, u32 mask, u32 want,
-		   u32 timeout_us)
-{
-	u32 waited = 0;
-
-	while ((hpcap_rd(nic, reg) & mask) != want) {
-		if (waited >= timeout_us)
-			return -ETIMEDOUT;
-		usleep_range(100, 200);
-		waited += 100;
-	}
-	return 0;
-}
-
-/*
- * RSS on both chips: the same key, table and checksum-control registers
- * (the 82599 decodes the 82576's addresses, its 82598-compatible aliases),
- * 128 table entries spread round robin over the queues.  Only the MRQC
- * value that turns RSS on differs.  The symmetric key sends both
- * directions of a flow to one queue.
- */
-void hpcap_setup_rss(struct hpcap_nic *nic, u32 mrqc)
-{
-	u32 i, j, reta;
-
-	for (i = 0; i < 10; i++)
-		hpcap_wr(nic, E1_RSSRK(i), hpcap_rss_key_word());
-	for (i = 0; i < 32; i++) {
-		for (reta = 0, j = 0; j < 4; j++)
-			reta |= ((4 * i + j) % nic->nrxq) << (8 * j);
-		hpcap_wr(nic, E1_RETA(i), reta);
-	}
-	/* The hash reaches the descriptor (dedup uses it) only with PCSD;
-	 * QEMU's igb applies RSS only with it too. */
-	hpcap_wr(nic, E1_RXCSUM, hpcap_rd(nic, E1_RXCSUM) | E1_RXCSUM_PCSD);
-	hpcap_wr(nic, E1_MRQC, mrqc | MRQC_HASH_ALL);
-}
-
-/* The permanent MAC address from receive address register 0 (RAL/RAH). */
-void hpcap_read_mac(struct hpcap_nic *nic, u32 ral, u8 *mac)
-{
-	u32 lo = hpcap_rd(nic, ral), hi = hpcap_rd(nic, ral + 4);
-
-	mac[0] = lo;
-	mac[1] = lo >> 8;
-	mac[2] = lo >> 16;
-	mac[3] = lo >> 24;
-	mac[4] = hi;
-	mac[5] = hi >> 8;
-	if (!is_valid_ether_addr(mac))
-		eth_random_addr(mac);
-}
 
 /* Adapter number for a port: its place in ports=, else -1 (lowest free). */
 static int hpcap_port_number(struct pci_dev *pdev)
@@ -231,10 +161,46 @@ static int hpcap_rx_thread(void *arg)
 
 /*
  * Core of queue q: core + q, or, with core -1, counting down from the last
- * core, past the cores earlier ports took that way (so two ports left at
- * -1 never share a core).  Offline numbers fall back to the first online.
+ * core, past the cores other ports took that way (so two ports left at -1
+ * never share a core).  Offline numbers fall back to the first online.
+ *
+ * The cores taken that way, by adapter number: [base, base + n) counted
+ * down from the last core; a port gives its range back at remove, so
+ * unbinding and binding a port again puts it where it was.
  */
-static atomic_t hpcap_auto_cores = ATOMIC_INIT(0);
+static DEFINE_MUTEX(hpcap_auto_lock);
+static u32 hpcap_auto_base[HPCAP_MAX_ADAPTERS];
+static u32 hpcap_auto_n[HPCAP_MAX_ADAPTERS];
+
+/* The lowest base where n cores overlap no other port's. */
+static u32 hpcap_auto_take(u32 id, u32 n)
+{
+	u32 base = 0, i;
+	bool moved;
+
+	mutex_lock(&hpcap_auto_lock);
+	do {
+		moved = false;
+		for (i = 0; i < HPCAP_MAX_ADAPTERS; i++) {
+			if (!hpcap_auto_n[i] || base >= hpcap_auto_base[i] +
+			    hpcap_auto_n[i] || hpcap_auto_base[i] >= base + n)
+				continue;
+			base = hpcap_auto_base[i] + hpcap_auto_n[i];
+			moved = true;
+		}
+	} while (moved);
+	hpcap_auto_base[id] = base;
+	hpcap_auto_n[id] = n;
+	mutex_unlock(&hpcap_auto_lock);
+	return base;
+}
+
+static void hpcap_auto_give_back(u32 id)
+{
+	mutex_lock(&hpcap_auto_lock);
+	hpcap_auto_n[id] = 0;
+	mutex_unlock(&hpcap_auto_lock);
+}
 
 static int hpcap_pick_cpu(struct hpcap_nic *nic, u32 q)
 {
@@ -256,7 +222,7 @@ static void hpcap_stop_threads(struct hpcap_nic *nic)
 
 	for (i = 0; i < nic->nrxq; i++) {
 		if (nic->rxq[i].thread)
-			kthread_stop(nic->rxq[i].thread);
+			hpcap_kthread_stop(nic->rxq[i].thread);
 		nic->rxq[i].thread = NULL;
 	}
 }
@@ -279,9 +245,9 @@ static int hpcap_up(struct hpcap_nic *nic)
 		if (err)
 			goto fail;
 		rxq->cpu = hpcap_pick_cpu(nic, i);
-		t = kthread_create_on_node(hpcap_rx_thread, rxq,
-					   cpu_to_node(rxq->cpu),
-					   "hpcap%u_rx%u", nic->ad->id, i);
+		t = hpcap_kthread_create_on_node(hpcap_rx_thread, rxq,
+						 cpu_to_node(rxq->cpu),
+						 "hpcap%u_rx%u", nic->ad->id, i);
 		if (IS_ERR(t)) {
 			err = PTR_ERR(t);
 			goto fail;
@@ -309,24 +275,6 @@ static void hpcap_down(struct hpcap_nic *nic)
 	nic->running = false;
 }
 
-void hpcap_native_fill_stats(struct hpcap_nic *nic)
-{
-	struct hpcap_hw_stats s = { 0 };
-	u32 i;
-
-	nic->chip->read_stats(nic, &s);
-	spin_lock_bh(&nic->stats_lock);
-	nic->stats.good_frames += s.good_frames;
-	nic->stats.good_bytes += s.good_bytes;
-	nic->stats.missed += s.missed;
-	nic->stats.no_buffer += s.no_buffer;
-	nic->stats.crc_errors += s.crc_errors;
-	nic->stats.length_errors += s.length_errors;
-	for (i = 0; i < HPCAP_MAX_QUEUES; i++)
-		nic->stats.queue_drops[i] += s.queue_drops[i];
-	spin_unlock_bh(&nic->stats_lock);
-}
-
 /* Link state and the NIC's clear-on-read counters, twice a second. */
 static void hpcap_housekeeping(struct work_struct *work)
 {
@@ -346,7 +294,7 @@ static void hpcap_housekeeping(struct work_struct *work)
 			netdev_info(nic->netdev, "link down\n");
 		}
 	}
-	hpcap_native_fill_stats(nic);
+	hpcap_nic_update_stats(nic);
 	schedule_delayed_work(&nic->housekeeping, HZ / 2);
 }
 
@@ -427,13 +375,13 @@ static const struct net_device_ops hpcap_netdev_ops = {
 
 /* ----------------------------------------------------------- PCI glue */
 
+/* Receive memory of queue i: descriptors and packet buffers. */
 static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 {
 	struct hpcap_rxq *rxq = &nic->rxq[i];
 	struct hpcap_rxq_core *c = &rxq->core;
 	struct device *dev = &nic->pdev->dev;
 	u32 n, k;
-	void *p;
 
 	rxq->nic = nic;
 	rxq->index = i;
@@ -442,14 +390,13 @@ static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 	c->err_mask = nic->chip->rx_err_mask;
 	c->buf_shift = ilog2(nic->buf_size);
 	c->chunk_shift = ilog2(HPCAP_RX_CHUNK) - c->buf_shift;
-	p = dmam_alloc_coherent(dev, c->count * sizeof(*c->desc),
-				&rxq->desc_dma, GFP_KERNEL);
-	if (!p)
+	c->desc = hpcap_dma_alloc_coherent(dev, c->count * sizeof(*c->desc),
+					   &rxq->desc_dma, GFP_KERNEL);
+	if (!c->desc)
 		return -ENOMEM;
-	c->desc = p;
 	n = hpcap_rx_chunks(c);
-	c->chunk = devm_kcalloc(dev, n, sizeof(*c->chunk), GFP_KERNEL);
-	c->chunk_dma = devm_kcalloc(dev, n, sizeof(*c->chunk_dma), GFP_KERNEL);
+	c->chunk = hpcap_kcalloc(n, sizeof(*c->chunk), GFP_KERNEL);
+	c->chunk_dma = hpcap_kcalloc(n, sizeof(*c->chunk_dma), GFP_KERNEL);
 	if (!c->chunk || !c->chunk_dma)
 		return -ENOMEM;
 	/* Coherent buffers: nothing to sync per frame, and re-arming a
@@ -457,8 +404,8 @@ static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 	for (k = 0; k < n; k++) {
 		dma_addr_t dma;
 
-		c->chunk[k] = dmam_alloc_coherent(dev, HPCAP_RX_CHUNK, &dma,
-						  GFP_KERNEL);
+		c->chunk[k] = hpcap_dma_alloc_coherent(dev, HPCAP_RX_CHUNK,
+						       &dma, GFP_KERNEL);
 		if (!c->chunk[k])
 			return -ENOMEM;
 		c->chunk_dma[k] = dma;
@@ -466,9 +413,37 @@ static int hpcap_alloc_queue_mem(struct hpcap_nic *nic, u32 i)
 	return 0;
 }
 
-int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
+/*
+ * Everything hpcap_alloc_queue_mem() got for queue i, even half of it.
+ * Only once the NIC can not write there any more (bus mastering off).
+ */
+static void hpcap_free_queue_mem(struct hpcap_nic *nic, u32 i)
 {
-	struct hpcap_nic *nic = ad->nic;
+	struct hpcap_rxq *rxq = &nic->rxq[i];
+	struct hpcap_rxq_core *c = &rxq->core;
+	struct device *dev = &nic->pdev->dev;
+	u32 k;
+
+	if (c->chunk) {
+		for (k = 0; k < hpcap_rx_chunks(c); k++)
+			if (c->chunk[k])
+				hpcap_dma_free_coherent(dev, HPCAP_RX_CHUNK,
+							c->chunk[k],
+							c->chunk_dma[k]);
+	}
+	hpcap_kfree(c->chunk);
+	hpcap_kfree(c->chunk_dma);
+	c->chunk = NULL;
+	c->chunk_dma = NULL;
+	if (c->desc)
+		hpcap_dma_free_coherent(dev, c->count * sizeof(*c->desc),
+					c->desc, rxq->desc_dma);
+	c->desc = NULL;
+}
+
+static int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
+{
+	struct hpcap_nic *nic = ad->priv;
 	int err = 0;
 	u32 i;
 
@@ -486,7 +461,7 @@ int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
 		if (!rxq->q)	/* probe failed before the queue was set up */
 			continue;
 		if (on && !d) {
-			d = vzalloc(sizeof(*d));
+			d = hpcap_vzalloc(sizeof(*d));
 			if (!d) {
 				err = -ENOMEM;
 				break;
@@ -498,33 +473,109 @@ int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on)
 		rxq->core.dup = on ? d : NULL;
 		spin_unlock_bh(&rxq->q->lock);
 		if (!on)
-			vfree(d);
+			hpcap_vfree(d);
 	}
 	mutex_unlock(&nic->lock);
 	return err;
 }
 
-bool hpcap_native_get_dup(struct hpcap_adapter *ad)
+static bool hpcap_native_get_dup(struct hpcap_adapter *ad)
 {
-	struct hpcap_nic *nic = ad->nic;
+	struct hpcap_nic *nic = ad->priv;
 
 	return nic && READ_ONCE(nic->rxq[0].core.dup);
 }
 
+/* Called with hpcap_mutex held: the port's NIC becomes the adapter's. */
+static int hpcap_native_attach(struct hpcap_adapter *ad,
+			       struct hpcap_adapter_cfg *cfg)
+{
+	ad->priv = cfg->priv;
+	return 0;
+}
+
+/* Called with hpcap_mutex held, from remove() (the NIC is quiet). */
+static void hpcap_native_detach(struct hpcap_adapter *ad)
+{
+	ad->priv = NULL;
+}
+
+static const char *hpcap_native_name(const struct hpcap_adapter *ad)
+{
+	return "native";
+}
+
+static u32 hpcap_native_stats(struct hpcap_adapter *ad, u32 q,
+			      struct hpcap_source_counter *c, u32 max)
+{
+	struct hpcap_nic *nic = ad->priv;
+	struct hpcap_rxq *rxq;
+	u32 n = 0;
+
+	if (!nic || q >= nic->nrxq || max < 8)
+		return 0;
+	rxq = &nic->rxq[q];
+	spin_lock_bh(&rxq->q->lock);
+	c[n].name = "hw_frames";
+	c[n++].value = rxq->core.hw_frames;
+	c[n].name = "hw_bytes";
+	c[n++].value = rxq->core.hw_bytes;
+	c[n].name = "frag_frames";
+	c[n++].value = rxq->core.frag_frames;
+	c[n].name = "err_frames";
+	c[n++].value = rxq->core.err_frames;
+	c[n].name = "bad_length_frames";
+	c[n++].value = rxq->core.bad_length_frames;
+	spin_unlock_bh(&rxq->q->lock);
+	spin_lock_bh(&nic->stats_lock);
+	c[n].name = "nic_drops";
+	c[n++].value = nic->stats.queue_drops[q];
+	spin_unlock_bh(&nic->stats_lock);
+	c[n].name = "polls";
+	c[n++].value = READ_ONCE(rxq->polls);
+	c[n].name = "busy_polls";
+	c[n++].value = READ_ONCE(rxq->busy_polls);
+	return n;
+}
+
+static struct hpcap_source_ops hpcap_native_ops = {
+	.what = "port",
+	.attach = hpcap_native_attach,
+	.detach = hpcap_native_detach,
+	.name = hpcap_native_name,
+	.stats = hpcap_native_stats,
+	.set_dup = hpcap_native_set_dup,
+	.get_dup = hpcap_native_get_dup,
+};
+
+/* The chip behind a PCI function, if it is one this driver brings up. */
+static const struct hpcap_chip *hpcap_chip_of(struct pci_dev *pdev)
+{
+	static const struct hpcap_chip *const chips[] = {
+		&hpcap_chip_82576, &hpcap_chip_82599,
+	};
+	const u16 *id;
+	int i;
+
+	if (pdev->vendor != PCI_VENDOR_ID_INTEL)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(chips); i++)
+		for (id = chips[i]->device_ids; *id; id++)
+			if (*id == pdev->device)
+				return chips[i];
+	return NULL;
+}
+
 static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	const struct hpcap_chip *chip = NULL;
+	const struct hpcap_chip *chip = hpcap_chip_of(pdev);
+	struct hpcap_adapter_cfg cfg;
 	struct hpcap_adapter *ad;
 	struct net_device *netdev;
 	struct hpcap_nic *nic;
 	int err, num, i;
 	u8 mac[ETH_ALEN];
-	u64 buf;
 
-	for (i = 0; i < ARRAY_SIZE(hpcap_known); i++)
-		if (pdev->vendor == PCI_VENDOR_ID_INTEL &&
-		    pdev->device == hpcap_known[i].device)
-			chip = hpcap_known[i].chip;
 	if (!chip) {
 		dev_err(&pdev->dev, "hpcap drives copper Intel 82576 and SFP+ 82599 ports only (this is %04x:%04x); give it back to its driver\n",
 			pdev->vendor, pdev->device);
@@ -541,17 +592,12 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return err;
 	pci_set_master(pdev);
 
-	netdev = alloc_etherdev(sizeof(nic));
-	if (!netdev)
-		return -ENOMEM;
-	nic = devm_kzalloc(&pdev->dev, sizeof(*nic), GFP_KERNEL);
+	nic = hpcap_kzalloc(sizeof(*nic), GFP_KERNEL);
 	if (!nic) {
-		err = -ENOMEM;
-		goto err_netdev;
+		dev_err(&pdev->dev, "no memory for the port's state\n");
+		return -ENOMEM;
 	}
-	*(struct hpcap_nic **)netdev_priv(netdev) = nic;
 	nic->pdev = pdev;
-	nic->netdev = netdev;
 	nic->chip = chip;
 	nic->hw = pcim_iomap_table(pdev)[0];
 	mutex_init(&nic->lock);
@@ -560,42 +606,43 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	/*
 	 * Settings are indexed by adapter number: the port's place in ports=,
-	 * or the lowest free number, chosen before reading them.
+	 * or the lowest free number, taken before reading them.
 	 */
-	mutex_lock(&hpcap_mutex);
-	num = hpcap_port_number(pdev);
-	if (num < 0)
-		num = hpcap_adapter_free_id();
-	if (num < 0) {
-		mutex_unlock(&hpcap_mutex);
-		err = -ENOSPC;
-		goto err_netdev;
-	}
-	nic->nrxq = clamp_t(u32, hpcap_nrxq[num] > 0 ? hpcap_nrxq[num] : 1, 1,
-			    min_t(u32, chip->max_queues, HPCAP_MAX_QUEUES));
-	buf = hpcap_bufmb[num] > 0 ? (u64)hpcap_bufmb[num] << 20
-				   : READ_ONCE(hpcap_default_buf_size);
-	ad = hpcap_adapter_new(num, HPCAP_SRC_NATIVE, NULL, nic->nrxq, buf,
-			       READ_ONCE(hpcap_default_file_size),
-			       hpcap_caplen[num] > 0 ? hpcap_caplen[num] : 0,
-			       hpcap_huge[num], dev_to_node(&pdev->dev));
-	if (!IS_ERR(ad))
-		ad->nic = nic;
-	mutex_unlock(&hpcap_mutex);
+	hpcap_adapter_cfg_init(&cfg);
+	cfg.ops = &hpcap_native_ops;
+	cfg.want_id = hpcap_port_number(pdev);
+	ad = hpcap_adapter_reserve(&cfg);
 	if (IS_ERR(ad)) {
 		err = PTR_ERR(ad);
-		dev_err(&pdev->dev, "cannot set up capture buffers: %s (%d)\n",
-			hpcap_adapter_strerror(err), err);
-		goto err_netdev;
+		dev_err(&pdev->dev, "cannot take adapter number %d: %d\n",
+			cfg.want_id, err);
+		goto err_nic;
+	}
+	num = ad->id;
+	nic->nrxq = clamp_t(u32, hpcap_nrxq[num] > 0 ? hpcap_nrxq[num] : 1, 1,
+			    min_t(u32, chip->max_queues, HPCAP_MAX_QUEUES));
+	cfg.nqueues = nic->nrxq;
+	if (hpcap_bufmb[num] > 0)
+		cfg.buf_size = (u64)hpcap_bufmb[num] << 20;
+	cfg.caplen = hpcap_caplen[num] > 0 ? hpcap_caplen[num] : 0;
+	cfg.huge = hpcap_huge[num];
+	cfg.node = dev_to_node(&pdev->dev);
+	cfg.priv = nic;
+	err = hpcap_adapter_start(ad, &cfg);
+	if (err < 0) {
+		dev_err(&pdev->dev, "cannot set up capture buffers: %d\n", err);
+		hpcap_adapter_abandon(ad);
+		goto err_nic;
 	}
 	nic->ad = ad;
 	nic->speed = hpcap_vel[num] > 0 ? hpcap_vel[num] : 0;
 	nic->first_cpu = hpcap_core[num];
 	if (nic->first_cpu < 0)
-		nic->auto_base = atomic_fetch_add(nic->nrxq, &hpcap_auto_cores);
+		nic->auto_base = hpcap_auto_take(num, nic->nrxq);
 	nic->jumbo = hpcap_jumbo[num];
 	/* A power of two that holds the largest frame accepted. */
 	nic->buf_size = nic->jumbo ? 16384 : 2048;
+	nic->rx_bsize = hpcap_fault_rx_bsize(nic->buf_size);
 
 	err = chip->reset(nic);
 	if (err) {
@@ -604,21 +651,42 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	for (i = 0; i < nic->nrxq; i++) {
 		err = hpcap_alloc_queue_mem(nic, i);
-		if (err)
-			goto err_adapter;
+		if (err) {
+			dev_err(&pdev->dev, "no memory for the descriptors and packet buffers of queue %d\n",
+				i);
+			goto err_mem;
+		}
 	}
-	if (hpcap_dup[ad->id]) {
+	if (hpcap_dup[num]) {
 		err = hpcap_native_set_dup(ad, true);
-		if (err)
-			goto err_adapter;
+		if (err) {
+			dev_err(&pdev->dev, "no memory for the duplicate tables\n");
+			goto err_mem;
+		}
 	}
+	/*
+	 * Named hpcapN by the driver, and said so (a predictable name), so
+	 * that udev's naming policy leaves it alone: params.cfg, the monitors
+	 * and install_hpcap.bash know the port by that name.
+	 */
+	netdev = hpcap_alloc_netdev(sizeof(nic), ad->name, NET_NAME_PREDICTABLE,
+				    ether_setup);
+	if (!netdev) {
+		err = -ENOMEM;
+		dev_err(&pdev->dev, "no memory for the network interface\n");
+		goto err_mem;
+	}
+	*(struct hpcap_nic **)netdev_priv(netdev) = nic;
+	nic->netdev = netdev;
 	chip->read_mac(nic, mac);
 	eth_hw_addr_set(netdev, mac);
-	strscpy(netdev->name, ad->name, sizeof(netdev->name));
 	netdev->netdev_ops = &hpcap_netdev_ops;
 	netdev->ethtool_ops = &hpcap_ethtool_ops;
 	netdev->min_mtu = ETH_MIN_MTU;
-	netdev->max_mtu = chip->max_frame - ETH_HLEN - ETH_FCS_LEN;
+	/* What the receive path accepts (RLPML, MAXFRS): 1522 with a tag,
+	 * or the jumbo size. */
+	netdev->max_mtu = nic->jumbo ? chip->max_frame - ETH_HLEN - ETH_FCS_LEN
+				     : ETH_DATA_LEN;
 	SET_NETDEV_DEV(netdev, &pdev->dev);
 	netif_carrier_off(netdev);
 	err = chip->setup_link(nic);
@@ -626,26 +694,37 @@ static int hpcap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_warn(&pdev->dev, "link setup failed (%d); capture will wait for link\n",
 			 err);
 	err = register_netdev(netdev);
-	if (err)
-		goto err_reset;
+	if (err) {
+		dev_err(&pdev->dev, "cannot register %s: %d\n", ad->name, err);
+		goto err_netdev;
+	}
 	pci_set_drvdata(pdev, nic);
 	schedule_delayed_work(&nic->housekeeping, HZ / 10);
 	netdev_info(netdev, "%s port %s: adapter %u, %u RX queue%s, buffers of %llu MiB%s%s\n",
-		    chip->name, pci_name(pdev), ad->id, nic->nrxq,
-		    nic->nrxq == 1 ? "" : "s", buf >> 20,
-		    hpcap_huge[ad->id] ? " (2 MiB pages)" : "",
+		    chip->name, pci_name(pdev), num, nic->nrxq,
+		    nic->nrxq == 1 ? "" : "s", cfg.buf_size >> 20,
+		    cfg.huge ? " (2 MiB pages)" : "",
 		    hpcap_native_get_dup(ad) ? ", duplicate removal on" : "");
 	return 0;
 
-err_reset:
-	chip->reset(nic);
-err_adapter:
-	hpcap_native_set_dup(ad, false);
-	mutex_lock(&hpcap_mutex);
-	hpcap_adapter_free(ad);
-	mutex_unlock(&hpcap_mutex);
 err_netdev:
-	free_netdev(netdev);
+	hpcap_free_netdev(netdev);
+err_mem:
+	/* Receive was never enabled, but the memory goes only once the
+	 * NIC can not write to it. */
+	chip->reset(nic);
+	pci_clear_master(pdev);
+	hpcap_native_set_dup(ad, false);
+	for (i = 0; i < nic->nrxq; i++)
+		hpcap_free_queue_mem(nic, i);
+err_adapter:
+	if (nic->first_cpu < 0)
+		hpcap_auto_give_back(num);
+	mutex_lock(&hpcap_mutex);
+	hpcap_adapter_detach(ad);
+	mutex_unlock(&hpcap_mutex);
+err_nic:
+	hpcap_kfree(nic);
 	return err;
 }
 
@@ -653,6 +732,8 @@ static void hpcap_remove(struct pci_dev *pdev)
 {
 	struct hpcap_nic *nic = pci_get_drvdata(pdev);
 	struct hpcap_adapter *ad = nic->ad;
+	u32 i, num = ad->id;
+	int err;
 
 	mutex_lock(&nic->lock);
 	nic->removing = true;	/* no dup table may appear from now on */
@@ -661,14 +742,25 @@ static void hpcap_remove(struct pci_dev *pdev)
 	cancel_delayed_work_sync(&nic->housekeeping);
 	/* Stops the poll threads (ndo_stop) if the port is up. */
 	unregister_netdev(nic->netdev);
-	/* Quiesce the NIC before its DMA memory goes (devm frees it). */
-	nic->chip->reset(nic);
+	/* Quiesce the NIC, and whatever the reset did, take away its right
+	 * to write to memory: its receive memory goes next. */
+	err = nic->chip->reset(nic);
+	if (!err && hpcap_fault_reset_fails())
+		err = -ETIMEDOUT;
+	if (err)
+		dev_err(&pdev->dev, "reset failed (%d); bus mastering turned off before the receive memory is freed\n",
+			err);
+	pci_clear_master(pdev);
 	hpcap_native_set_dup(ad, false);
+	for (i = 0; i < nic->nrxq; i++)
+		hpcap_free_queue_mem(nic, i);
+	if (nic->first_cpu < 0)
+		hpcap_auto_give_back(num);
 	mutex_lock(&hpcap_mutex);
-	ad->nic = NULL;
-	hpcap_adapter_free(ad);
+	hpcap_adapter_detach(ad);
 	mutex_unlock(&hpcap_mutex);
-	free_netdev(nic->netdev);
+	hpcap_free_netdev(nic->netdev);
+	hpcap_kfree(nic);
 }
 
 /* Empty: hpcap binds only ports whose driver_override names it. */
@@ -685,10 +777,12 @@ static struct pci_driver hpcap_pci_driver = {
 
 int hpcap_native_init(void)
 {
+	hpcap_source_register(&hpcap_native_ops);
 	return pci_register_driver(&hpcap_pci_driver);
 }
 
 void hpcap_native_exit(void)
 {
 	pci_unregister_driver(&hpcap_pci_driver);
+	hpcap_source_unregister(&hpcap_native_ops);
 }

@@ -3,7 +3,8 @@
  * hpcap_native.h - the native polling driver for Intel 82576 (igb family)
  * and 82599 (ixgbe family): one RX path for both, the differences between
  * the chips in a small table of operations (hpcap_hw_82576.c,
- * hpcap_hw_82599.c), the OS glue in hpcap_native.c and hpcap_ethtool.c.
+ * hpcap_hw_82599.c), register steps both take the same way in
+ * hpcap_hw_common.c, the OS glue in hpcap_native.c and hpcap_ethtool.c.
  */
 #ifndef HPCAP_NATIVE_H
 #define HPCAP_NATIVE_H
@@ -11,7 +12,8 @@
 #include <linux/netdevice.h>
 #include <linux/pci.h>
 
-#include "hpcap_priv.h"
+#include "hpcap_adapter.h"
+#include "hpcap_regs.h"
 #include "hpcap_rxpoll.h"
 
 #define HPCAP_NATIVE_DESCS	1024	/* per RX queue, power of two */
@@ -33,6 +35,8 @@ struct hpcap_hw_stats {
 
 struct hpcap_chip {
 	const char *name;
+	const u16 *device_ids;	/* PCI device ids (vendor Intel), 0-ended */
+	bool autoneg;		/* link negotiated (except forced 10/100) */
 	u32 max_queues;
 	u32 max_frame;		/* largest frame the RX path accepts */
 	u32 rx_err_mask;	/* write-back error bits of a bad frame */
@@ -72,6 +76,8 @@ struct hpcap_nic {
 	u32 nrxq;
 	u32 speed;			/* vel: 0 = autonegotiate, else Mb/s */
 	u32 buf_size;			/* per descriptor */
+	u32 rx_bsize;			/* told to the NIC: buf_size (but in
+					 * the fault-test build) */
 	bool jumbo;
 	int first_cpu;			/* core of queue 0 (-1: automatic) */
 	int auto_base;			/* cores taken from the top before us */
@@ -98,28 +104,35 @@ static inline void hpcap_wr(struct hpcap_nic *nic, u32 reg, u32 val)
 	writel(val, nic->hw + reg);
 }
 
+/* Posted writes reach the chip before this returns (a read of STATUS). */
 static inline void hpcap_flush(struct hpcap_nic *nic)
 {
-	readl(nic->hw + 0x8);	/* STATUS, same offset on both chips */
+	readl(nic->hw + HPCAP_HW_STATUS);
 }
+
+/* ---- hpcap_hw_common.c: steps both chips take, on their own registers */
 
 /* Poll reg until (value & mask) == want, up to timeout_us; 0 or -ETIMEDOUT. */
 int hpcap_wait_reg(struct hpcap_nic *nic, u32 reg, u32 mask, u32 want,
 		   u32 timeout_us);
-
-void hpcap_native_fill_stats(struct hpcap_nic *nic);
-void hpcap_setup_rss(struct hpcap_nic *nic, u32 mrqc);
 void hpcap_read_mac(struct hpcap_nic *nic, u32 ral, u8 *mac);
 
-/*
- * RSS key: 0x6d5a repeated makes the Toeplitz hash symmetric, so both
- * directions of a flow (as a tap or span port shows them) land on the
- * same queue, in order.
- */
-static inline u32 hpcap_rss_key_word(void)
-{
-	return 0x6d5a6d5a;
-}
+#define HPCAP_RSS_KEY_WORDS	10	/* 40-byte Toeplitz key */
+#define HPCAP_RSS_RETA_REGS	32	/* 128 one-byte entries */
+
+/* A chip's RSS registers: byte offsets of the first of each, and bits. */
+struct hpcap_rss_regs {
+	u32 rssrk, reta, rxcsum, mrqc;
+	u32 rxcsum_pcsd;	/* hash into the descriptor */
+	u32 mrqc_rss;		/* RSS on */
+	u32 mrqc_hash;		/* the fields hashed */
+};
+
+void hpcap_setup_rss(struct hpcap_nic *nic, const struct hpcap_rss_regs *r);
+
+/* ---- hpcap_ethtool.c */
+
+void hpcap_nic_update_stats(struct hpcap_nic *nic);
 
 extern const struct ethtool_ops hpcap_ethtool_ops;
 

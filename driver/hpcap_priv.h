@@ -2,10 +2,9 @@
 /*
  * hpcap_priv.h - structures and functions shared inside the module.
  *
- * An adapter is one captured interface (a netdev tapped by the generic
- * source, a synthetic generator, or later a NIC driven natively); it owns
- * one queue per RX queue, and each queue owns a capture buffer, the ring
- * state that frames it, and the character device /dev/hpcap_<adapter>_<q>.
+ * An adapter (hpcap_adapter.h) owns one queue per RX queue, and each
+ * queue owns a capture buffer, the ring state that frames it, and the
+ * character device /dev/hpcap_<adapter>_<q>.
  */
 #ifndef HPCAP_PRIV_H
 #define HPCAP_PRIV_H
@@ -20,6 +19,16 @@
 
 #include "hpcap.h"
 #include "hpcap_ring.h"
+
+/*
+ * 64-bit kernels only: buffer sizes and stream positions are 64-bit and
+ * the ring divides them (pos % size) as 64-bit kernels can, where a
+ * 32-bit one would need div_u64 everywhere.  The module's own divisions
+ * of 64-bit values use div_u64 already.
+ */
+#if BITS_PER_LONG != 64
+#error "hpcap builds for 64-bit kernels only"
+#endif
 
 #define HPCAP_MAX_ADAPTERS	32
 #define HPCAP_MAX_QUEUES	32
@@ -59,24 +68,20 @@ struct hpcap_queue {
 	struct device *dev;
 	u32 adapter_id, index;
 	bool dead;			/* detached: no new opens, drain */
-	/*
-	 * Waking a listener per frame would cost a context switch per frame:
-	 * each waiting listener says from which write position on it wants
-	 * to be woken, and the producer wakes only past the lowest of these.
-	 * Under lock.
-	 */
-	u64 wake_at;			/* U64_MAX: nobody waits */
-	u64 wait_target[HPCAP_MAX_LISTENERS];	/* 0: not waiting */
 };
 
-struct hpcap_queue *hpcap_queue_create(struct hpcap_adapter *ad, u32 index,
-				       u64 buf_size, u64 file_size, bool huge,
-				       int node);
+extern struct class hpcap_class;
+extern dev_t hpcap_devt;
+
+int hpcap_queue_init(const struct attribute_group **class_groups,
+		     const struct attribute_group **queue_groups);
+void hpcap_queue_exit(void);
+struct hpcap_queue *hpcap_queue_alloc(u64 buf_size, bool huge, int node);
+int hpcap_queue_register(struct hpcap_queue *q, struct hpcap_adapter *ad,
+			 u32 index, u64 file_size);
 void hpcap_queue_kill(struct hpcap_queue *q);
 void hpcap_queue_put(struct hpcap_queue *q);
 struct hpcap_queue *hpcap_queue_get_minor(unsigned int minor);
-
-void hpcap_queue_set_wait(struct hpcap_queue *q, int idx, u64 target);
 
 /*
  * Producer side, for the capture sources: publish what was put (under the
@@ -85,8 +90,8 @@ void hpcap_queue_set_wait(struct hpcap_queue *q, int idx, u64 target);
  */
 static inline bool hpcap_queue_publish(struct hpcap_queue *q)
 {
-	hpcap_ring_publish(&q->ring);
-	return q->ring.pos >= q->wake_at;
+	/* Wait targets are the ring's (core/hpcap_ring.h): one-shot. */
+	return hpcap_ring_publish(&q->ring) != 0;
 }
 
 static inline void hpcap_queue_wake(struct hpcap_queue *q)
@@ -94,84 +99,18 @@ static inline void hpcap_queue_wake(struct hpcap_queue *q)
 	wake_up_interruptible_poll(&q->wq, EPOLLIN | EPOLLRDNORM);
 }
 
-/* ---- adapters (hpcap_main.c) ---- */
+/* ---- the module's parts, set up and torn down by hpcap_main.c ---- */
 
-enum hpcap_source {
-	HPCAP_SRC_GENERIC,
-	HPCAP_SRC_SYNTH,
-	HPCAP_SRC_NATIVE,
-};
-
-struct hpcap_adapter {
-	u32 id;
-	enum hpcap_source kind;
-	char name[IFNAMSIZ];
-	u32 nqueues;
-	u32 caplen;			/* READ_ONCE: changeable at runtime */
-	struct hpcap_queue *q[HPCAP_MAX_QUEUES];
-
-	/* generic source */
-	struct net_device *netdev;
-	u32 gen_mode;			/* HPCAP_ATTACH_MIRROR / _DROP */
-	netdev_features_t gro_was_on;	/* GRO features to give back */
-
-	/* native driver */
-	void *nic;			/* struct hpcap_nic */
-
-	/* synthetic source */
-	struct task_struct *synth_task;
-	u8 *synth_tmpl;			/* frame contents, allocated at start */
-	u32 synth_sizes[8];
-	u32 synth_nsizes;
-	u64 synth_rate;			/* frames/s, 0 = as fast as possible */
-	u64 synth_count;		/* frames to make, 0 = until detached */
-};
-
-extern struct mutex hpcap_mutex;
-extern struct class hpcap_class;
-extern dev_t hpcap_devt;
-extern unsigned long hpcap_default_buf_size;
-extern unsigned long hpcap_default_file_size;
-
-struct hpcap_adapter *hpcap_adapter_new(int want_id, enum hpcap_source kind,
-					const char *name, u32 nqueues,
-					u64 buf_size, u64 file_size,
-					u32 caplen, bool huge, int node);
-int hpcap_adapter_free_id(void);
-void hpcap_adapter_free(struct hpcap_adapter *ad);
-struct hpcap_adapter *hpcap_adapter_find(const char *name);
-struct hpcap_adapter *hpcap_adapter_by_id(u32 id);
-const char *hpcap_source_name(const struct hpcap_adapter *ad);
-const char *hpcap_adapter_strerror(int err);
-
-/* ---- attach/detach requests (hpcap_control.c) ---- */
-
-int hpcap_control_attach(const char *req);
-int hpcap_control_detach(const char *req);
-int hpcap_detach_adapter(struct hpcap_adapter *ad);
 int hpcap_control_init(void);
 void hpcap_control_exit(void);
-
-/* ---- generic source (hpcap_generic.c) ---- */
-
-int hpcap_generic_attach(const char *ifname, u32 mode, u32 caplen,
-			 u64 buf_size, u64 file_size, u32 max_queues,
-			 int want_id, u32 *id);
-void hpcap_generic_detach(struct hpcap_adapter *ad);
+int hpcap_control_attach(const char *req);
+int hpcap_control_detach(const char *req);
 int hpcap_generic_init(void);
 void hpcap_generic_exit(void);
-
-/* ---- synthetic source (hpcap_synth.c) ---- */
-
-int hpcap_synth_start(struct hpcap_adapter *ad);
-void hpcap_synth_stop(struct hpcap_adapter *ad);
-
-/* ---- native driver (hpcap_native.c) ---- */
-
+void hpcap_synth_init(void);
+void hpcap_synth_exit(void);
 int hpcap_native_init(void);
 void hpcap_native_exit(void);
-int hpcap_native_set_dup(struct hpcap_adapter *ad, bool on);
-bool hpcap_native_get_dup(struct hpcap_adapter *ad);
 
 /* ---- character devices (hpcap_cdev.c) ---- */
 

@@ -10,6 +10,10 @@
 #ifndef HPCAP_REGS_H
 #define HPCAP_REGS_H
 
+/* The one register shared code reads on both chips, at the same offset
+ * (DS76 8.2.2, DS99 8.2.3.1.2): STATUS, read to flush posted writes. */
+#define HPCAP_HW_STATUS		0x00008
+
 /* RSS hash fields of MRQC, the same bits on both chips (DS76 8.10.9,
  * DS99 8.2.3.7.12). */
 #define MRQC_HASH_IPV4_TCP	0x00010000u

@@ -8,7 +8,7 @@
 #include <linux/sysfs.h>
 
 #include "hpcap_compat.h"
-#include "hpcap_priv.h"
+#include "hpcap_adapter.h"
 
 /* ---- class attributes ---- */
 
@@ -50,7 +50,7 @@ static ssize_t adapters_show(HPCAP_CLASS_CONST struct class *c,
 
 		if (ad)
 			n += sysfs_emit_at(buf, n, "%u %s %s %u %u\n", ad->id,
-					   ad->name, hpcap_source_name(ad),
+					   ad->name, hpcap_adapter_source_name(ad),
 					   ad->nqueues, READ_ONCE(ad->caplen));
 	}
 	mutex_unlock(&hpcap_mutex);
@@ -121,7 +121,7 @@ static ssize_t source_show(struct device *dev, struct device_attribute *a,
 {
 	struct hpcap_adapter *ad = to_adapter(dev);
 
-	return sysfs_emit(buf, "%s\n", ad ? hpcap_source_name(ad) : "");
+	return sysfs_emit(buf, "%s\n", ad ? hpcap_adapter_source_name(ad) : "");
 }
 
 static ssize_t caplen_show(struct device *dev, struct device_attribute *a,
@@ -138,14 +138,18 @@ static ssize_t caplen_store(struct device *dev, struct device_attribute *a,
 {
 	struct hpcap_adapter *ad = to_adapter(dev);
 	u32 v;
-	int err = kstrtou32(buf, 10, &v);
+	int err;
 
+	/* Like attach and detach: root in a container without it may not. */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = kstrtou32(buf, 10, &v);
 	if (err)
 		return err;
 	if (!v || v > HPCAP_MAX_CAPLEN)
 		return -EINVAL;
-	if (!ad || ad->kind == HPCAP_SRC_SYNTH)
-		return -EOPNOTSUPP;	/* synthetic frames have fixed sizes */
+	if (!ad || ad->ops->fixed_caplen)
+		return -EOPNOTSUPP;	/* e.g. synthetic frames */
 	WRITE_ONCE(ad->caplen, v);
 	return count;
 }
@@ -156,8 +160,8 @@ static ssize_t dup_show(struct device *dev, struct device_attribute *a,
 {
 	struct hpcap_adapter *ad = to_adapter(dev);
 
-	return sysfs_emit(buf, "%d\n", ad && ad->kind == HPCAP_SRC_NATIVE ?
-			  hpcap_native_get_dup(ad) : 0);
+	return sysfs_emit(buf, "%d\n", ad && ad->ops->get_dup ?
+			  ad->ops->get_dup(ad) : 0);
 }
 
 static ssize_t dup_store(struct device *dev, struct device_attribute *a,
@@ -165,13 +169,16 @@ static ssize_t dup_store(struct device *dev, struct device_attribute *a,
 {
 	struct hpcap_adapter *ad = to_adapter(dev);
 	bool on;
-	int err = kstrtobool(buf, &on);
+	int err;
 
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = kstrtobool(buf, &on);
 	if (err)
 		return err;
-	if (!ad || ad->kind != HPCAP_SRC_NATIVE)
+	if (!ad || !ad->ops->set_dup)
 		return -EOPNOTSUPP;	/* needs the NIC's RSS hash */
-	err = hpcap_native_set_dup(ad, on);
+	err = ad->ops->set_dup(ad, on);
 	return err ? err : (ssize_t)count;
 }
 
@@ -219,6 +226,25 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *a,
 			  s.listeners);
 }
 
+/* "name value" per line: what only the queue's source counts. */
+static ssize_t source_stats_show(struct device *dev,
+				 struct device_attribute *a, char *buf)
+{
+	struct hpcap_queue *q = to_queue(dev);
+	struct hpcap_adapter *ad = to_adapter(dev);
+	struct hpcap_source_counter c[HPCAP_SOURCE_MAX_COUNTERS];
+	ssize_t len = 0;
+	u32 i, n;
+
+	if (!ad || !ad->ops->stats)
+		return 0;
+	n = ad->ops->stats(ad, q->index, c, ARRAY_SIZE(c));
+	for (i = 0; i < n; i++)
+		len += sysfs_emit_at(buf, len, "%s %llu\n", c[i].name,
+				     c[i].value);
+	return len;
+}
+
 /* One line per listener: id mode read_pos acked lost_frames lost_bytes. */
 static ssize_t listeners_show(struct device *dev, struct device_attribute *a,
 			      char *buf)
@@ -252,6 +278,7 @@ static DEVICE_ATTR_RO(buf_size);
 static DEVICE_ATTR_RO(file_size);
 static DEVICE_ATTR_RO(write_pos);
 static DEVICE_ATTR_RO(stats);
+static DEVICE_ATTR_RO(source_stats);
 static DEVICE_ATTR_RO(listeners);
 
 static struct attribute *hpcap_queue_attrs[] = {
@@ -265,6 +292,7 @@ static struct attribute *hpcap_queue_attrs[] = {
 	&dev_attr_file_size.attr,
 	&dev_attr_write_pos.attr,
 	&dev_attr_stats.attr,
+	&dev_attr_source_stats.attr,
 	&dev_attr_listeners.attr,
 	NULL,
 };

@@ -149,7 +149,8 @@ struct hpcap_queue_stats {
 	__u64 oversize_frames;	/* caplen cut to HPCAP_MAX_CAPLEN */
 	__u32 listeners;
 	__u32 reserved0;
-	__u64 reserved[5];
+	__u64 wakeups;		/* times the producer woke waiting listeners */
+	__u64 reserved[4];
 };
 
 /* Per-listener counters (HPCAP_IOC_LISTENER_STATS). */
@@ -212,6 +213,8 @@ HPCAP_STATIC_ASSERT(sizeof(struct hpcap_queue_stats) == 128,
 		    "queue stats are 128 bytes");
 HPCAP_STATIC_ASSERT(offsetof(struct hpcap_queue_stats, listeners) == 80,
 		    "listeners at 80");
+HPCAP_STATIC_ASSERT(offsetof(struct hpcap_queue_stats, wakeups) == 88,
+		    "wakeups at 88");
 HPCAP_STATIC_ASSERT(sizeof(struct hpcap_listener_stats) == 72,
 		    "listener stats are 72 bytes");
 HPCAP_STATIC_ASSERT(sizeof(struct hpcap_attach) == 32, "attach is 32 bytes");

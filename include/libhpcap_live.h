@@ -22,11 +22,16 @@
  *  - a character device /dev/hpcap_<adapter>_<queue> of the hpcap module;
  *  - a shared-memory queue: a regular file (by default
  *    /dev/shm/hpcap_<adapter>_<queue>) made by a userspace producer such
- *    as pcap2hpcap (see hpcap_producer_create() below).  It holds the
+ *    as pcap2hpcap (see hpcap_producer_create() below), with a socket
+ *    beside it (<file>.sock) through which listeners join.  It holds the
  *    same info page and buffer, framed by the module's own producer
  *    routine, with the same listener slots, lossless/lossy modes and flow
  *    control.  hpcap_open_path() on a regular file selects it; set
  *    HPCAP_DEV_DIR=/dev/shm for hpcap_open().
+ *
+ * Lossy listeners' counts are exact: frames returned by hpcap_next() +
+ * hpcap_lost_frames() + frames still readable == frames produced since
+ * the listener opened, whenever acknowledgements happen.
  */
 #ifndef LIBHPCAP_LIVE_H
 #define LIBHPCAP_LIVE_H
@@ -100,18 +105,29 @@ int hpcap_next(struct hpcap_handle *h, struct hpcap_raw_record *rec,
  */
 int hpcap_frame_valid(const struct hpcap_handle *h);
 
-/** Frames and bytes this listener lost so far (lossy mode). */
+/** Frames and bytes this listener lost so far (lossy mode): frames the
+ * producer overwrote before hpcap_next() returned them (a window reader's
+ * frames count as read once it acknowledged them). */
 uint64_t hpcap_lost_frames(const struct hpcap_handle *h);
 uint64_t hpcap_lost_bytes(const struct hpcap_handle *h);
 
-/** Counters of the whole queue and of this listener. */
+/** Counters of the whole queue and of this listener (lost_* are this
+ * handle's exact counts, as hpcap_lost_frames()). */
 int hpcap_queue_stats(struct hpcap_handle *h, struct hpcap_queue_stats *s);
 int hpcap_listener_stats(struct hpcap_handle *h,
 			 struct hpcap_listener_stats *s);
 
-/** The device's file descriptor, for poll()/select().  A shared-memory
- * queue's descriptor is a regular file, which poll() always reports
- * readable: wait with hpcap_wait()/hpcap_next() instead. */
+/**
+ * A descriptor for poll()/select()/epoll: it becomes readable when data
+ * came after a call found the queue empty.  Read until hpcap_next()
+ * returns 0 (or hpcap_wait() an empty window) with timeout 0, then poll;
+ * a readable descriptor may find nothing new (read again, then poll
+ * again).  The module's device arms itself in poll(); a shared-memory
+ * queue's descriptor is the listener's socket, armed by the call that
+ * found the queue empty.  Waking a poller costs the producer one wake-up
+ * per poll, however the listener reads meanwhile.  Never read from or
+ * write to it.
+ */
 int hpcap_fd(const struct hpcap_handle *h);
 
 const char *hpcap_geterr(const struct hpcap_handle *h);
@@ -130,9 +146,19 @@ void hpcap_close(struct hpcap_handle *h);
  * they read a module queue.  One producer per file; the producer holds an
  * advisory lock on the file for its lifetime, so listeners notice a
  * producer that was killed (the queue then reads as gone), and the
- * producer notices listeners that were killed (their slots are reclaimed
- * and stop holding it back).  Frames are written one at a time, each
- * published at once.
+ * producer notices listeners that ended in any way (their slots are
+ * freed at once and stop holding it back).
+ *
+ * Listeners can not disturb the producer: the ring state lives in the
+ * producer's memory, the file has no write permission, and what a
+ * listener publishes (how far it read, what it waits for) is checked.
+ * A thread of the producer lets listeners in and out.
+ *
+ * Frames go in one at a time (hpcap_producer_put(), published at once) or
+ * in batches (hpcap_producer_put_batch(), or hpcap_producer_reserve() per
+ * frame then one hpcap_producer_commit()), published and signalled once
+ * per batch.  One thread produces; the other functions may be called from
+ * that thread only, between batches.
  */
 struct hpcap_producer;
 
@@ -176,6 +202,44 @@ int hpcap_producer_create(struct hpcap_producer **p, const char *path,
 int hpcap_producer_put(struct hpcap_producer *p, uint32_t sec, uint32_t nsec,
 		       uint32_t caplen, uint32_t len, const uint8_t *data,
 		       int timeout_ms);
+
+/**
+ * Reserve room for one frame and return in *dst where to copy its caplen
+ * bytes (caplen above HPCAP_MAX_CAPLEN is cut, and counted: copy
+ * HPCAP_MAX_CAPLEN then).  The frame becomes visible to listeners at
+ * hpcap_producer_commit(), which must follow the last reserve of a batch
+ * before any other producer call.  Waits for room as hpcap_producer_put()
+ * does, after publishing what the batch holds so far.
+ * @return 1 reserved; 0 dropped and counted (*dst NULL); -ETIMEDOUT,
+ *   -EINTR or another negative code: nothing reserved, and the batch so
+ *   far is committed.
+ */
+int hpcap_producer_reserve(struct hpcap_producer *p, uint32_t sec,
+			   uint32_t nsec, uint32_t caplen, uint32_t len,
+			   uint8_t **dst, int timeout_ms);
+
+/** Publish every frame reserved since the last commit, wake the listeners
+ * waiting for them (once per batch).  @return 0. */
+int hpcap_producer_commit(struct hpcap_producer *p);
+
+/** One frame of hpcap_producer_put_batch(). */
+struct hpcap_producer_frame {
+	uint32_t sec, nsec;
+	uint32_t caplen, len;
+	const uint8_t *data;
+};
+
+/**
+ * Write n frames as one batch (one lock, one publication, one wake-up
+ * check), waiting for room as hpcap_producer_put() does.
+ * @return how many of the n frames were taken (stored or dropped and
+ *   counted; *stored, if not NULL, says how many were stored); fewer
+ *   than n only on an error (timeout, signal) after some were taken;
+ *   the error itself (negative) when none was.
+ */
+int hpcap_producer_put_batch(struct hpcap_producer *p,
+			     const struct hpcap_producer_frame *f, unsigned n,
+			     unsigned *stored, int timeout_ms);
 
 /**
  * Wait up to timeout_ms (-1: for ever) until at least n listeners are

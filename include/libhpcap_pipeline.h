@@ -15,7 +15,9 @@
  *  - hpcap_hookq_*: a bounded queue of commands run once per finished file;
  *  - hpcap_name_*, hpcap_pending_*: file names and atomic completion;
  *  - hpcap_split_*: the split decision, as a pure function of timestamps;
- *  - hpcap_pipe_*: all of it for a stream of frames.
+ *  - hpcap_pipe_*: all of it for a stream of frames;
+ *  - hpcap_copier_*: RAW files from a capture queue's stream by whole
+ *    blocks (hpcapdd), with the same naming, completion and hooks.
  *
  * Conventions of libhpcap.h: negative codes, a message per handle (or in a
  * caller's HPCAP_ERRBUF_SIZE buffer), the library never prints or exits.
@@ -318,6 +320,19 @@ int hpcap_pending_create(char *final, size_t n, const struct hpcap_name_opts *o,
 			 time_t t, unsigned seq, int flags, char *errbuf);
 
 /**
+ * HPCAP's own names, as its hpcapdd made them: create
+ * "<dir>/<t - t % 1800>/<t>_hpcap<adapter>_<queue>.raw" exclusively (and
+ * its half-hour directory), t the current time, or one second past *last
+ * if that is not later, so names never repeat and sort in capture order;
+ * *last is updated.  The file has its final name from the start (no
+ * ".pending").  flags as for hpcap_pending_create().
+ * @return the descriptor (O_WRONLY|O_CLOEXEC), or a negative code.
+ */
+int hpcap_name_create_hpcap(char *path, size_t n, const char *dir,
+			    unsigned adapter, unsigned queue, time_t *last,
+			    int flags, char *errbuf);
+
+/**
  * Complete a file whose pending name is final + ".pending": write the
  * sidecar first ("<final>.sha256" in sha256sum format, itself through a
  * pending name) when sha256_hex is given, then rename the file to final.
@@ -416,6 +431,88 @@ void hpcap_pipe_on_file(struct hpcap_pipe *p,
 /** Close the last file (reason END), free; 0 or a negative code. */
 int hpcap_pipe_close(struct hpcap_pipe *p, char *errbuf);
 const char *hpcap_pipe_geterr(const struct hpcap_pipe *p);
+
+/* ----------------------------------------------------------------------- */
+/* The block copier                                                         */
+/* ----------------------------------------------------------------------- */
+
+/*
+ * The engine of hpcapdd: a capture queue's RAW stream to files, whole
+ * aligned blocks at a time, straight from the queue's mapping to the disk
+ * (O_DIRECT), never copying or decoding a frame.  The producer has framed
+ * the stream already (every file_size slice ends with a padding record),
+ * so a file is a slice; a file that starts mid-stream opens with a padding
+ * record that keeps its offsets aligned with the stream, and a file
+ * closed early ends with one that makes its length a multiple of 4 KiB.
+ *
+ * Two ways of naming and completing files:
+ *  - HPCAP's (pipeline == 0): hpcap_name_create_hpcap() names, each file
+ *    created under its final name;
+ *  - the pipeline's: names.fmt names, ".pending" until complete, then the
+ *    SHA-256 sidecar, the rename, the callback and the post hook, as
+ *    hpcap_pipe does; files also end where split_ns and split_bytes say
+ *    (the record headers are read for that, the frames never).
+ * Output formats other than RAW, compression and filters need every frame:
+ * use hpcap_pipe for those.
+ */
+
+/** Options of hpcap_copier_open(); zero fields mean the defaults. */
+struct hpcap_copier_opts {
+	/**
+	 * names (dir NULL: discard everything, to measure), direct, and
+	 * max_files (stop after that many complete files; 0: no limit) are
+	 * used in both ways; with pipeline set also sha256, split_ns,
+	 * split_bytes and hooks.  format must be RAW and zstd 0.
+	 */
+	struct hpcap_pipe_opts pipe;
+	int pipeline;		/**< the pipeline's names and completion */
+	uint64_t file_size;	/**< the queue's (hpcap_ring_info.file_size) */
+};
+
+struct hpcap_copier;
+
+/**
+ * Start copying the stream at position pos (where the queue's window
+ * starts: hpcap_wait() with nothing consumed).
+ */
+int hpcap_copier_open(struct hpcap_copier **c,
+		      const struct hpcap_copier_opts *o, uint64_t pos,
+		      char *errbuf);
+
+/**
+ * Write the stream up to position end.  base holds the stream from
+ * base_pos (<= the position written up to) to at least end, as the window
+ * of hpcap_wait() does.  Bytes of an incomplete first block, or of an
+ * incomplete record at the end, may stay unwritten (hpcap_copier_pos()
+ * says how far it went): give them again in the next window.
+ * final: the capture is over; what is left is written and the last file
+ * closed early.  idle: the source had nothing to read for a while, so a
+ * time split may close the open file by the clock.
+ * @return 0; 1 when max_files files are complete (stop); a negative code
+ *   (message from hpcap_copier_geterr()): stop, the open file is left as
+ *   written so far (checkraw -f closes it).
+ */
+int hpcap_copier_write(struct hpcap_copier *c, const uint8_t *base,
+		       uint64_t base_pos, uint64_t end, int final, int idle);
+
+/** Stream position written up to (what may be acknowledged). */
+uint64_t hpcap_copier_pos(const struct hpcap_copier *c);
+/** Frames (padding excluded), bytes and files written so far. */
+uint64_t hpcap_copier_frames(const struct hpcap_copier *c);
+uint64_t hpcap_copier_bytes(const struct hpcap_copier *c);
+uint64_t hpcap_copier_files(const struct hpcap_copier *c);
+/** Callback for every completed file, as hpcap_pipe_on_file(). */
+void hpcap_copier_on_file(struct hpcap_copier *c,
+			  void (*cb)(void *arg,
+				     const struct hpcap_file_facts *f,
+				     int hook_err),
+			  void *arg);
+const char *hpcap_copier_geterr(const struct hpcap_copier *c);
+/**
+ * Free.  A file still open (hpcap_copier_write() failed, or was never
+ * called with final) is closed as it is, not completed.
+ */
+void hpcap_copier_close(struct hpcap_copier *c);
 
 #ifdef __cplusplus
 }

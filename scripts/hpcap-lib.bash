@@ -207,8 +207,9 @@ pci_norm() {
 	echo "$a"
 }
 
-# The ports hpcap's native driver brings up, as driver/hpcap_native.c lists
-# them (hpcap_known[]: copper 82576, SFP+ 82599); tests/ops/host-tests.bash
+# The ports hpcap's native driver brings up, as the chips' files list them
+# (*_device_ids[] in driver/hpcap_hw_82576.c: copper 82576, and
+# driver/hpcap_hw_82599.c: SFP+ 82599); tests/ops/host-tests.bash
 # checks that the two lists agree.
 declare -gA HPCAP_CHIPS=(
 	[8086:10c9]=82576 [8086:10e8]=82576 [8086:1526]=82576 [8086:150a]=82576

@@ -10,9 +10,9 @@
 #define _GNU_SOURCE
 #include "libhpcap.h"
 #include "hpcap_framing.h"
+#include "hpcap_record.h"
 #include "cli/cli.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -38,7 +38,7 @@ struct scan {
 	int truncated;		/* fixable: cut short, or zero-filled tail */
 	uint64_t good_end;	/* offset just past the last whole record */
 	uint64_t cut_off;	/* truncated: offset of the cut record */
-	struct hpcap_raw_hdr cut_hdr;	/* its header, if complete */
+	struct hpcap_rec cut_hdr;	/* its header, if complete */
 	uint64_t cut_avail;	/* bytes of it after its header */
 	uint64_t frames, bytes;
 	uint64_t first_ts, last_ts;
@@ -144,8 +144,9 @@ static void check_frame(struct scan *s, const struct hpcap_raw_record *r,
 static void note_cut(struct scan *s, uint64_t size)
 {
 	int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-	struct hpcap_raw_hdr *h = &s->cut_hdr;
+	struct hpcap_rec *h = &s->cut_hdr;
 	uint64_t sec, last = s->last_ts / HPCAP_NSEC_PER_SEC;
+	struct hpcap_raw_hdr raw;
 	int plausible = 1;
 
 	s->truncated = 1;
@@ -155,16 +156,15 @@ static void note_cut(struct scan *s, uint64_t size)
 	if (fd < 0)
 		return;
 	if (size >= s->cut_off + HPCAP_RAW_HDR_LEN &&
-	    pread(fd, h, sizeof(*h), (off_t)s->cut_off) == (ssize_t)sizeof(*h)) {
+	    pread(fd, &raw, sizeof(raw), (off_t)s->cut_off) == (ssize_t)sizeof(raw)) {
 		s->cut_avail = size - s->cut_off - HPCAP_RAW_HDR_LEN;
-		sec = le32toh(h->sec);
-		if (!h->sec && !h->nsec)	/* a padding record, cut */
-			plausible = h->caplen == h->len;
-		else
-			plausible = le32toh(h->nsec) < HPCAP_NSEC_PER_SEC &&
-				    le16toh(h->caplen) <= le16toh(h->len) &&
-				    (!s->frames || (sec + 86400 >= last &&
-						    sec <= last + 86400));
+		hpcap_rec_decode(&raw, h);
+		sec = h->sec;
+		/* A cut padding record, or a frame of about the same time
+		 * as the file's last one. */
+		plausible = hpcap_rec_sane(h) &&
+			    (!hpcap_rec_is_frame(&raw) || !s->frames ||
+			     (sec + 86400 >= last && sec <= last + 86400));
 	}
 	close(fd);
 	if (!plausible) {
@@ -238,21 +238,20 @@ static void scan_file(struct scan *s, uint64_t *prev_ts)
  */
 static int repair(struct scan *s)
 {
+	const struct hpcap_rec *h = &s->cut_hdr;
 	uint64_t at = s->cut_off, salvage = 0;
-	struct hpcap_raw_hdr pad, h = s->cut_hdr;
-	uint32_t nsec = le32toh(h.nsec);
-	uint16_t caplen = le16toh(h.caplen), len = le16toh(h.len);
+	struct hpcap_raw_hdr pad, cut;
 	int fd, err = 0;
 
-	if ((h.sec || h.nsec) && nsec < HPCAP_NSEC_PER_SEC && caplen <= len &&
-	    s->cut_avail >= 14 && s->cut_avail < caplen)
+	if ((h->sec || h->nsec) && hpcap_rec_sane(h) &&
+	    s->cut_avail >= 14 && s->cut_avail < h->caplen)
 		salvage = s->cut_avail;
 	fd = open(s->path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		goto fail;
 	if (salvage) {
-		h.caplen = htole16((uint16_t)salvage);
-		if (pwrite(fd, &h, sizeof(h), (off_t)at) != (ssize_t)sizeof(h))
+		hpcap_rec_put(&cut, h->sec, h->nsec, (uint32_t)salvage, h->len);
+		if (pwrite(fd, &cut, sizeof(cut), (off_t)at) != (ssize_t)sizeof(cut))
 			goto fail;
 		at += HPCAP_RAW_HDR_LEN + salvage;
 	}

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "libmgmon.h"
 #include "cli/cli.h"
+#include "cli/mgsource.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,14 +74,6 @@ static void usage(void)
 	       "  %s -c 1000 -w first.pcap 1 0\n"
 	       "  %s --raw /data/capture/ | tcpdump -r - 'udp port 53'\n",
 	       cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
-}
-
-static volatile sig_atomic_t stop_sig;
-
-static void on_signal(int sig)
-{
-	stop_sig = sig;
-	mgmon_break();
 }
 
 /* ---- output ---- */
@@ -240,17 +233,17 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL, *outname = "-";
+	struct mgsource src = { .cpu = -1 };
+	const char *outname = "-";
 	uint64_t count = UINT64_MAX, flush_ms = 100, duration_ms = 0;
 	uint64_t last_flush, start, frames = 0, bytes = 0;
-	int raw = 0, lossy = 0, cpu = -1, quiet = 0, pktbuf = 0, c, st;
+	int quiet = 0, pktbuf = 0, c, st;
 	int failed = 0, damaged = 0, timeout;
 	struct out o = { .fd = 1, .format = 0 };
-	char errbuf[HPCAP_ERRBUF_SIZE], b1[32];
+	char b1[32];
 	uint32_t snaplen = 65535;
 	struct mgmon_stats ms;
 	struct mgmon_pkthdr h;
-	struct sigaction sa;
 	const uint8_t *data;
 	struct mgmon *m;
 
@@ -259,10 +252,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "rp:C:w:uns:UF:c:d:qhV", opts,
 				NULL)) != -1) {
 		switch (c) {
-		case 'r': raw = 1; break;
-		case 'p': path = optarg; break;
-		case 'L': lossy = 1; break;
-		case 'C': cpu = (int)cli_parse_u64("--cpu", optarg, 4095); break;
+		case 'r': src.raw = 1; break;
+		case 'p': src.path = optarg; break;
+		case 'L': src.lossy = 1; break;
+		case 'C': src.cpu = (int)cli_parse_u64("--cpu", optarg, 4095); break;
 		case 'w': outname = optarg; break;
 		case 'N': o.format = 0; break;
 		case 'u': o.format = 1; break;
@@ -288,13 +281,13 @@ int main(int argc, char **argv)
 	}
 	if (!snaplen)
 		snaplen = 65535;
-	if (raw && path)
+	if (src.raw && src.path)
 		cli_usage_error("--raw and --path exclude each other");
-	if (raw && argc == optind)
+	if (src.raw && argc == optind)
 		cli_usage_error("--raw needs at least one RAW file or directory");
-	if (!raw && !path && argc - optind != 2)
+	if (!src.raw && !src.path && argc - optind != 2)
 		cli_usage_error("need <adapter> <queue> (or --path FILE, or --raw FILES)");
-	if (path && argc != optind)
+	if (src.path && argc != optind)
 		cli_usage_error("--path takes no other operands");
 	if (strcmp(outname, "-")) {
 		o.fd = open(outname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -313,36 +306,15 @@ int main(int argc, char **argv)
 	}
 
 	/* SIGINT/SIGTERM end the loop; a reader that goes away is EPIPE. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	if (cpu >= 0 && (st = mgmon_pin_cpu(cpu)) < 0) {
-		cli_err("cannot pin to CPU %d: %s", cpu, strerror(-st));
+	m = mgsource_open(&src, argc, argv, optind);
+	if (!m)
 		return 1;
-	}
-	if (raw)
-		st = mgmon_open_offline(&m, (const char *const *)argv + optind,
-					argc - optind, 0, errbuf);
-	else if (path)
-		st = mgmon_open_path(&m, path, lossy ? MGMON_LOSSY : 0, errbuf);
-	else
-		st = mgmon_open_live(&m,
-				     (unsigned)cli_parse_u64("adapter", argv[optind], 1023),
-				     (unsigned)cli_parse_u64("queue", argv[optind + 1], 1023),
-				     lossy ? MGMON_LOSSY : 0, errbuf);
-	if (st < 0) {
-		cli_err("%s", errbuf);
-		return 1;
-	}
-	if (out_header(&o, snaplen) < 0 || (!raw && out_flush(&o) < 0))
+	if (out_header(&o, snaplen) < 0 || (!src.raw && out_flush(&o) < 0))
 		goto out;
 	start = last_flush = mono_ms();
 	/* Live waits end every 100 ms for the --duration check. */
-	timeout = raw ? 0 : 100;
+	timeout = src.raw ? 0 : 100;
 	while (frames < count) {
 		st = mgmon_next(m, &h, &data, 0);
 		if (st == MGMON_TIMEOUT) {
@@ -363,13 +335,13 @@ int main(int argc, char **argv)
 			bytes += h.caplen;
 			if (pktbuf && out_flush(&o) < 0)
 				break;
-			if (raw || (frames & 255))
+			if (src.raw || (frames & 255))
 				continue;
 		} else if (st == MGMON_END || st == MGMON_BREAK) {
 			break;
 		} else if (st < 0) {
 			cli_err("%s", mgmon_geterr(m));
-			if (!raw) {
+			if (!src.raw) {
 				failed = 1;
 				break;
 			}
@@ -377,7 +349,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		/* Live, busy queue: flush at least every flush_ms. */
-		if (!raw && o.fill && mono_ms() - last_flush >= flush_ms) {
+		if (!src.raw && o.fill && mono_ms() - last_flush >= flush_ms) {
 			if (out_flush(&o) < 0)
 				break;
 			last_flush = mono_ms();
@@ -401,14 +373,15 @@ out:
 		fprintf(stderr, "%s: %llu frames (%s) written to %s", cli_prog,
 			(unsigned long long)frames,
 			cli_fmt_bytes(b1, sizeof(b1), bytes), o.name);
-		if (lossy)
+		if (src.lossy)
 			fprintf(stderr, ", %llu lost (lossy listener)",
 				(unsigned long long)ms.lost_frames);
 		if (o.epipe)
 			fprintf(stderr, "; the reader closed the pipe");
-		if (stop_sig)
+		if (mgsource_stop_signal())
 			fprintf(stderr, "; stopped by %s",
-				stop_sig == SIGINT ? "SIGINT" : "SIGTERM");
+				mgsource_stop_signal() == SIGINT ? "SIGINT"
+								 : "SIGTERM");
 		fputc('\n', stderr);
 	}
 	mgmon_close(m);

@@ -4,73 +4,34 @@
  *
  *   hpcapdd [options] <adapter> <queue> <dir|null>
  *
- * The module already frames the stream into file-size slices (each ends
- * with a padding record), so the copy never parses frames: whole aligned
- * blocks go from the read-only mapping straight to disk.  Files are named
- * by their start time as HPCAP named them:
- *   <dir>/<t - t % 1800>/<t>_hpcap<adapter>_<queue>.raw
- * The first file may start mid-stream: a leading padding record keeps the
- * file offsets aligned with the stream.  On SIGINT/SIGTERM what is pending
- * is written and the last file is closed with a padding record of its own.
+ * The copy itself is libhpcap's block copier (hpcap_copier_*, in
+ * srclib/pipeline/copier.c): whole aligned blocks from the read-only
+ * mapping straight to disk, files named by their start time as HPCAP
+ * named them, <dir>/<t - t % 1800>/<t>_hpcap<adapter>_<queue>.raw, or as
+ * the pipeline options say.  The per-frame options (formats, zstd,
+ * filters) go through the per-frame pipeline (srclib/cli/pipecli.c).
+ * Here: the options, the wait loop, progress and the summary.  On
+ * SIGINT/SIGTERM what is pending is written and the last file is closed
+ * with a padding record of its own.
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
-#include "hpcap_framing.h"
-#include "cli/capfile.h"
 #include "cli/cli.h"
 #include "cli/pipecli.h"
 
-#include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-
-#define ALIGN 4096u
-#define MAX_WRITE (8u << 20)	/* release room to the producer often */
-#define NSEC 1000000000ull
 
 static volatile sig_atomic_t stop_now;
 
+/* What the summary needs. */
 struct dd {
 	struct hpcap_handle *h;
-	unsigned adapter, queue;
-	const char *dir;	/* NULL: discard ("null") */
-	uint64_t file_size;
-	int direct_ok;		/* try O_DIRECT */
-	uint64_t max_files;	/* 0: no limit */
-	/* the open file */
-	int open;
-	int fd;
-	int direct;
-	char path[4096];
-	uint64_t file_end;	/* stream position where it ends */
-	uint64_t file_len;	/* bytes in it */
-	time_t last_name;	/* names never repeat or go back */
-	/* stream */
-	uint64_t pos;		/* written up to here */
-	uint64_t next_rec;	/* next record start, for counting frames */
-	const uint8_t *base;	/* window data */
-	uint64_t base_pos;	/* stream position of base[0] */
-	uint8_t *bounce;
-	/* totals */
 	uint64_t frames, bytes, files;
-	/* pipeline options (NULL: HPCAP's plain copy) */
-	struct pipecli *pc;
-	struct hpcap_split split;
-	uint64_t scan;		/* next record to look at */
-	uint64_t file_start;	/* stream position the scanned file starts at */
-	time_t name_time;	/* time in the name of the next file */
-	int close_reason;	/* why the open file will be closed */
-	struct hpcap_file_facts cur;	/* of the file being written */
-	struct hpcap_sha256 sha;
-	unsigned seq;
 };
 
 static void on_signal(int sig)
@@ -79,343 +40,9 @@ static void on_signal(int sig)
 	stop_now = 1;
 }
 
-static const uint8_t *at(const struct dd *d, uint64_t pos)
+static void on_file(void *arg, const struct hpcap_file_facts *f, int hook_err)
 {
-	return d->base + (pos - d->base_pos);
-}
-
-/* Count the frames whose records start before end. */
-static void count_frames(struct dd *d, uint64_t end)
-{
-	if (d->pc)
-		return;		/* scan_window() counts them */
-	while (d->next_rec < end) {
-		struct hpcap_raw_hdr h;
-
-		memcpy(&h, at(d, d->next_rec), sizeof(h));
-		d->frames += h.sec || h.nsec;
-		d->next_rec += HPCAP_RAW_HDR_LEN + le16toh(h.caplen);
-	}
-}
-
-static int write_all(struct dd *d, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(d->fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EINVAL && d->direct) {
-			/* File system refused O_DIRECT at write time. */
-			d->direct = 0;
-			fcntl(d->fd, F_SETFL, fcntl(d->fd, F_GETFL) & ~O_DIRECT);
-			continue;
-		}
-		if (w <= 0) {
-			const char *sfx = d->pc ? HPCAP_PENDING_SUFFIX : "";
-
-			cli_err("cannot write %s%s: %s; stopping.  Earlier files are complete; this one holds what was written before the error (close it with 'checkraw -f %s%s').",
-				d->path, sfx,
-				w < 0 ? strerror(errno) : "no progress",
-				d->path, sfx);
-			return -1;
-		}
-		if (d->pc && d->pc->po.sha256)
-			hpcap_sha256_update(&d->sha, p, (size_t)w);
-		p += w;
-		n -= (size_t)w;
-		d->file_len += (uint64_t)w;
-		d->bytes += (uint64_t)w;
-	}
-	return 0;
-}
-
-static int open_file(struct dd *d)
-{
-	d->file_end = (d->pos / d->file_size + 1) * d->file_size;
-	d->file_len = 0;
-	d->open = 1;
-	if (!d->dir)
-		return 0;
-	if (d->pc) {
-		char eb[HPCAP_ERRBUF_SIZE];
-
-		d->fd = hpcap_pending_create(d->path, sizeof(d->path),
-					     &d->pc->po.names, d->name_time,
-					     d->seq, d->direct_ok ? O_DIRECT : 0,
-					     eb);
-		if (d->fd < 0) {
-			cli_err("%s", eb);
-			d->open = 0;
-			return -1;
-		}
-		if (d->pc->po.sha256)
-			hpcap_sha256_init(&d->sha);
-		d->cur.index = d->seq++;
-		return 0;
-	}
-	d->fd = capfile_create(d->path, sizeof(d->path), d->dir, d->adapter,
-			       d->queue, &d->last_name,
-			       d->direct_ok ? O_DIRECT : 0);
-	if (d->fd < 0) {
-		d->open = 0;
-		return -1;
-	}
-	d->direct = d->direct_ok && (fcntl(d->fd, F_GETFL) & O_DIRECT);
-	return 0;
-}
-
-/* Pipeline: the sidecar, the rename to the final name, the post hook. */
-static int finish_file(struct dd *d)
-{
-	struct hpcap_file_facts *f = &d->cur;
-	char eb[HPCAP_ERRBUF_SIZE];
-	int hook_err = 0;
-
-	snprintf(f->path, sizeof(f->path), "%s", d->path);
-	f->bytes = f->data_bytes = d->file_len;
-	f->adapter = d->adapter;
-	f->queue = d->queue;
-	f->format = HPCAP_OUT_RAW;
-	f->reason = d->close_reason;
-	if (d->pc->po.sha256) {
-		uint8_t dg[32];
-
-		hpcap_sha256_final(&d->sha, dg);
-		hpcap_sha256_hex(dg, f->sha256);
-		snprintf(f->sidecar, sizeof(f->sidecar), "%s.sha256", f->path);
-	}
-	if (hpcap_pending_commit(f->path, d->pc->po.sha256 ? f->sha256 : NULL,
-				 eb) < 0) {
-		cli_err("%s", eb);
-		return -1;
-	}
-	if (d->pc->hooks)
-		hook_err = hpcap_hookq_submit(d->pc->hooks, f);
-	pipecli_file_done(d->pc, f, hook_err);
-	return 0;
-}
-
-static int close_file(struct dd *d)
-{
-	int err = 0;
-
-	if (d->dir) {
-		if (fdatasync(d->fd) < 0 || close(d->fd) < 0) {
-			cli_err("cannot close %s%s: %s", d->path,
-				d->pc ? HPCAP_PENDING_SUFFIX : "", strerror(errno));
-			err = -1;
-		}
-	}
-	d->fd = -1;
-	d->open = 0;
-	d->files++;
-	if (d->pc && d->dir && !err)
-		err = finish_file(d);
-	memset(&d->cur, 0, sizeof(d->cur));
-	return err;
-}
-
-/* Append bytes through the aligned bounce buffer (n small). */
-static int bounce_write(struct dd *d, size_t n)
-{
-	if (!d->dir) {
-		d->file_len += n;
-		d->bytes += n;
-		return 0;
-	}
-	return write_all(d, d->bounce, n);
-}
-
-static size_t put_padding(uint8_t *p, uint32_t total)
-{
-	struct hpcap_raw_hdr h;
-
-	hpcap_padding_hdr(&h, total);
-	memcpy(p, &h, sizeof(h));
-	memset(p + sizeof(h), 0, total - sizeof(h));
-	return total;
-}
-
-/*
- * Write the stream from d->pos up to w (a record boundary, or not, when
- * not final).  final: capture is over, close the open file early.
- */
-static int write_upto(struct dd *d, uint64_t w, int final)
-{
-	while (d->pos < w || (final && d->open)) {
-		uint64_t end, upto;
-
-		if (!d->open && d->max_files && d->files >= d->max_files)
-			return 0;
-		if (!d->open && d->pos < w) {
-			uint32_t lead = hpcap_lead_pad(d->pos, ALIGN);
-			uint64_t a = (d->pos + ALIGN - 1) / ALIGN * ALIGN;
-			size_t n;
-
-			if (!final && lead && w < a)
-				return 0;	/* wait for the first block */
-			if (open_file(d) < 0)
-				return -1;
-			if (lead) {
-				uint64_t e = w < a ? w : a;
-
-				n = put_padding(d->bounce, lead);
-				memcpy(d->bounce + n, at(d, d->pos), e - d->pos);
-				n += e - d->pos;
-				count_frames(d, e);
-				d->pos = e;
-				if (e < a)	/* final, and little data */
-					n += put_padding(d->bounce + n,
-							 hpcap_close_pad(n, ALIGN));
-				if (bounce_write(d, n) < 0)
-					return -1;
-				if (e < a) {
-					close_file(d);
-					return 0;
-				}
-			}
-		}
-		if (!d->open)
-			return 0;
-		/* Whole aligned blocks, straight from the mapping. */
-		end = w < d->file_end ? w : d->file_end;
-		upto = end == d->file_end ? end
-					   : d->pos + (end - d->pos) / ALIGN * ALIGN;
-		while (d->pos < upto) {
-			size_t n = upto - d->pos < MAX_WRITE ? upto - d->pos
-							     : MAX_WRITE;
-
-			if (d->dir && write_all(d, at(d, d->pos), n) < 0)
-				return -1;
-			if (!d->dir) {
-				d->bytes += n;
-				d->file_len += n;
-			}
-			d->pos += n;
-			count_frames(d, d->pos);
-		}
-		if (d->pos == d->file_end) {
-			if (close_file(d) < 0)
-				return -1;
-			continue;
-		}
-		if (!final)
-			return 0;
-		/* Capture over: the unaligned tail and an early padding. */
-		{
-			size_t n = w - d->pos;
-
-			memcpy(d->bounce, at(d, d->pos), n);
-			count_frames(d, w);
-			d->pos = w;
-			n += put_padding(d->bounce + n,
-					 hpcap_close_pad(d->file_len + n, ALIGN));
-			if (bounce_write(d, n) < 0)
-				return -1;
-			return close_file(d);
-		}
-	}
-	return 0;
-}
-
-/*
- * Pipeline: look at every record header from d->scan up to w (a record
- * boundary) and decide where files end: before a frame of a new time
- * period, before a frame that would take the file past --split-size, and
- * after the module's padding at the end of each slice.  Each file is
- * written and closed before the scan goes past its end, so the facts
- * gathered here (frames, first and last time) are those of the open file.
- */
-static int scan_window(struct dd *d, uint64_t w)
-{
-	const struct hpcap_pipe_opts *po = &d->pc->po;
-
-	while (d->scan < w) {
-		struct hpcap_raw_hdr h;
-		uint64_t p = d->scan, ts;
-		uint32_t rec, sec, nsec;
-		int why, was_open = d->split.open, too_big = 0;
-
-		memcpy(&h, at(d, p), sizeof(h));
-		rec = HPCAP_RAW_HDR_LEN + le16toh(h.caplen);
-		sec = le32toh(h.sec);
-		nsec = le32toh(h.nsec);
-		if (!sec && !nsec) {
-			/* The module's padding: its slice ends here. */
-			d->scan = p + rec;
-			d->close_reason = HPCAP_CLOSE_SLICE;
-			if (write_upto(d, d->scan, 0) < 0)
-				return -1;
-			hpcap_split_closed(&d->split);
-			d->file_start = d->scan;
-			continue;
-		}
-		ts = (uint64_t)sec * NSEC + nsec;
-		if (po->split_bytes && was_open) {
-			/* The file's length after this record, with its
-			 * leading padding and an early closing one. */
-			uint64_t len = hpcap_lead_pad(d->file_start, ALIGN) +
-				       (p + rec - d->file_start);
-
-			too_big = len + hpcap_close_pad(len, ALIGN) >
-				  po->split_bytes;
-		}
-		why = hpcap_split_frame(&d->split, ts, too_big);
-		if (why) {
-			d->close_reason = why;
-			if (write_upto(d, p, 1) < 0)
-				return -1;
-			d->file_start = p;
-		}
-		if (why || !was_open) {	/* the first frame of a file */
-			d->name_time = po->split_ns
-				? (time_t)(d->split.start_ns / NSEC) : (time_t)sec;
-			d->cur.period_start_ns = po->split_ns ? d->split.start_ns : 0;
-		}
-		if (!d->cur.frames) {
-			d->cur.first_sec = sec;
-			d->cur.first_nsec = nsec;
-		}
-		d->cur.last_sec = sec;
-		d->cur.last_nsec = nsec;
-		d->cur.frames++;
-		d->frames++;
-		d->scan = p + rec;
-	}
-	return 0;
-}
-
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * Write the stream up to w: HPCAP's copy, or with the pipeline's splits.
- * idle: the wait ended on its timeout (the queue is drained), so a period
- * the clock has ended can be closed without waiting for its next frame.
- */
-static int process(struct dd *d, uint64_t w, int final, int idle)
-{
-	if (!d->pc)
-		return write_upto(d, w, final);
-	if (scan_window(d, w) < 0)
-		return -1;
-	if (!final && idle && hpcap_split_idle(&d->split, wall_ns(), NSEC)) {
-		/* The period is over by the clock and no frame of the next
-		 * one came: complete the file now, not at the next frame. */
-		d->close_reason = HPCAP_CLOSE_TIME;
-		if (write_upto(d, w, 1) < 0)
-			return -1;
-		hpcap_split_closed(&d->split);
-		d->file_start = d->scan;
-	}
-	d->close_reason = final ? HPCAP_CLOSE_END : HPCAP_CLOSE_SLICE;
-	return write_upto(d, w, final);
+	pipecli_file_done(arg, f, hook_err);
 }
 
 static void usage(void)
@@ -496,6 +123,14 @@ static void report(struct dd *d, const struct hpcap_queue_stats *s0,
 		d->frames + lost ? 100.0 * lost / (d->frames + lost) : 0.0);
 }
 
+/* The totals so far, for the progress lines and the summary. */
+static void totals(struct dd *d, const struct hpcap_copier *cp)
+{
+	d->frames = hpcap_copier_frames(cp);
+	d->bytes = hpcap_copier_bytes(cp);
+	d->files = hpcap_copier_files(cp);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -509,18 +144,21 @@ int main(int argc, char **argv)
 		PIPECLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dd d = { .fd = -1, .direct_ok = 1 };
+	struct hpcap_copier_opts co = { .pipe.direct = 1 };
+	struct hpcap_copier *cp = NULL;
+	struct dd d = { 0 };
 	struct pipecli pc;
+	unsigned adapter, queue;
+	const char *dir;
 	int per_frame;
-	uint64_t duration = 0, interval = 1, consumed = 0;
-	uint64_t last_frames = 0, last_bytes = 0, min_wait;
+	uint64_t duration = 0, interval = 1, consumed = 0, max_files = 0;
+	uint64_t last_frames = 0, last_bytes = 0, min_wait, file_size;
 	struct hpcap_queue_stats s0;
 	struct hpcap_window win;
 	char errbuf[HPCAP_ERRBUF_SIZE];
 	double t0, tlast;
-	int c, quiet = 0, ret = 0, err;
+	int c, quiet = 0, ret = 0, err, st = 0;
 	struct sigaction sa;
-	void *bounce;
 
 	cli_init(argv[0]);
 	pipecli_init(&pc);
@@ -529,43 +167,28 @@ int main(int argc, char **argv)
 				NULL)) != -1) {
 		switch (c) {
 		case 'd': duration = cli_parse_u64("--duration", optarg, 1u << 30); break;
-		case 'n': d.max_files = cli_parse_u64("--max-files", optarg, UINT32_MAX); break;
-		case 'D': d.direct_ok = 0; break;
+		case 'n': max_files = cli_parse_u64("--max-files", optarg, UINT32_MAX); break;
+		case 'D': co.pipe.direct = 0; break;
 		case 'i': interval = cli_parse_u64("--interval", optarg, 86400); break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
-		default:
-			if (!pipecli_parse(&pc, c, optarg))
-				cli_bad_option(argc, argv, optopt);
+		default: pipecli_other(&pc, c, argc, argv);
 		}
 	}
-	capfile_parse_args(argc, argv, optind, &d.adapter, &d.queue, &d.dir);
-	pipecli_check(&pc, d.dir);
+	pipecli_operands(&pc, argc, argv, optind, &adapter, &queue, &dir);
 	per_frame = pc.any && pipecli_per_frame(&pc);
 	pc.quiet = quiet;
-	if (posix_memalign(&bounce, ALIGN, 4 * ALIGN)) {
-		cli_err("out of memory");
-		return 1;
-	}
-	d.bounce = bounce;
-	err = hpcap_open(&d.h, d.adapter, d.queue, 0, errbuf);
+	err = hpcap_open(&d.h, adapter, queue, 0, errbuf);
 	if (err < 0) {
 		cli_err("%s", errbuf);
-		free(bounce);
 		return 1;
 	}
-	d.file_size = hpcap_info(d.h)->file_size;
-	if (pc.any) {
-		if (pipecli_start(&pc, d.dir, d.adapter, d.queue, d.file_size,
-				  d.direct_ok, d.max_files, per_frame) < 0) {
-			hpcap_close(d.h);
-			free(bounce);
-			return 1;
-		}
-		d.pc = &pc;
-		hpcap_split_init(&d.split, pc.po.split_ns);
-		d.close_reason = HPCAP_CLOSE_SLICE;
+	file_size = hpcap_info(d.h)->file_size;
+	if (pc.any && pipecli_start(&pc, dir, adapter, queue, file_size,
+				    co.pipe.direct, max_files, per_frame) < 0) {
+		hpcap_close(d.h);
+		return 1;
 	}
 	/* A block at a time, but never wait for more than half the buffer
 	 * (the producer needs room too). */
@@ -580,8 +203,8 @@ int main(int argc, char **argv)
 	t0 = tlast = now_s();
 	if (!quiet)
 		fprintf(stderr, "%s: capturing /dev/hpcap_%u_%u to %s (files of %s)\n",
-			cli_prog, d.adapter, d.queue, d.dir ? d.dir : "nowhere (null)",
-			cli_fmt_bytes(errbuf, sizeof(errbuf), d.file_size));
+			cli_prog, adapter, queue, dir ? dir : "nowhere (null)",
+			cli_fmt_bytes(errbuf, sizeof(errbuf), file_size));
 
 	if (per_frame) {
 		struct pipecli_loop lo = {
@@ -599,27 +222,44 @@ int main(int argc, char **argv)
 		d.files = pc.files;
 		report(&d, &s0, 1, 0, 0, 0);
 		hpcap_close(d.h);
-		free(bounce);
 		return ret;
 	}
+
+	/* The block copy (libhpcap's copier), with the pipeline's names,
+	 * splits, sidecars and hooks if any was asked for. */
+	if (pc.any)
+		co.pipe = pc.po;
+	co.pipeline = pc.any;
+	co.pipe.names.dir = dir;
+	co.pipe.names.adapter = adapter;
+	co.pipe.names.queue = queue;
+	co.pipe.max_files = max_files;
+	co.file_size = file_size;
 	err = hpcap_wait(d.h, 0, 0, 0, &win);
-	d.pos = d.next_rec = d.scan = d.file_start = win.pos;
+	if (!err && hpcap_copier_open(&cp, &co, win.pos, errbuf) < 0) {
+		cli_err("%s", errbuf);
+		hpcap_close(d.h);
+		return 1;
+	}
+	if (cp && pc.any)
+		hpcap_copier_on_file(cp, on_file, &pc);
 	while (!err && !stop_now) {
 		double t;
 
 		err = hpcap_wait(d.h, consumed, min_wait, 200, &win);
 		if (err)
 			break;
-		d.base = win.data;
-		d.base_pos = win.pos;
-		if (process(&d, win.pos + win.len, 0,
-			    win.len < min_wait) < 0) {
+		st = hpcap_copier_write(cp, win.data, win.pos, win.pos + win.len,
+					0, win.len < min_wait);
+		if (st < 0) {
+			cli_err("%s", hpcap_copier_geterr(cp));
 			ret = 1;
 			break;
 		}
-		if (d.pc)
+		if (pc.any)
 			pipecli_tick(&pc, 0);
-		consumed = d.pos - win.pos;
+		consumed = hpcap_copier_pos(cp) - win.pos;
+		totals(&d, cp);
 		if (win.gone) {
 			cli_err("the interface went away; writing what is left");
 			break;
@@ -632,9 +272,8 @@ int main(int argc, char **argv)
 			last_frames = d.frames;
 			last_bytes = d.bytes;
 		}
-		if ((duration && t - t0 >= (double)duration) ||
-		    (d.max_files && d.files >= d.max_files))
-			break;
+		if ((duration && t - t0 >= (double)duration) || st > 0)
+			break;	/* st > 0: --max-files files are complete */
 	}
 	if (err && err != -ENODEV) {
 		cli_err("%s", hpcap_geterr(d.h));
@@ -642,28 +281,30 @@ int main(int argc, char **argv)
 	}
 	/* Write what is pending and close the last file properly.  After
 	 * -ENODEV the last acknowledgement was applied and the queue is
-	 * drained; otherwise acknowledge what was written and take the rest. */
-	if (!ret && !(d.max_files && d.files >= d.max_files)) {
+	 * drained; otherwise acknowledge what was written and take the rest.
+	 * After an error the open file is left as it is (see the message). */
+	if (!ret && st == 0 && cp) {
 		if (err != -ENODEV)
 			err = hpcap_wait(d.h, consumed, 0, 0, &win);
 		if (err == -ENODEV)
-			win.len = 0, win.pos = d.pos;
+			win.len = 0, win.pos = hpcap_copier_pos(cp);
 		if (err == 0 || err == -ENODEV) {
-			d.base = win.data;
-			d.base_pos = win.pos;
-			if (process(&d, win.pos + win.len, 1, 0) < 0)
+			if (hpcap_copier_write(cp, win.data, win.pos,
+					       win.pos + win.len, 1, 0) < 0) {
+				cli_err("%s", hpcap_copier_geterr(cp));
 				ret = 1;
+			}
 		} else {
 			cli_err("%s", hpcap_geterr(d.h));
 			ret = 1;
 		}
-	} else if (d.open && d.dir) {
-		close(d.fd);	/* after an error: left as it is, see above */
 	}
-	if (d.pc && pipecli_finish(&pc) < 0)
+	if (cp)
+		totals(&d, cp);
+	hpcap_copier_close(cp);
+	if (pc.any && pipecli_finish(&pc) < 0)
 		ret = 1;
 	report(&d, &s0, 1, 0, 0, 0);
 	hpcap_close(d.h);
-	free(bounce);
 	return ret;
 }

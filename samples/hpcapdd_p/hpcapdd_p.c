@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
-#include "cli/capfile.h"
 #include "cli/cli.h"
 #include "cli/pipecli.h"
 
@@ -43,13 +42,19 @@ struct names {
 	time_t last;
 };
 
+/* The RAW writer's files, named as hpcapdd names them. */
 static int create_file(char *path, size_t n, unsigned index, void *arg)
 {
 	struct names *nm = arg;
+	char eb[HPCAP_ERRBUF_SIZE];
+	int fd;
 
 	(void)index;
-	return capfile_create(path, n, nm->dir, nm->adapter, nm->queue,
-			      &nm->last, 0);
+	fd = hpcap_name_create_hpcap(path, n, nm->dir, nm->adapter, nm->queue,
+				     &nm->last, 0, eb);
+	if (fd < 0)
+		cli_err("%s", eb);
+	return fd;
 }
 
 static void dump(void *arg, const struct hpcap_raw_record *r)
@@ -150,13 +155,10 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
-		default:
-			if (!pipecli_parse(&pc, c, optarg))
-				cli_bad_option(argc, argv, optopt);
+		default: pipecli_other(&pc, c, argc, argv);
 		}
 	}
-	capfile_parse_args(argc, argv, optind, &nm.adapter, &nm.queue, &nm.dir);
-	pipecli_check(&pc, nm.dir);
+	pipecli_operands(&pc, argc, argv, optind, &nm.adapter, &nm.queue, &nm.dir);
 	pc.quiet = quiet;
 	if (hpcap_open(&h, nm.adapter, nm.queue, lossy ? HPCAP_OPEN_LOSSY : 0,
 		       errbuf) < 0) {

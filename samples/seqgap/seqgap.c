@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include "libmgmon.h"
 #include "cli/cli.h"
+#include "cli/mgsource.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -457,12 +458,6 @@ static void parse_group(struct opts *o, const char *arg)
 		f->port = (uint16_t)cli_parse_u64("--group port", port, 65535);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	mgmon_break();
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -486,11 +481,10 @@ int main(int argc, char **argv)
 	};
 	static struct state s;
 	struct opts *o = &s.o;
-	char errbuf[HPCAP_ERRBUF_SIZE];
-	int raw = 0, lossy = 0, cpu = -1, c, st, failed = 0;
+	struct mgsource src = { .cpu = -1 };
+	int c, st, failed = 0;
 	struct hpcap_queue_stats q0, q1;
 	struct mgmon_stats ms;
-	struct sigaction sa;
 	struct mgmon *m;
 
 	o->size = 4;
@@ -534,9 +528,9 @@ int main(int argc, char **argv)
 				cli_usage_error("--window: %s is not a power of two of at least 64",
 						optarg);
 			break;
-		case 'r': raw = 1; break;
-		case 'L': lossy = 1; break;
-		case 'C': cpu = (int)cli_parse_u64("--cpu", optarg, 4095); break;
+		case 'r': src.raw = 1; break;
+		case 'L': src.lossy = 1; break;
+		case 'C': src.cpu = (int)cli_parse_u64("--cpu", optarg, 4095); break;
 		case 'c': o->csv = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'h': usage(); return 0;
@@ -544,41 +538,23 @@ int main(int argc, char **argv)
 		default: cli_bad_option(argc, argv, optopt);
 		}
 	}
-	if (raw && argc == optind)
+	if (src.raw && argc == optind)
 		cli_usage_error("--raw needs at least one RAW file or directory");
-	if (!raw && argc - optind != 2)
+	if (!src.raw && argc - optind != 2)
 		cli_usage_error("need <adapter> <queue>, or --raw with RAW files");
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (cpu >= 0 && (st = mgmon_pin_cpu(cpu)) < 0) {
-		cli_err("cannot pin to CPU %d: %s", cpu, strerror(-st));
+	m = mgsource_open(&src, argc, argv, optind);
+	if (!m)
 		return 1;
-	}
-	if (raw)
-		st = mgmon_open_offline(&m, (const char *const *)argv + optind,
-					argc - optind, 0, errbuf);
-	else
-		st = mgmon_open_live(&m,
-				     (unsigned)cli_parse_u64("adapter", argv[optind], 1023),
-				     (unsigned)cli_parse_u64("queue", argv[optind + 1], 1023),
-				     lossy ? MGMON_LOSSY : 0, errbuf);
-	if (st < 0) {
-		cli_err("%s", errbuf);
-		return 1;
-	}
 	if (o->csv && !o->quiet)
 		printf("time,group,event,expected,got,count\n");
 	memset(&q0, 0, sizeof(q0));
-	if (!raw)
+	if (!src.raw)
 		hpcap_queue_stats(mgmon_hpcap(m), &q0);
 	while ((st = mgmon_loop(m, 0, handler, &s)) < 0) {
 		cli_err("%s", mgmon_geterr(m));
 		failed = 1;
-		if (!raw)
+		if (!src.raw)
 			break;	/* offline: go on with the next file */
 	}
 	fflush(stdout);
@@ -586,7 +562,7 @@ int main(int argc, char **argv)
 		cli_err("out of memory: some groups were not checked");
 	summary(&s, stderr);
 	mgmon_get_stats(m, &ms);
-	if (!raw && hpcap_queue_stats(mgmon_hpcap(m), &q1) == 0) {
+	if (!src.raw && hpcap_queue_stats(mgmon_hpcap(m), &q1) == 0) {
 		uint64_t lost = q1.client_lost_frames - q0.client_lost_frames;
 
 		if (lost || ms.lost_frames)

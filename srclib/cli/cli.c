@@ -138,6 +138,40 @@ uint64_t cli_parse_epoch_ns(const char *what, const char *s)
 	return sec * 1000000000ull + ns;
 }
 
+uint64_t cli_parse_duration_ns(const char *what, const char *s,
+			       uint64_t unit_ns, uint64_t min_ns, uint64_t max_ns)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000ull }, { "m", 60000000000ull },
+		{ "h", 3600000000000ull },
+	};
+	size_t n = s ? strspn(s, "0123456789") : 0;
+	char num[32];
+	uint64_t mult = unit_ns, v;
+	unsigned i;
+
+	if (!n || n >= sizeof(num))
+		cli_usage_error("%s: '%s' is not a duration such as 100us, 5s or 10m",
+				what, s ? s : "");
+	memcpy(num, s, n);
+	num[n] = 0;
+	if (s[n]) {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strcmp(s + n, units[i].unit))
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			cli_usage_error("%s: unknown unit in '%s' (ns, us, ms, s, m or h)",
+					what, s);
+		mult = units[i].ns;
+	}
+	v = cli_parse_u64(what, num, UINT64_MAX / mult);
+	v *= mult;
+	if (v < min_ns || v > max_ns)
+		cli_usage_error("%s: %s is out of range", what, s);
+	return v;
+}
+
 const char *cli_fmt_bytes(char *buf, size_t n, uint64_t bytes)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };

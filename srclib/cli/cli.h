@@ -43,6 +43,14 @@ uint64_t cli_parse_size(const char *what, const char *s);
  */
 uint64_t cli_parse_epoch_ns(const char *what, const char *s);
 
+/*
+ * Parse a duration: digits with an optional unit ns, us, ms, s, m or h;
+ * without a unit, unit_ns.  Exit(2) naming "what" if it is not one, or is
+ * outside [min_ns, max_ns].
+ */
+uint64_t cli_parse_duration_ns(const char *what, const char *s,
+			       uint64_t unit_ns, uint64_t min_ns, uint64_t max_ns);
+
 /* Format bytes as "1.50 GiB" into buf. */
 const char *cli_fmt_bytes(char *buf, size_t n, uint64_t bytes);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <zstd.h>
 
@@ -137,6 +138,28 @@ int pipecli_parse(struct pipecli *pc, int c, const char *arg)
 	}
 	pc->any = 1;
 	return 1;
+}
+
+void pipecli_other(struct pipecli *pc, int c, int argc, char **argv)
+{
+	if (!pipecli_parse(pc, c, optarg))
+		cli_bad_option(argc, argv, optopt);
+}
+
+void pipecli_operands(struct pipecli *pc, int argc, char **argv, int first,
+		      unsigned *adapter, unsigned *queue, const char **dir)
+{
+	struct stat st;
+
+	if (argc - first != 3)
+		cli_usage_error("need <adapter> <queue> <dir|null>");
+	*adapter = (unsigned)cli_parse_u64("adapter", argv[first], 1023);
+	*queue = (unsigned)cli_parse_u64("queue", argv[first + 1], 1023);
+	*dir = strcmp(argv[first + 2], "null") ? argv[first + 2] : NULL;
+	if (*dir && (stat(*dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		cli_usage_error("%s is not a directory (create it first, or give 'null')",
+				*dir);
+	pipecli_check(pc, *dir);
 }
 
 void pipecli_usage(void)

@@ -3,7 +3,8 @@
  * pipecli.h - the pipeline options of hpcapdd and hpcapdd_p (splitting,
  * naming, formats, zstd, SHA-256 sidecars, post hooks, BPF filter): one
  * option table, one parser, one help text, one per-frame capture loop and
- * one way of reporting files and hooks, shared by both tools.  Tool-side:
+ * one way of reporting files and hooks, and the operands (<adapter> <queue>
+ * <dir|null>), shared by both tools.  Tool-side:
  * prints messages (prefixed with the program name) and exits on usage
  * errors.  The work itself is libhpcap's (libhpcap_pipeline.h).
  */
@@ -64,6 +65,18 @@ void pipecli_init(struct pipecli *pc);
 
 /* Handle option c (with its argument); 1 if it was a pipeline option. */
 int pipecli_parse(struct pipecli *pc, int c, const char *arg);
+
+/* An option the tool does not take itself (getopt_long()'s default
+ * case): a pipeline option, or a usage error (exit 2). */
+void pipecli_other(struct pipecli *pc, int c, int argc, char **argv);
+
+/*
+ * The operands every capture tool takes, HPCAP's way: <adapter> <queue>
+ * <dir|null> from argv[first..argc).  *dir is NULL for "null"; a dir that
+ * is not a directory is a usage error (exit 2).  Then pipecli_check().
+ */
+void pipecli_operands(struct pipecli *pc, int argc, char **argv, int first,
+		      unsigned *adapter, unsigned *queue, const char **dir);
 
 /* The "Pipeline options" section of --help. */
 void pipecli_usage(void);

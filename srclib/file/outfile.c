@@ -102,7 +102,7 @@ static int write_all(struct outfile *o, const uint8_t *p, size_t n)
 		if (w == 0)
 			return fail(o, EIO, "cannot write");
 		if (o->hash)
-			hpcap_sha256_update(o->hash, p, (size_t)w);
+			o->hash(o->hash_ctx, p, (size_t)w);
 		p += w;
 		n -= (size_t)w;
 		o->written += (uint64_t)w;
@@ -144,6 +144,20 @@ int outfile_put(struct outfile *o, const void *p, size_t n)
 			return -EIO;
 	}
 	return 0;
+}
+
+int outfile_write(struct outfile *o, const void *p, size_t n)
+{
+	int err;
+
+	if (o->failed)
+		return -EIO;
+	err = outfile_drain(o);
+	if (err)
+		return err;
+	if (o->fill)	/* an unaligned rest: keep the order of the bytes */
+		return outfile_put(o, p, n);
+	return write_all(o, p, n);
 }
 
 int outfile_close(struct outfile *o)

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "libhpcap.h"
-#include "libhpcap_pipeline.h"
 
 #define OUTFILE_ALIGN 4096u
 #define OUTFILE_BUF_SIZE (4u << 20)
@@ -26,10 +25,11 @@ struct outfile {
 	size_t fill;
 	uint64_t written;	/* bytes handed to the kernel */
 	int failed;		/* a write failed: refuse further output */
-	/* Optional (set after opening): every byte handed to the kernel is
-	 * hashed, in order, so the digest is that of the file; and
+	/* Optional (set after opening): every byte handed to the kernel goes
+	 * to hash(), in order, so a digest is that of the file; and
 	 * outfile_close() flushes the data to the disk before closing. */
-	struct hpcap_sha256 *hash;
+	void (*hash)(void *ctx, const void *p, size_t n);
+	void *hash_ctx;
 	int sync_on_close;
 	char path[512];
 	char err[HPCAP_ERRBUF_SIZE];
@@ -62,6 +62,14 @@ static inline void outfile_commit(struct outfile *o, size_t n)
 
 /* Copy n bytes (any size) into the output. */
 int outfile_put(struct outfile *o, const void *p, size_t n);
+
+/*
+ * Write n bytes straight from p, after what is buffered, without copying
+ * them (the block copier's zero-copy path).  With O_DIRECT, p, n and the
+ * file offset should be multiples of OUTFILE_ALIGN; a file system that
+ * refuses carries on through the page cache.  0 or negative errno.
+ */
+int outfile_write(struct outfile *o, const void *p, size_t n);
 
 /* Total bytes accepted so far (written + buffered). */
 static inline uint64_t outfile_size(const struct outfile *o)

@@ -9,8 +9,8 @@
  */
 #define _GNU_SOURCE
 #include "libhpcap.h"
+#include "hpcap_record.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -23,6 +23,11 @@
 #define CHUNK (1u << 20)
 #define MAX_RECORD (HPCAP_RAW_HDR_LEN + 65535u)
 #define BUF_SIZE (CHUNK + MAX_RECORD)
+
+/* The codec's error statuses are this library's codes. */
+_Static_assert((int)HPCAP_REC_CUT == (int)HPCAP_ERR_TRUNCATED &&
+	       (int)HPCAP_REC_NOPAD == (int)HPCAP_ERR_NOPAD,
+	       "hpcap_record.h and libhpcap.h agree on the codes");
 
 struct hpcap_raw_reader {
 	int fd;
@@ -158,63 +163,53 @@ static int refill(struct hpcap_raw_reader *r, size_t need)
 int hpcap_raw_next(struct hpcap_raw_reader *r, struct hpcap_raw_record *rec)
 {
 	for (;;) {
-		const struct hpcap_raw_hdr *h;
-		uint64_t off;
-		size_t avail;
-		int err;
+		struct hpcap_rec h;
+		uint64_t off, left;
+		int st;
 
 		if (r->done <= 0)
 			return r->done;
-		avail = r->fill - r->pos;
-		if (avail < HPCAP_RAW_HDR_LEN) {
-			err = refill(r, HPCAP_RAW_HDR_LEN);
-			if (err)
-				return err;
-			avail = r->fill;
-			/* A file that is only a padding record is complete. */
-			if (avail == 0 && r->lead_pad &&
-			    r->buf_off == r->lead_pad) {
-				r->done = HPCAP_RAW_END;
-				return HPCAP_RAW_END;
-			}
-			if (avail == 0)
-				return set_err(r, HPCAP_ERR_NOPAD,
-					       "ends at offset %llu without a closing padding record",
-					       (unsigned long long)r->buf_off);
-			if (avail < HPCAP_RAW_HDR_LEN)
-				return set_err(r, HPCAP_ERR_TRUNCATED,
-					       "record header at offset %llu cut by end of file",
-					       (unsigned long long)r->buf_off);
+		/* The whole record in the buffer, or all that is left of the
+		 * file: then the codec tells what it is. */
+		left = r->fill - r->pos;
+		if (left < HPCAP_RAW_HDR_LEN) {
+			st = refill(r, HPCAP_RAW_HDR_LEN);
+			if (st)
+				return st;
+			left = r->fill;
 		}
-		h = (const void *)(r->buf + r->pos);
+		if (left >= HPCAP_RAW_HDR_LEN &&
+		    left < hpcap_rec_size(r->buf + r->pos)) {
+			st = refill(r, hpcap_rec_size(r->buf + r->pos));
+			if (st)
+				return st;
+			left = r->fill;
+		}
 		off = r->buf_off + r->pos;
-		rec->sec = le32toh(h->sec);
-		rec->nsec = le32toh(h->nsec);
-		rec->caplen = le16toh(h->caplen);
-		rec->len = le16toh(h->len);
-		rec->offset = off;
-		if (avail < HPCAP_RAW_HDR_LEN + rec->caplen) {
-			err = refill(r, HPCAP_RAW_HDR_LEN + rec->caplen);
-			if (err)
-				return err;
-			if (r->fill < HPCAP_RAW_HDR_LEN + rec->caplen)
-				return set_err(r, HPCAP_ERR_TRUNCATED,
-					       "record at offset %llu (caplen %u) cut by end of file",
-					       (unsigned long long)off, rec->caplen);
+		st = hpcap_rec_next(r->buf + r->pos, off, left, r->lead_pad, &h);
+		if (st < 0) {
+			hpcap_rec_errmsg(r->err, sizeof(r->err), r->path, st, off,
+					 left, &h);
+			return r->done = st;
 		}
+		if (st == HPCAP_REC_END)
+			return r->done = HPCAP_RAW_END;
+		rec->sec = h.sec;
+		rec->nsec = h.nsec;
+		rec->caplen = h.caplen;
+		rec->len = h.len;
+		rec->offset = off;
 		rec->data = r->buf + r->pos + HPCAP_RAW_HDR_LEN;
-		r->pos += HPCAP_RAW_HDR_LEN + rec->caplen;
-
-		if (rec->sec != 0 || rec->nsec != 0)
+		r->pos += HPCAP_RAW_HDR_LEN + h.caplen;
+		if (st == HPCAP_REC_FRAME)
 			return HPCAP_RAW_FRAME;
-		if (off == 0)	/* a padding record at offset 0 opens the file */
-			r->lead_pad = HPCAP_RAW_HDR_LEN + rec->caplen;
+		if (st == HPCAP_REC_LEAD)
+			r->lead_pad = HPCAP_RAW_HDR_LEN + h.caplen;
 		if (r->flags & HPCAP_RAW_SHOW_PADDING)
 			return HPCAP_RAW_PADDING;
-		if (off == 0)
+		if (st == HPCAP_REC_LEAD)
 			continue;
-		r->done = HPCAP_RAW_END;
-		return HPCAP_RAW_END;
+		return r->done = HPCAP_RAW_END;
 	}
 }
 

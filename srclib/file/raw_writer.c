@@ -6,9 +6,9 @@
 #define _GNU_SOURCE
 #include "libhpcap.h"
 #include "hpcap_framing.h"
+#include "hpcap_record.h"
 #include "file/outfile.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,21 +156,12 @@ int hpcap_raw_writer_put(struct hpcap_raw_writer *w, uint32_t sec,
 			 uint32_t nsec, uint32_t caplen, uint32_t len,
 			 const uint8_t *data)
 {
-	struct hpcap_raw_hdr h;
 	uint32_t rec_len;
 	uint64_t pad;
 	uint8_t *p;
 	int err;
 
-	if (caplen > HPCAP_MAX_CAPLEN || len > HPCAP_MAX_LEN) {
-		w->cut++;
-		if (caplen > HPCAP_MAX_CAPLEN)
-			caplen = HPCAP_MAX_CAPLEN;
-		if (len > HPCAP_MAX_LEN)
-			len = HPCAP_MAX_LEN;
-	}
-	if (caplen > len)
-		len = caplen;
+	w->cut += hpcap_rec_clamp(&caplen, &len);
 	rec_len = HPCAP_RAW_HDR_LEN + caplen;
 	if (!hpcap_record_fits_file(w->file_size, rec_len)) {
 		snprintf(w->err, sizeof(w->err),
@@ -178,8 +169,6 @@ int hpcap_raw_writer_put(struct hpcap_raw_writer *w, uint32_t sec,
 			 caplen, (unsigned long long)w->file_size);
 		return HPCAP_ERR_TOOBIG;
 	}
-	if (sec == 0 && nsec == 0)
-		nsec = 1; /* a zero time would read back as padding */
 
 	pad = hpcap_pad_before(w->pos, w->file_size, rec_len);
 	if (pad) {
@@ -194,17 +183,13 @@ int hpcap_raw_writer_put(struct hpcap_raw_writer *w, uint32_t sec,
 		if (err)
 			return err;
 	}
-	h.sec = htole32(sec);
-	h.nsec = htole32(nsec);
-	h.caplen = htole16((uint16_t)caplen);
-	h.len = htole16((uint16_t)len);
 	p = outfile_reserve(&w->out, rec_len);
 	if (!p) {
 		snprintf(w->err, sizeof(w->err), "%s", w->out.err);
 		return -EIO;
 	}
-	memcpy(p, &h, sizeof(h));
-	memcpy(p + sizeof(h), data, caplen);
+	hpcap_rec_put(p, sec, nsec, caplen, len);
+	memcpy(p + HPCAP_RAW_HDR_LEN, data, caplen);
 	outfile_commit(&w->out, rec_len);
 	w->pos += rec_len;
 	return 0;

@@ -23,25 +23,7 @@
  * thread (or a signal delivered to another thread) is seen promptly. */
 #define LIVE_SLICE_MS 100
 
-unsigned mgmon_int_break_gen;
-
 static _Thread_local char loop_err[HPCAP_ERRBUF_SIZE];
-
-int mgmon_int_err(struct mgmon *m, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(m->err, sizeof(m->err), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-void mgmon_break(void)
-{
-	/* A lock-free atomic: safe in a signal handler. */
-	__atomic_add_fetch(&mgmon_int_break_gen, 1, __ATOMIC_RELAXED);
-}
 
 void mgmon_breakloop(struct mgmon *m)
 {

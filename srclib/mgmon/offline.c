@@ -23,8 +23,8 @@
  */
 #define _GNU_SOURCE
 #include "mgmon_int.h"
+#include "hpcap_record.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -132,8 +132,9 @@ static int file_open(struct mgmon *m)
 	return 0;
 }
 
-/* Unmap what is behind, ask for readahead of what is ahead. */
-static void housekeeping(struct mg_file *f)
+/* Unmap what is behind, ask for readahead of what is ahead.  Every 2 MiB
+ * only: kept out of the frame loop. */
+static __attribute__((noinline, cold)) void housekeeping(struct mg_file *f)
 {
 	uint64_t behind = f->pos & ~(HUGE_SZ - 1), ahead;
 
@@ -160,36 +161,31 @@ static int file_end(struct mg_file *f)
 	return MGMON_END;
 }
 
-/* The reader's own end-of-file rules, worded as raw_reader.c words them. */
-static int at_eof(struct mgmon *m, struct mg_file *f)
+/* The file is bad: the codec's words for why, sticky in f->done. */
+static __attribute__((noinline, cold)) int file_bad(struct mgmon *m, struct mg_file *f, int st,
+		    const struct hpcap_rec *r)
 {
-	if (f->pos == f->size) {
-		/* A file that is only a padding record is complete. */
-		if (f->lead_pad && f->pos == f->lead_pad)
-			return file_end(f);
-		m->st.bad_files++;
-		return f->done = mgmon_int_err(m, HPCAP_ERR_NOPAD,
-					       "%s: ends at offset %llu without a closing padding record",
-					       f->path, (unsigned long long)f->pos);
-	}
+	char msg[HPCAP_ERRBUF_SIZE];
+
 	m->st.bad_files++;
-	return f->done = mgmon_int_err(m, HPCAP_ERR_TRUNCATED,
-				       "%s: record header at offset %llu cut by end of file",
-				       f->path, (unsigned long long)f->pos);
+	hpcap_rec_errmsg(msg, sizeof(msg), f->path, st, f->pos,
+			 f->size - f->pos, r);
+	return f->done = mgmon_int_err(m, st, "%s", msg);
 }
 
 /*
  * The next record of a mapped file: MGMON_FRAME with *h and *payload set,
  * MGMON_END after the closing padding, or an error (sticky in f->done).
  */
-static inline int map_next(struct mgmon *m, struct mg_file *f,
-			   struct mgmon_pkthdr *h, const uint8_t **payload)
+static inline __attribute__((always_inline)) int
+map_next(struct mgmon *m, struct mg_file *f, struct mgmon_pkthdr *h,
+	 const uint8_t **payload)
 {
 	for (;;) {
 		uint64_t pos = f->pos, lim = pos + PF_DIST;
 		const uint8_t *p = f->base + pos;
-		uint32_t sec, nsec;
-		uint16_t caplen, len;
+		struct hpcap_rec r;
+		int st;
 
 		if (mg_unlikely(pos >= f->house))
 			housekeeping(f);
@@ -199,34 +195,26 @@ static inline int map_next(struct mgmon *m, struct mg_file *f,
 			__builtin_prefetch(f->base + f->pf);
 			f->pf += CACHE_LINE;
 		}
-		if (mg_unlikely(pos + HPCAP_RAW_HDR_LEN > f->size))
-			return at_eof(m, f);
-		memcpy(&sec, p, 4);
-		memcpy(&nsec, p + 4, 4);
-		memcpy(&caplen, p + 8, 2);
-		memcpy(&len, p + 10, 2);
-		caplen = le16toh(caplen);
-		if (mg_unlikely(pos + HPCAP_RAW_HDR_LEN + caplen > f->size)) {
-			m->st.bad_files++;
-			return f->done = mgmon_int_err(m, HPCAP_ERR_TRUNCATED,
-						       "%s: record at offset %llu (caplen %u) cut by end of file",
-						       f->path, (unsigned long long)pos,
-						       caplen);
-		}
-		f->pos = pos + HPCAP_RAW_HDR_LEN + caplen;
-		if (mg_likely(sec | nsec)) {
-			h->ts.tv_sec = le32toh(sec);
-			h->ts.tv_nsec = le32toh(nsec);
-			h->caplen = caplen;
-			h->len = le16toh(len);
+		st = hpcap_rec_next(p, pos, f->size - pos, f->lead_pad, &r);
+		if (mg_likely(st == HPCAP_REC_FRAME)) {
+			f->pos = pos + HPCAP_RAW_HDR_LEN + r.caplen;
+			h->ts.tv_sec = r.sec;
+			h->ts.tv_nsec = r.nsec;
+			h->caplen = r.caplen;
+			h->len = r.len;
 			*payload = p + HPCAP_RAW_HDR_LEN;
 			f->last = pos;
 			return MGMON_FRAME;
 		}
+		if (st < 0)
+			return file_bad(m, f, st, &r);
+		if (st == HPCAP_REC_END)
+			return file_end(f);
 		/* Padding: at offset 0 it opens the file, anywhere else it
 		 * closes it and nothing after it is read. */
-		if (pos == 0) {
-			f->lead_pad = HPCAP_RAW_HDR_LEN + caplen;
+		f->pos = pos + HPCAP_RAW_HDR_LEN + r.caplen;
+		if (st == HPCAP_REC_LEAD) {
+			f->lead_pad = (uint32_t)f->pos;
 			continue;
 		}
 		return file_end(f);
@@ -273,6 +261,14 @@ static int ensure_file(struct mgmon *m)
 	return MGMON_FRAME;
 }
 
+/* A frame was returned: the counters every frame adds to. */
+static inline void count_frame(struct mgmon *m, const struct mgmon_pkthdr *h)
+{
+	m->st.frames++;
+	m->st.bytes += h->caplen;
+	m->st.wire_bytes += h->len;
+}
+
 int mgmon_int_off_next(struct mgmon *m, struct mgmon_pkthdr *h,
 		       const uint8_t **payload)
 {
@@ -287,9 +283,7 @@ int mgmon_int_off_next(struct mgmon *m, struct mgmon_pkthdr *h,
 		st = m->f.rr ? rr_next(m, &m->f, h, payload)
 			     : map_next(m, &m->f, h, payload);
 		if (st == MGMON_FRAME) {
-			m->st.frames++;
-			m->st.bytes += h->caplen;
-			m->st.wire_bytes += h->len;
+			count_frame(m, h);
 			return st;
 		}
 		if (st < 0)
@@ -298,49 +292,53 @@ int mgmon_int_off_next(struct mgmon *m, struct mgmon_pkthdr *h,
 	}
 }
 
+typedef int (*next_fn)(struct mgmon *m, struct mg_file *f,
+		       struct mgmon_pkthdr *h, const uint8_t **payload);
+
+/*
+ * The frame loop over one file, written once for both readers: inlined
+ * with next a constant, it is compiled once per reader, so the hot loop
+ * of a mapped file holds map_next() itself (no call, no branch on the
+ * kind of file per frame).  Returns the status that ended it (MGMON_FRAME
+ * when *left ran out).
+ */
+static inline __attribute__((always_inline)) int
+file_loop(struct mgmon *m, struct mg_file *f, unsigned long long *left,
+	  mgmon_packet_handler handler, void *arg, next_fn next)
+{
+	struct mgmon_pkthdr h;
+	const uint8_t *payload = NULL;
+	int st = MGMON_FRAME;
+
+	while (*left) {
+		if (mg_broken(m))
+			return MGMON_BREAK;
+		st = next(m, f, &h, &payload);
+		if (st != MGMON_FRAME)
+			break;
+		count_frame(m, &h);
+		handler(payload, &h, arg);
+		--*left;
+	}
+	return st;
+}
+
 int mgmon_int_off_loop(struct mgmon *m, long long count,
 		       mgmon_packet_handler handler, void *arg)
 {
 	unsigned long long left = count > 0 ? (unsigned long long)count
 					    : ~0ull;
-	struct mgmon_pkthdr h;
-	const uint8_t *payload;
 	int st;
 
 	while (left) {
-		struct mg_file *f = &m->f;
-
 		st = ensure_file(m);
 		if (st != MGMON_FRAME)
 			return st;
-		if (f->rr) {
-			while (left) {
-				if (mg_broken(m))
-					return MGMON_BREAK;
-				st = rr_next(m, f, &h, &payload);
-				if (st != MGMON_FRAME)
-					break;
-				m->st.frames++;
-				m->st.bytes += h.caplen;
-				m->st.wire_bytes += h.len;
-				handler(payload, &h, arg);
-				left--;
-			}
-		} else {
-			/* The hot loop: one mapped file. */
-			while (left) {
-				if (mg_broken(m))
-					return MGMON_BREAK;
-				st = map_next(m, f, &h, &payload);
-				if (st != MGMON_FRAME)
-					break;
-				m->st.frames++;
-				m->st.bytes += h.caplen;
-				m->st.wire_bytes += h.len;
-				handler(payload, &h, arg);
-				left--;
-			}
-		}
+		/* The kind of file is looked at once per file. */
+		st = m->f.rr ? file_loop(m, &m->f, &left, handler, arg, rr_next)
+			     : file_loop(m, &m->f, &left, handler, arg, map_next);
+		if (st == MGMON_BREAK)
+			return st;
 		if (!left)
 			break;
 		if (st < 0)

@@ -266,3 +266,51 @@ int hpcap_pending_commit(const char *final, const char *hex, char *errbuf)
 	}
 	return 0;
 }
+
+int hpcap_name_create_hpcap(char *path, size_t n, const char *dir,
+			    unsigned adapter, unsigned queue, time_t *last,
+			    int flags, char *errbuf)
+{
+	time_t t = time(NULL);
+	char sub[4096];
+	int fd, tries, err;
+
+	if (t <= *last)
+		t = *last + 1;
+	/* Bounded: a directory full of future names is an error, not a
+	 * reason to spin. */
+	for (tries = 0;; t++, tries++) {
+		if (tries == 100000) {
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+				 "no free file name in %s after %d tries", dir,
+				 tries);
+			return -EEXIST;
+		}
+		snprintf(sub, sizeof(sub), "%s/%lld", dir,
+			 (long long)(t - t % 1800));
+		if (mkdir(sub, 0755) < 0 && errno != EEXIST) {
+			err = errno;
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+				 "cannot create directory %s: %s", sub,
+				 strerror(err));
+			return -err;
+		}
+		snprintf(path, n, "%s/%lld_hpcap%u_%u.raw", sub, (long long)t,
+			 adapter, queue);
+		/* O_DIRECT afterwards, as in hpcap_pending_create(). */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+				(flags & ~O_DIRECT), 0644);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST) {
+			err = errno;
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot create %s: %s",
+				 path, strerror(err));
+			return -err;
+		}
+	}
+	if (flags & O_DIRECT)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT); /* may fail */
+	*last = t;
+	return fd;
+}

@@ -3,16 +3,17 @@
  * pipe.c - the per-frame capture pipeline: frames in, finished files out.
  *
  *   frame -> split decision -> encoder (RAW | pcap | pcapng)
- *         -> [seekable zstd, frames start on records] -> outfile
- *            (O_DIRECT, SHA-256 of the bytes written) -> "<name>.pending"
+ *         -> [seekable zstd, frames start on records] -> the file
+ *            (filelife.h: "<name>.pending", O_DIRECT, SHA-256)
  *   file done -> fdatasync, sidecar, rename to <name>, callback, post hook
  */
 #define _GNU_SOURCE
 #include "pipeline/pipeline_int.h"
+#include "pipeline/filelife.h"
 #include "file/capfmt.h"
 #include "hpcap_framing.h"
+#include "hpcap_record.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,45 +26,12 @@ struct hpcap_pipe {
 	char *dir, *fmt;
 	char ext[32];
 	struct hpcap_split split;
-	int open;
-	struct outfile out;
+	struct filelife fl;		/* the open file, the files done */
 	struct hpcap_zsk_writer *z;
-	struct hpcap_sha256 sha;
-	struct hpcap_file_facts cur;
-	unsigned files, seq;
-	uint64_t frames, bytes;
-	void (*cb)(void *, const struct hpcap_file_facts *, int);
-	void *cb_arg;
+	struct hpcap_file_facts cur;	/* of the open file */
+	uint64_t frames;
 	char err[HPCAP_ERRBUF_SIZE];
 };
-
-const char *hpcap_out_format_name(enum hpcap_out_format f)
-{
-	return f == HPCAP_OUT_PCAP ? "pcap" : f == HPCAP_OUT_PCAPNG ? "pcapng"
-								    : "raw";
-}
-
-int hpcap_out_format_parse(const char *s)
-{
-	if (!strcmp(s, "raw"))
-		return HPCAP_OUT_RAW;
-	if (!strcmp(s, "pcap"))
-		return HPCAP_OUT_PCAP;
-	if (!strcmp(s, "pcapng"))
-		return HPCAP_OUT_PCAPNG;
-	return -EINVAL;
-}
-
-const char *hpcap_close_reason_name(int reason)
-{
-	switch (reason) {
-	case HPCAP_CLOSE_TIME: return "time";
-	case HPCAP_CLOSE_SIZE: return "size";
-	case HPCAP_CLOSE_SLICE: return "slice";
-	case HPCAP_CLOSE_END: return "end";
-	default: return "unknown";
-	}
-}
 
 int hpcap_pipe_open(struct hpcap_pipe **pp, const struct hpcap_pipe_opts *o,
 		    char *errbuf)
@@ -105,6 +73,7 @@ int hpcap_pipe_open(struct hpcap_pipe **pp, const struct hpcap_pipe_opts *o,
 	    p->o.raw_file_size < 2 * HPCAP_RAW_HDR_LEN + HPCAP_MAX_CAPLEN)
 		p->o.raw_file_size = 0;	/* too small to hold every frame */
 	hpcap_split_init(&p->split, o->split_ns);
+	filelife_init(&p->fl, &p->o, 0);
 	*pp = p;
 	return 0;
 }
@@ -113,8 +82,8 @@ void hpcap_pipe_on_file(struct hpcap_pipe *p,
 			void (*cb)(void *, const struct hpcap_file_facts *, int),
 			void *arg)
 {
-	p->cb = cb;
-	p->cb_arg = arg;
+	p->fl.cb = cb;
+	p->fl.cb_arg = arg;
 }
 
 static int perr(struct hpcap_pipe *p, int code, const char *msg)
@@ -127,10 +96,10 @@ static int perr(struct hpcap_pipe *p, int code, const char *msg)
 static uint8_t *reserve(struct hpcap_pipe *p, size_t n)
 {
 	uint8_t *b = p->z ? hpcap_zsk_reserve(p->z, n)
-			  : outfile_reserve(&p->out, n);
+			  : outfile_reserve(&p->fl.out, n);
 
 	if (!b)
-		perr(p, -EIO, p->z ? hpcap_zsk_writer_geterr(p->z) : p->out.err);
+		perr(p, -EIO, p->z ? hpcap_zsk_writer_geterr(p->z) : p->fl.out.err);
 	return b;
 }
 
@@ -139,39 +108,26 @@ static void commit(struct hpcap_pipe *p, size_t n)
 	if (p->z)
 		hpcap_zsk_commit(p->z, n);
 	else
-		outfile_commit(&p->out, n);
+		outfile_commit(&p->fl.out, n);
 	p->cur.data_bytes += n;
 }
 
 static int open_file(struct hpcap_pipe *p, time_t t)
 {
 	char eb[HPCAP_ERRBUF_SIZE];
-	int fd, err;
+	int err;
 
 	memset(&p->cur, 0, sizeof(p->cur));
-	fd = hpcap_pending_create(p->cur.path, sizeof(p->cur.path), &p->o.names,
-				  t, p->seq, p->o.direct ? O_DIRECT : 0, eb);
-	if (fd < 0)
-		return perr(p, fd, eb);
-	err = outfile_fdopen(&p->out, fd, p->cur.path);
+	err = filelife_open(&p->fl, t);
 	if (err)
-		return perr(p, err, p->out.err);
-	p->out.sync_on_close = 1;
-	if (p->o.sha256) {
-		hpcap_sha256_init(&p->sha);
-		p->out.hash = &p->sha;
-	}
+		return perr(p, err, p->fl.err);
 	if (p->o.zstd) {
-		err = zsk_writer_attach(&p->z, &p->out, &p->o.zsk, eb);
+		err = zsk_writer_attach(&p->z, &p->fl.out, &p->o.zsk, eb);
 		if (err) {
-			outfile_abort(&p->out);
+			filelife_abort(&p->fl);
 			return perr(p, err, eb);
 		}
 	}
-	p->open = 1;
-	p->cur.index = p->seq++;
-	p->cur.adapter = p->o.names.adapter;
-	p->cur.queue = p->o.names.queue;
 	p->cur.format = p->o.format;
 	p->cur.zstd = p->o.zstd;
 	p->cur.period_start_ns = p->o.split_ns ? p->split.start_ns : 0;
@@ -192,11 +148,10 @@ static int open_file(struct hpcap_pipe *p, time_t t)
 static int close_file(struct hpcap_pipe *p, int reason)
 {
 	char eb[HPCAP_ERRBUF_SIZE];
-	int err = 0, hook_err = 0;
+	int err = 0;
 
-	if (!p->open)
+	if (!p->fl.open)
 		return 0;
-	p->open = 0;
 	if (p->o.format == HPCAP_OUT_RAW) {
 		uint8_t *b = reserve(p, HPCAP_RAW_HDR_LEN);
 		struct hpcap_raw_hdr h;
@@ -217,32 +172,13 @@ static int close_file(struct hpcap_pipe *p, int reason)
 		p->z = NULL;
 	}
 	if (err) {
-		outfile_abort(&p->out);
+		filelife_abort(&p->fl);
 		return err;
 	}
-	err = outfile_close(&p->out);
-	if (err)
-		return perr(p, err, p->out.err);
-	p->cur.bytes = p->out.written;
-	if (p->o.sha256) {
-		uint8_t d[32];
-
-		hpcap_sha256_final(&p->sha, d);
-		hpcap_sha256_hex(d, p->cur.sha256);
-		snprintf(p->cur.sidecar, sizeof(p->cur.sidecar), "%s.sha256",
-			 p->cur.path);
-	}
-	err = hpcap_pending_commit(p->cur.path, p->o.sha256 ? p->cur.sha256
-							     : NULL, eb);
-	if (err)
-		return perr(p, err, eb);
 	p->cur.reason = reason;
-	p->files++;
-	p->bytes += p->cur.bytes;
-	if (p->o.hooks)
-		hook_err = hpcap_hookq_submit(p->o.hooks, &p->cur);
-	if (p->cb)
-		p->cb(p->cb_arg, &p->cur, hook_err);
+	err = filelife_commit(&p->fl, &p->cur);
+	if (err)
+		return perr(p, err, p->fl.err);
 	return 0;
 }
 
@@ -262,19 +198,16 @@ int hpcap_pipe_put(struct hpcap_pipe *p, uint32_t sec, uint32_t nsec,
 	uint8_t *b;
 
 	if (fmt == HPCAP_OUT_RAW) {
-		if (caplen > HPCAP_MAX_CAPLEN)
-			caplen = HPCAP_MAX_CAPLEN;
-		if (len > HPCAP_MAX_LEN)
-			len = HPCAP_MAX_LEN;
-		if (caplen > len)
-			len = caplen;
+		hpcap_rec_clamp(&caplen, &len);
+		/* The file facts tell the time as the file has it. */
+		nsec = hpcap_rec_nsec(sec, nsec);
 		rec = HPCAP_RAW_HDR_LEN + caplen;
 	} else {
 		rec = capfmt_record_len(fmt == HPCAP_OUT_PCAPNG ? HPCAP_PCAPNG
 							       : HPCAP_PCAP_NSEC,
 					caplen);
 	}
-	if (p->open) {
+	if (p->fl.open) {
 		/* RAW files end with a padding header: count it in. */
 		uint64_t after = p->cur.data_bytes + rec +
 				 (fmt == HPCAP_OUT_RAW ? HPCAP_RAW_HDR_LEN : 0);
@@ -291,9 +224,9 @@ int hpcap_pipe_put(struct hpcap_pipe *p, uint32_t sec, uint32_t nsec,
 		if (err)
 			return err;
 	}
-	if (!p->open && p->o.max_files && p->files >= p->o.max_files)
+	if (!p->fl.open && p->o.max_files && p->fl.files >= p->o.max_files)
 		return 1;	/* as many files as asked for: stop */
-	if (!p->open) {
+	if (!p->fl.open) {
 		time_t t = p->o.split_ns ? (time_t)(p->split.start_ns / 1000000000u)
 					 : (time_t)sec;
 
@@ -305,16 +238,8 @@ int hpcap_pipe_put(struct hpcap_pipe *p, uint32_t sec, uint32_t nsec,
 	if (!b)
 		return -EIO;
 	if (fmt == HPCAP_OUT_RAW) {
-		struct hpcap_raw_hdr h;
-
-		if (!sec && !nsec)
-			nsec = 1;	/* a zero time would read as padding */
-		h.sec = htole32(sec);
-		h.nsec = htole32(nsec);
-		h.caplen = htole16((uint16_t)caplen);
-		h.len = htole16((uint16_t)len);
-		memcpy(b, &h, sizeof(h));
-		memcpy(b + sizeof(h), data, caplen);
+		hpcap_rec_put(b, sec, nsec, caplen, len);
+		memcpy(b + HPCAP_RAW_HDR_LEN, data, caplen);
 	} else {
 		capfmt_record(b, fmt == HPCAP_OUT_PCAPNG ? HPCAP_PCAPNG
 							: HPCAP_PCAP_NSEC,
@@ -334,14 +259,14 @@ int hpcap_pipe_put(struct hpcap_pipe *p, uint32_t sec, uint32_t nsec,
 
 int hpcap_pipe_tick(struct hpcap_pipe *p, uint64_t now_ns)
 {
-	if (!p->open || !hpcap_split_idle(&p->split, now_ns, p->o.idle_grace_ns))
+	if (!p->fl.open || !hpcap_split_idle(&p->split, now_ns, p->o.idle_grace_ns))
 		return 0;
 	return hpcap_pipe_close_file(p, HPCAP_CLOSE_TIME);
 }
 
 unsigned hpcap_pipe_files(const struct hpcap_pipe *p)
 {
-	return p->files;
+	return p->fl.files;
 }
 
 uint64_t hpcap_pipe_frames(const struct hpcap_pipe *p)
@@ -351,7 +276,7 @@ uint64_t hpcap_pipe_frames(const struct hpcap_pipe *p)
 
 uint64_t hpcap_pipe_bytes(const struct hpcap_pipe *p)
 {
-	return p->bytes + (p->open ? outfile_size(&p->out) : 0);
+	return p->fl.bytes + (p->fl.open ? outfile_size(&p->fl.out) : 0);
 }
 
 const char *hpcap_pipe_geterr(const struct hpcap_pipe *p)
@@ -365,14 +290,14 @@ int hpcap_pipe_close(struct hpcap_pipe *p, char *errbuf)
 
 	if (!p)
 		return 0;
-	if (p->open) {
+	if (p->fl.open) {
 		err = close_file(p, HPCAP_CLOSE_END);
 		if (err && errbuf)
 			snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s", p->err);
 	}
-	if (p->open) {		/* failed half-way: leave it pending */
+	if (p->fl.open) {		/* failed half-way: leave it pending */
 		zsk_writer_abort(p->z);
-		outfile_abort(&p->out);
+		filelife_abort(&p->fl);
 	}
 	free(p->dir);
 	free(p->fmt);

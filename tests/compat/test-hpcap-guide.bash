@@ -18,12 +18,18 @@ fx=$top/tests/fixtures/small-16k
 
 # 1. Against the source tree's headers and libraries, warnings as errors.
 read -r -a extra <"$top/srclib/LIBS"
+# Libraries built with ASan/UBSan (make check's build-san) need the same
+# runtime in the program that links them, first in its library list.
+san=()
+if [ "$(nm "$build/lib/libhpcap.a" 2>/dev/null | grep -c ' U __asan_')" -gt 0 ]; then
+	san=(-fsanitize=address,undefined)
+fi
 t_run "the guide's handler form builds with -Wall -Wextra -Werror (gnu11)" 0 \
 	cc -std=gnu11 -Wall -Wextra -Werror -I"$top/include" -o ex "$src" \
-	"$build/lib/libmgmon.a" "$build/lib/libhpcap.a" -lpcap -lpthread "${extra[@]}"
+	"$build/lib/libmgmon.a" "$build/lib/libhpcap.a" -lpcap -lpthread "${extra[@]}" "${san[@]}"
 t_run "... and as strict C11" 0 \
 	cc -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I"$top/include" -o ex11 "$src" \
-	"$build/lib/libmgmon.a" "$build/lib/libhpcap.a" -lpcap -lpthread "${extra[@]}"
+	"$build/lib/libmgmon.a" "$build/lib/libhpcap.a" -lpcap -lpthread "${extra[@]}" "${san[@]}"
 
 # 2. Offline on a fixture: the headers it sees are the frames' own.
 t_run "offline loop over a RAW directory" 0 ./ex offline "$fx"
@@ -43,7 +49,7 @@ for f in include/libmgmon.h include/libhpcap_pipeline.h lib/libmgmon.so lib/libm
 done
 # shellcheck disable=SC2046 # pkg-config prints several flags
 t_run "builds against the installed tree with pkg-config --cflags --libs mgmon" 0 \
-	cc -std=gnu11 -Wall -Wextra -Werror $(pkg-config --cflags mgmon) -o exi "$src" $(pkg-config --libs mgmon)
+	cc -std=gnu11 -Wall -Wextra -Werror $(pkg-config --cflags mgmon) -o exi "$src" $(pkg-config --libs mgmon) "${san[@]}"
 t_run "... and runs with the installed shared libraries" 0 env LD_LIBRARY_PATH="$T_TMP/root/usr/local/lib" ./exi offline "$fx"
 t_eq "... with the same result" "$got" "$T_OUT"
 t_done

@@ -3,7 +3,8 @@
  * test_rxpoll.c - the native driver's poll+copy loop (driver/
  * hpcap_rxpoll.c) over a simulated descriptor ring: frames come out whole
  * and in order, each descriptor is re-armed with its own buffer, nothing
- * is taken before the NIC set DD, frames spanning descriptors and frames
+ * is taken before the NIC set DD, frames spanning descriptors (whole, up
+ * to their last descriptor), frames longer than their buffer and frames
  * in error are dropped and counted, caplen cuts, duplicates are removed;
  * and the ring's arithmetic holds past 4 GiB of stream (HPCAP overflowed
  * above 2 GiB).
@@ -114,18 +115,23 @@ static void basic_and_errors(void)
 	for (i = 0; i < 10; i++)
 		nic_rx(i, 100 + i, (uint16_t)(60 + 100 * i),
 		       HPCAP_RXD_STAT_DD | HPCAP_RXD_STAT_EOP, 0);
-	nic_rx(10, 110, 1500, HPCAP_RXD_STAT_DD, 0);	/* no EOP */
-	nic_rx(11, 111, 1500, HPCAP_RXD_STAT_DD | HPCAP_RXD_STAT_EOP |
+	/* A frame spanning two descriptors (2048 + 952 bytes): dropped
+	 * whole, its tail is not a frame of its own. */
+	nic_rx(10, 110, 2048, HPCAP_RXD_STAT_DD, 0);	/* no EOP */
+	nic_rx(11, 111, 952, HPCAP_RXD_STAT_DD | HPCAP_RXD_STAT_EOP, 0);
+	nic_rx(12, 112, 1500, HPCAP_RXD_STAT_DD | HPCAP_RXD_STAT_EOP |
 	       HPCAP_RXD_ERR_RXE_82576, 0);
 	/* On the 82576, bit 29 is a TCP/UDP checksum error: the frame is
 	 * captured as it was received, not dropped. */
-	nic_rx(12, 112, 70, HPCAP_RXD_STAT_DD | HPCAP_RXD_STAT_EOP |
+	nic_rx(13, 113, 70, HPCAP_RXD_STAT_DD | HPCAP_RXD_STAT_EOP |
 	       HPCAP_RXD_ERR_RXE_82599, 0);
 	CHECK_EQ(hpcap_rx_clean(&e.c, &e.r, 5, 65535), 5);	/* budget */
-	CHECK_EQ(hpcap_rx_clean(&e.c, &e.r, 64, 65535), 8);
-	CHECK_EQ(e.c.next, 13);
+	CHECK_EQ(hpcap_rx_clean(&e.c, &e.r, 64, 65535), 9);
+	CHECK_EQ(e.c.next, 14);
 	CHECK_EQ(e.c.frag_frames, 1);
 	CHECK_EQ(e.c.err_frames, 1);
+	CHECK_EQ(e.c.hw_frames, 13);	/* frames, not descriptors */
+	CHECK_EQ(e.r.stats.rx_frames, 11);
 	hpcap_ring_publish(&e.r);
 	for (i = 0; i < 10; i++) {
 		CHECK(next_frame(&e, &seq, &cap, &len));
@@ -133,18 +139,71 @@ static void basic_and_errors(void)
 		CHECK_EQ(cap, 60 + 100 * i);
 	}
 	CHECK(next_frame(&e, &seq, &cap, &len));
-	CHECK_EQ(seq, 112);
+	CHECK_EQ(seq, 113);
 	CHECK(!next_frame(&e, &seq, &cap, &len));
 	/* Re-armed: DD is gone from every consumed descriptor. */
-	for (i = 0; i < 13; i++)
+	for (i = 0; i < 14; i++)
 		CHECK(!(le32toh(desc[i].wb.status_error) & HPCAP_RXD_STAT_DD));
 	/* caplen cuts, len is kept. */
-	nic_rx(13, 113, 1000, HPCAP_RXD_STAT_DD | HPCAP_RXD_STAT_EOP, 0);
+	nic_rx(14, 114, 1000, HPCAP_RXD_STAT_DD | HPCAP_RXD_STAT_EOP, 0);
 	CHECK_EQ(hpcap_rx_clean(&e.c, &e.r, 64, 64), 1);
 	hpcap_ring_publish(&e.r);
 	CHECK(next_frame(&e, &seq, &cap, &len));
 	CHECK_EQ(cap, 64);
 	CHECK_EQ(len, 1000);
+	hpcap_dblunmap(e.data, 4 * MiB);
+}
+
+/*
+ * Frames spanning descriptors, however many and wherever a poll stops,
+ * leave no record; nor does a write-back length above the buffer (the
+ * copy would read the next buffer, or past the last one).
+ */
+static void spanning_and_bad_length(void)
+{
+	const uint32_t eop = HPCAP_RXD_STAT_DD | HPCAP_RXD_STAT_EOP;
+	struct env e;
+	uint32_t seq;
+	uint16_t cap, len;
+
+	env_init(&e);
+	nic_rx(0, 1, 100, eop, 0);
+	nic_rx(1, 2, 2048, HPCAP_RXD_STAT_DD, 0);	/* 3 descriptors */
+	nic_rx(2, 3, 2048, HPCAP_RXD_STAT_DD, 0);
+	nic_rx(3, 4, 904, eop, 0);
+	nic_rx(4, 5, 200, eop, 0);
+	nic_rx(5, 6, 2048, HPCAP_RXD_STAT_DD, 0);	/* ends in the next poll */
+	CHECK_EQ(hpcap_rx_clean(&e.c, &e.r, 64, 65535), 6);
+	CHECK(e.c.discard);
+	nic_rx(6, 7, 952, eop, 0);
+	nic_rx(7, 8, 3000, eop, 0);		/* longer than its buffer */
+	nic_rx(8, 9, BUF, eop, 0);		/* exactly the buffer */
+	nic_rx(9, 10, 300, eop, 0);
+	CHECK_EQ(hpcap_rx_clean(&e.c, &e.r, 64, 65535), 4);
+	CHECK(!e.c.discard);
+	CHECK_EQ(e.c.frag_frames, 2);
+	CHECK_EQ(e.c.bad_length_frames, 1);
+	CHECK_EQ(e.c.err_frames, 0);
+	CHECK_EQ(e.c.hw_frames, 7);
+	CHECK_EQ(e.r.stats.captured_frames, 4);
+	hpcap_ring_publish(&e.r);
+	CHECK(next_frame(&e, &seq, &cap, &len));
+	CHECK_EQ(seq, 1);
+	CHECK(next_frame(&e, &seq, &cap, &len));
+	CHECK_EQ(seq, 5);
+	CHECK(next_frame(&e, &seq, &cap, &len));
+	CHECK_EQ(seq, 9);
+	CHECK_EQ(len, BUF);
+	CHECK(next_frame(&e, &seq, &cap, &len));
+	CHECK_EQ(seq, 10);
+	CHECK(!next_frame(&e, &seq, &cap, &len));
+	/* A queue restart forgets a half-seen frame. */
+	nic_rx(10, 11, 2048, HPCAP_RXD_STAT_DD, 0);
+	CHECK_EQ(hpcap_rx_clean(&e.c, &e.r, 64, 65535), 1);
+	hpcap_rx_arm_all(&e.c);
+	nic_rx(0, 12, 100, eop, 0);
+	CHECK_EQ(hpcap_rx_clean(&e.c, &e.r, 64, 65535), 1);
+	CHECK_EQ(e.r.stats.captured_frames, 5);
 	hpcap_dblunmap(e.data, 4 * MiB);
 }
 
@@ -267,6 +326,7 @@ static void beyond_4gib(void)
 int main(void)
 {
 	basic_and_errors();
+	spanning_and_bad_length();
 	wrap();
 	dedup();
 	beyond_4gib();

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# run-module-tests.bash [--kernel KVER]... [--only generic|native|pipeline|x599|native-x599] [--native TEST]... [TEST...]
+# run-module-tests.bash [--kernel KVER]... [--only generic|native|pipeline|fault|x599|native-x599] [--native TEST]... [TEST...]
 # - build hpcap.ko for every kernel with headers (W=1, sparse when available), then boot
-# each kernel in QEMU and run the module's tests inside; x599 (Linux's ixgbe on the 82599
-# model, skipped without the patched QEMU) runs by default, native-x599 only when asked.
+# each kernel in QEMU and run the module's tests inside (the fault suite runs
+# fault-tests.bash with the allocation-failure test build); x599 (Linux's ixgbe on
+# the 82599 model, skipped without the patched QEMU) runs by default, native-x599
+# only when asked.
 # Exit 0 only if every kernel passed every test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,7 +32,12 @@ make -s -j"$jobs" BUILD=$BUILD libs tools
 sparse_opt=()
 command -v sparse >/dev/null && sparse_opt=(--sparse)
 mkdir -p build/kmod
-scripts/build-module.bash "${sparse_opt[@]}" "${kvers[@]}" 2>&1 | tee build/kmod/build.log
+{
+	scripts/build-module.bash "${sparse_opt[@]}" "${kvers[@]}"
+	if [ -z "$only" ] || [ "$only" = fault ]; then
+		scripts/build-module.bash "${sparse_opt[@]}" --fault-test "${kvers[@]}"
+	fi
+} 2>&1 | tee build/kmod/build.log
 if grep -qE 'warning|error' build/kmod/build.log; then
 	echo "fail module build: compiler or sparse warnings (see build/kmod/build.log)"
 	exit 1
@@ -107,6 +114,18 @@ for k in "${kvers[@]}"; do
 		# hpcap's native driver on the 82599 model, the igb at 0x8 sending
 		run_native "$k" native-x599 --x599 1 --env NATIVE_CAP=0000:00:05.0 \
 			--env NATIVE_SPEED=10000 --env NATIVE_DRIVER=ixgbe || status=1
+	fi
+	if [ -z "$only" ] || [ "$only" = fault ]; then
+		fres=build/vm-results/$k-fault
+		rm -rf "$fres"; mkdir -p "$fres"
+		echo "=== fault tests on $k (allocation-failure test build)"
+		st=0
+		tests/vm/run-vm.bash --kernel "$k" --timeout 1200 --mem 1536 --results "$fres" --env BUILD=$BUILD \
+			--nics 2 -- tests/vm/module/fault-tests.bash | tee "$fres/output.txt" || st=$?
+		if [ "$st" -ne 0 ] || grep -q '^fail' "$fres/output.txt"; then
+			echo "FAIL (fault) on $k (exit $st; guest dmesg in $fres/dmesg.txt)"
+			status=1
+		fi
 	fi
 	[ -n "$only" ] && [ "$only" != native ] && continue
 

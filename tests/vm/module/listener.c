@@ -7,11 +7,14 @@
  * save what it got as a pcap for compare.py.
  *
  *   listener [--lossy] [--slow USEC] [--duration S] [--frames N]
- *            [--hold] [--out FILE.pcap] ADAPTER QUEUE
+ *            [--hold] [--out FILE.pcap] [--ready FILE] ADAPTER QUEUE
  * --hold: open the queue, then read nothing until SIGUSR1, so that a burst
  * sent meanwhile overruns the buffer whatever the machine's speed.
  *
- * Prints: "frames N bad B gaps G lost L" and exits 1 if any frame was bad.
+ * --ready FILE is created once the queue is open.
+ * Prints: "frames N bad B gaps G lost L returned R" (R: every frame
+ * hpcap_next() returned, including those overtaken while in use, which
+ * are not in N) and exits 1 if any frame was bad.
  */
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
@@ -76,9 +79,12 @@ int main(int argc, char **argv)
 		{ "frames", required_argument, NULL, 'n' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "hold", no_argument, NULL, 'H' },
+		{ "ready", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t frames = 0, bad = 0, gaps = 0, want = 0, next = 0, seq = 0;
+	uint64_t returned = 0;
+	const char *ready = NULL;
 	unsigned slow = 0, duration = 0, flags = 0;
 	struct hpcap_pcap_writer *w = NULL;
 	char err[HPCAP_ERRBUF_SIZE];
@@ -89,7 +95,7 @@ int main(int argc, char **argv)
 	time_t t0;
 	int c, st, have_seq = 0, hold = 0;
 
-	while ((c = getopt_long(argc, argv, "ls:d:n:o:H", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ls:d:n:o:Hr:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': flags |= HPCAP_OPEN_LOSSY; break;
 		case 's': slow = (unsigned)atoi(optarg); break;
@@ -97,6 +103,7 @@ int main(int argc, char **argv)
 		case 'n': want = strtoull(optarg, NULL, 10); break;
 		case 'o': out = optarg; break;
 		case 'H': hold = 1; break;
+		case 'r': ready = optarg; break;
 		default: return 2;
 		}
 	}
@@ -112,6 +119,12 @@ int main(int argc, char **argv)
 	if (out && hpcap_pcap_open(&w, out, HPCAP_PCAP_NSEC, 65535, err) < 0) {
 		fprintf(stderr, "listener: %s\n", err);
 		return 1;
+	}
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (f)
+			fclose(f);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -133,6 +146,7 @@ int main(int argc, char **argv)
 		}
 		if (!st)
 			continue;
+		returned++;
 		st = check(&rec, &seq);
 		/* A lossy listener may only trust a frame still intact. */
 		if (st == 0 && !hpcap_frame_valid(h))
@@ -154,10 +168,11 @@ int main(int argc, char **argv)
 	}
 	if (w && hpcap_pcap_close(w, err) < 0)
 		fprintf(stderr, "listener: %s\n", err);
-	printf("frames %llu bad %llu gaps %llu lost %llu\n",
+	printf("frames %llu bad %llu gaps %llu lost %llu returned %llu\n",
 	       (unsigned long long)frames, (unsigned long long)bad,
 	       (unsigned long long)gaps,
-	       (unsigned long long)hpcap_lost_frames(h));
+	       (unsigned long long)hpcap_lost_frames(h),
+	       (unsigned long long)returned);
 	hpcap_close(h);
 	return bad ? 1 : 0;
 }

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * mgsource.c - see mgsource.h.
+ */
+#define _GNU_SOURCE
+#include "mgsource.h"
+#include "cli.h"
+
+#include <signal.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+	mgmon_break();
+}
+
+int mgsource_stop_signal(void)
+{
+	return stop_sig;
+}
+
+struct mgmon *mgsource_open(const struct mgsource *s, int argc, char **argv,
+			    int first)
+{
+	unsigned flags = s->lossy ? MGMON_LOSSY : 0;
+	char errbuf[HPCAP_ERRBUF_SIZE];
+	struct mgmon *m = NULL;
+	struct sigaction sa;
+	int st;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (s->cpu >= 0 && (st = mgmon_pin_cpu(s->cpu)) < 0) {
+		cli_err("cannot pin to CPU %d: %s", s->cpu, strerror(-st));
+		return NULL;
+	}
+	if (s->raw)
+		st = mgmon_open_offline(&m, (const char *const *)argv + first,
+					argc - first, 0, errbuf);
+	else if (s->path)
+		st = mgmon_open_path(&m, s->path, flags, errbuf);
+	else
+		st = mgmon_open_live(&m,
+				     (unsigned)cli_parse_u64("adapter", argv[first], 1023),
+				     (unsigned)cli_parse_u64("queue", argv[first + 1], 1023),
+				     flags, errbuf);
+	if (st < 0) {
+		cli_err("%s", errbuf);
+		return NULL;
+	}
+	return m;
+}
