@@ -4,8 +4,8 @@
 #   tests/run-unit.bash [--no-san]
 #
 # C unit tests (tests/unit/test_*.c), each tool's tests (samples/*/tests/*.bash),
-# the man-page/--help checks, shellcheck and the dependency list.  Exit 0
-# only if every suite passed.
+# the man-page/--help checks, shellcheck, the house plan's floors and the
+# dependency list.  Exit 0 only if every suite passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +49,7 @@ for t in samples/*/tests/*.bash tests/compat/*.bash tests/man/test-man.bash; do
 done
 
 tests/run-shellcheck.bash || failed+=(shellcheck)
+python3 tests/arch/check-floors.py || failed+=("tests/arch/check-floors.py (doc/architecture.md)")
 tests/deps/check-deps.bash || failed+=("tests/deps/check-deps.bash (scripts/deps.list)")
 
 if [ "${#failed[@]}" -ne 0 ]; then

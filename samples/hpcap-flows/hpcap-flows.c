@@ -14,11 +14,11 @@
 #define _GNU_SOURCE
 #include "libmgmon.h"
 #include "cli/cli.h"
+#include "cli/mgsource.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,12 +139,6 @@ static void on_frame(const uint8_t *payload, const struct mgmon_pkthdr *h,
 	mgmon_flows_add(arg, payload, h);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	mgmon_break();
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -169,7 +163,7 @@ int main(int argc, char **argv)
 	struct out o = { .f = stdout, .fmt = FMT_CSV };
 	const char *outpath = NULL;
 	int raw = 0, quiet = 0, cpu = -1, c, r;
-	struct sigaction sa;
+	struct mgsource src = { .cpu = -1 };
 
 	cli_init(argv[0]);
 	opterr = 0;
@@ -223,22 +217,13 @@ int main(int argc, char **argv)
 	if (o.fmt == FMT_CSV && mgmon_flow_csv_header(o.f) < 0)
 		o.error = 1;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
 	if (mgmon_flows_new(&table, &fo, on_record, &o, err) < 0) {
 		cli_err("%s", err);
 		return 1;
 	}
-	if (raw) {
-		r = mgmon_packet_offline_loop((const char *const *)(argv + optind),
-					      argc - optind, on_frame, table);
-	} else {
-		int adapter = (int)cli_parse_u64("adapter", argv[optind], 255);
-		int queue = (int)cli_parse_u64("queue", argv[optind + 1], 255);
-
-		r = mgmon_packet_online_loop(cpu, adapter, queue, on_frame, table);
-	}
+	src.raw = raw;
+	src.cpu = cpu;
+	r = mgsource_loop(&src, argc, argv, optind, on_frame, table);
 	mgmon_flows_flush(table);
 	mgmon_flows_get_stats(table, &st);
 	mgmon_flows_free(table);
@@ -246,8 +231,6 @@ int main(int argc, char **argv)
 		o.error = 1;
 	if (outpath && fclose(o.f))
 		o.error = 1;
-	if (r < 0)
-		cli_err("%s", mgmon_loop_error());
 	if (o.error)
 		cli_err("writing the records to %s failed", outpath ? outpath : "stdout");
 	if (!quiet)

@@ -16,11 +16,11 @@
 #define _GNU_SOURCE
 #include "libmgmon.h"
 #include "cli/cli.h"
+#include "cli/mgsource.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,12 +298,6 @@ static double parse_rate(const char *arg, int *pps)
 			arg);
 }
 
-static void on_term(int sig)
-{
-	(void)sig;
-	mgmon_break();
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -322,7 +316,7 @@ int main(int argc, char **argv)
 	struct mb s = { .interval = 1000000, .threshold = 1e9 };
 	int raw = 0, quiet = 0, cpu = -1, c, st;
 	char t[40], r1[32], r2[32], by[32];
-	struct sigaction sa;
+	struct mgsource src = { .cpu = -1 };
 
 	cli_init(argv[0]);
 	opterr = 0;
@@ -350,22 +344,9 @@ int main(int argc, char **argv)
 		if (s.all)
 			printf("# interval,start,frames,bytes,bps,pps,over\n");
 	}
-	/* SIGINT is the loop's own; SIGTERM stops it the same way. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-
-	if (raw)
-		st = mgmon_packet_offline_loop((const char *const *)argv + optind,
-					       argc - optind, handler, &s);
-	else
-		st = mgmon_packet_online_loop(cpu,
-			(int)cli_parse_u64("adapter", argv[optind], 1023),
-			(int)cli_parse_u64("queue", argv[optind + 1], 1023),
-			handler, &s);
-	if (st < 0)
-		cli_err("%s", mgmon_loop_error());
+	src.raw = raw;
+	src.cpu = cpu;
+	st = mgsource_loop(&src, argc, argv, optind, handler, &s);
 	finish(&s);
 	fflush(stdout);
 	if (!quiet) {

@@ -22,20 +22,26 @@ int mgsource_stop_signal(void)
 	return stop_sig;
 }
 
-struct mgmon *mgsource_open(const struct mgsource *s, int argc, char **argv,
-			    int first)
+static void stop_on_signals(void)
 {
-	unsigned flags = s->lossy ? MGMON_LOSSY : 0;
-	char errbuf[HPCAP_ERRBUF_SIZE];
-	struct mgmon *m = NULL;
 	struct sigaction sa;
-	int st;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct mgmon *mgsource_open(const struct mgsource *s, int argc, char **argv,
+			    int first)
+{
+	unsigned flags = s->lossy ? MGMON_LOSSY : 0;
+	char errbuf[HPCAP_ERRBUF_SIZE];
+	struct mgmon *m = NULL;
+	int st;
+
+	stop_on_signals();
 	if (s->cpu >= 0 && (st = mgmon_pin_cpu(s->cpu)) < 0) {
 		cli_err("cannot pin to CPU %d: %s", s->cpu, strerror(-st));
 		return NULL;
@@ -55,4 +61,23 @@ struct mgmon *mgsource_open(const struct mgsource *s, int argc, char **argv,
 		return NULL;
 	}
 	return m;
+}
+
+int mgsource_loop(const struct mgsource *s, int argc, char **argv, int first,
+		  mgmon_packet_handler handler, void *arg)
+{
+	int st;
+
+	stop_on_signals();
+	if (s->raw)
+		st = mgmon_packet_offline_loop((const char *const *)argv + first,
+					       argc - first, handler, arg);
+	else	/* (the live loop pins to s->cpu itself) */
+		st = mgmon_packet_online_loop(s->cpu,
+			(int)cli_parse_u64("adapter", argv[first], 1023),
+			(int)cli_parse_u64("queue", argv[first + 1], 1023),
+			handler, arg);
+	if (st < 0)
+		cli_err("%s", mgmon_loop_error());
+	return st;
 }

@@ -22,7 +22,7 @@ read -r -a extra <"$top/srclib/LIBS"
 # runtime in the program that links them, first in its library list.
 san=()
 if [ "$(nm "$build/lib/libhpcap.a" 2>/dev/null | grep -c ' U __asan_')" -gt 0 ]; then
-	san=(-fsanitize=address,undefined)
+	san=("-fsanitize=address,undefined")
 fi
 t_run "the guide's handler form builds with -Wall -Wextra -Werror (gnu11)" 0 \
 	cc -std=gnu11 -Wall -Wextra -Werror -I"$top/include" -o ex "$src" \

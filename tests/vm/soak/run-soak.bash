@@ -7,7 +7,7 @@
 # Results in build/soak/<KVER>/ (the capture and the dump are removed
 # after the check unless --keep: they take about 2 x 900 bytes per frame).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 if [ "${1:-}" = "--help" ]; then sed -n '2,8p' "$0"; exit 0; fi
 kvers=()
 frames=10000000
