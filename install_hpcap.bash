@@ -23,8 +23,9 @@ Sets up hpcap as params.cfg says (which one: see -c):
      starts hpcap-xdp (adapter <i>) on the ports in mode xdp, with the
      NIC's VLAN stripping off: as the systemd unit hpcap-xdp@<iface> when
      systemd runs and the unit is installed, else in the background (pid
-     file in /run/hpcap; HPCAP_XDP_START=direct forces that); the module
-     is not loaded when no port needs it;
+     file in /run/hpcap; HPCAP_XDP_START=direct forces that; more
+     hpcap-xdp options in HPCAP_XDP_OPTS); the module is not loaded when
+     no port needs it;
   4. mounts hugetlbfs and reserves pages when mode 3 or hugepages_reserve
      ask for them; pins interrupts; starts the monitors;
   5. prints what it did.
@@ -130,6 +131,8 @@ xdp_args() {
 	a="-a $i -Q 0-$((nq - 1)) -c $(seq -s, "${IF_CORE[i]}" $((IF_CORE[i] + nq - 1)))"
 	a+=" -b $((IF_BUF[i] >> 20))M --file-size $((FILE_SIZE >> 20))M -M ${IF_XDPMODE[i]} -i 0.25"
 	[ "${IF_CAPLEN[i]}" = 0 ] || a+=" -s ${IF_CAPLEN[i]}"
+	# More of hpcap-xdp's options for every xdp port (e.g. -A dispatcher)
+	[ -z "${HPCAP_XDP_OPTS:-}" ] || a+=" $HPCAP_XDP_OPTS"
 	echo "$a"
 }
 
@@ -153,13 +156,14 @@ xdp_listeners() {
 	echo "$n"
 }
 
-# xdp_running I: what install started for interface I runs; prints its args
+# xdp_running I: what install started for interface I runs; prints its
+# args and interface
 xdp_running() {
 	local -A S
 	[ -r "$(xdp_state "$1")" ] || return 1
 	kv_file S "$(xdp_state "$1")"
 	xdp_alive "$(xdp_pid "$1")" || return 1
-	echo "${S[args]:-}"
+	echo "${S[args]:-} ${S[ifname]:-}"
 }
 
 # xdp_pid I: the pid of interface I's hpcap-xdp (its port file's, checked)
@@ -203,7 +207,7 @@ xdp_start() {
 		# Its own session, only stdin/out/err (not install's lock), locked
 		# memory as the unit gives it (the UMEM).
 		# shellcheck disable=SC2086 # args are words
-		(ulimit -l unlimited 2>/dev/null; exec setsid "$bin" $args "$name") \
+		(ulimit -l unlimited 2>/dev/null || true; exec setsid "$bin" $args "$name") \
 			</dev/null >>"$log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 		pid=$!
 	fi
@@ -556,7 +560,10 @@ main_install() {
 	for note_line in "${CFG_NOTES[@]}"; do cfg_note "$note_line"; done
 	# Told once: the monitors started below read the file again quietly.
 	export HPCAP_CFG_TOLD=$CFG_FILE
-	find_module
+	NEED_MODULE=0
+	need_module && NEED_MODULE=1
+	KO="" BUILD_NEEDED=0
+	[ "$NEED_MODULE" = 0 ] || find_module
 	WANT_PARAMS=$(modparams)
 	if [ "$check" = 1 ]; then
 		print_plan
@@ -572,7 +579,7 @@ main_install() {
 
 	# What has to change, and may it: all checked before the first change.
 	cur=$(cat "$HPCAP_RUNDIR/modparams" 2>/dev/null || true)
-	if module_loaded && [ "$cur" != "$WANT_PARAMS" ]; then
+	if [ "$NEED_MODULE" = 1 ] && module_loaded && [ "$cur" != "$WANT_PARAMS" ]; then
 		reload=1
 		if [ "$(module_refcnt)" -gt 0 ]; then
 			die "the native ports' settings changed, which needs the module reloaded, but hpcap is in use ($(module_users | awk '{ printf "%s%s[%s]", s, $2, $1; s = ", " }')): stop the capture programs, then run again"
@@ -597,6 +604,23 @@ main_install() {
 			fi
 		done <<<"$(adapters)"
 	fi
+	# hpcap-xdp runs that no longer match the file (another interface,
+	# other settings, or no longer mode xdp) are stopped below, and must
+	# not be in use.
+	declare -A xdp_restart=()
+	local x xargs
+	for x in $(xdp_started); do
+		xargs=""
+		if [ "$x" -lt "$NIF" ] && is_xdp "${IF_MODE[x]}" && [ -n "${IF_NAME[x]}" ]; then
+			xargs="$(xdp_args "$x") ${IF_NAME[x]}"
+		fi
+		if [ "$(xdp_running "$x" || true)" != "$xargs" ]; then
+			xdp_restart[$x]=1
+			if [ "$(xdp_listeners "$x")" -gt 0 ]; then
+				die "adapter $x (hpcap-xdp) must be started again for the new settings, but a capture program has one of its queues open: stop it, then run again"
+			fi
+		fi
+	done
 	# Mode 3: the module takes its 2 MiB chunks from the page allocator.
 	if [ "$HUGE_TOTAL" -gt 0 ]; then
 		local need have
@@ -661,8 +685,13 @@ main_install() {
 		sed '/^$/d' <<<"$hugestate" >"$HPCAP_RUNDIR/huge"
 	fi
 
+	# hpcap-xdp runs that do not match the file any more.
+	for x in "${!xdp_restart[@]}"; do xdp_stop "$x"; done
+
 	# The module.
-	if ! module_loaded; then
+	if [ "$NEED_MODULE" = 0 ]; then
+		: # xdp ports only
+	elif ! module_loaded; then
 		local -a params
 		read -r -a params <<<"$WANT_PARAMS"
 		if [ -n "$KO" ]; then
@@ -778,6 +807,36 @@ main_install() {
 			if [ -n "${IF_CORE[i]}" ]; then
 				n=$(pin_irqs "$name" "${IF_CORE[i]}")
 				log "$name: $n interrupt(s) on core ${IF_CORE[i]}"
+			fi
+			;;
+		xdp)
+			if [ -z "$name" ]; then
+				# It was a native port: its interface comes back with its driver.
+				drv=$(pci_handback "$pci")
+				for _ in $(seq 50); do
+					first_netdev name "$pci"
+					[ -n "$name" ] && break
+					sleep 0.1
+				done
+				[ -n "$name" ] || die "$pci (${IF_SPEC[i]}) has no network interface after binding ${drv:-its driver}: see dmesg"
+				IF_NAME[i]=$name
+			fi
+			flags=$(cat "$HPCAP_SYSFS/class/net/$name/flags")
+			promisc=$(((flags & 0x100) != 0))
+			if [ -r "$HPCAP_RUNDIR/ports" ]; then
+				local old
+				old=$(awk -v n="$name" '$3 == n && $6 != "-" { print $6 }' "$HPCAP_RUNDIR/ports")
+				[ -n "$old" ] && promisc=$old
+			fi
+			ip link set dev "$name" promisc on up
+			if [ "${IF_VEL[i]}" != 0 ]; then
+				ethtool -s "$name" speed "${IF_VEL[i]}" duplex full autoneg off ||
+					warn "$name: ethtool could not force ${IF_VEL[i]} Mb/s"
+			fi
+			if [ -n "$(xdp_running "$i" || true)" ]; then
+				log "$name: hpcap-xdp (adapter $i) already runs with these settings"
+			else
+				xdp_start "$i" "$name"
 			fi
 			;;
 		esac

@@ -483,8 +483,9 @@ kv_file() {
 	_kv=()
 	slurp txt "$2"
 	while read -r k v; do
-		[ -n "$k" ] && _kv[$k]=$v
+		if [ -n "$k" ]; then _kv[$k]=$v; fi
 	done <<<"$txt"
+	return 0
 }
 
 # xdp_alive PID: PID is a running hpcap-xdp (not a zombie nobody reaped)
