@@ -20,6 +20,12 @@ Sets up hpcap as params.cfg says (which one: see -c):
   3. binds the ports in mode 2/3 to hpcap (they become hpcap<i>) and brings
      them up; gives ports in mode 1 back to their normal driver; attaches
      the interfaces in mirror/drop mode (generic capture, adapter <i>);
+     starts hpcap-xdp (adapter <i>) on the ports in mode xdp, with the
+     NIC's VLAN stripping off: as the systemd unit hpcap-xdp@<iface> when
+     systemd runs and the unit is installed, else in the background (pid
+     file in /run/hpcap; HPCAP_XDP_START=direct forces that; more
+     hpcap-xdp options in HPCAP_XDP_OPTS); the module is not loaded when
+     no port needs it;
   4. mounts hugetlbfs and reserves pages when mode 3 or hugepages_reserve
      ask for them; pins interrupts; starts the monitors;
   5. prints what it did.
@@ -39,8 +45,10 @@ Options:
       --wait SEC     wait up to SEC seconds for the interfaces of ifs to
                      appear (at boot, NIC drivers may still be loading)
       --no-monitors  do not start the monitors even if monitor_enabled=1
-      --uninstall    stop the monitors, give every port back to its normal
-                     driver, unload hpcap, unmount what install mounted
+      --uninstall    stop the monitors and hpcap-xdp, give every port back
+                     to its normal driver (VLAN stripping and promiscuous
+                     mode as they were), unload hpcap, unmount what
+                     install mounted
   -q, --quiet        only errors and warnings
   -h, --help         this help
 
@@ -98,6 +106,196 @@ run_tool() {
 	"$t" "$@"
 }
 
+# ------------------------------------------------------------ hpcap-xdp
+
+# A port in mode xdp is captured by hpcap-xdp (doc/xdp.md), one process per
+# port, adapter number = the port's index.  What install started is in
+# $HPCAP_RUNDIR/xdp-<i>.state ("name value" lines: ifname, how (systemd or
+# direct), unit, pid, args); $HPCAP_RUNDIR/rxvlan-<iface> exists while
+# install keeps the NIC's VLAN stripping off (it says what to restore).
+
+# xdp_bin: the hpcap-xdp to run: $HPCAP_XDP, the installed one, the source
+# tree's build, or PATH's
+xdp_bin() {
+	local b
+	for b in "${HPCAP_XDP:-}" "@HPCAP_BINDIR@/hpcap-xdp" "$here/${BUILD:-build}/bin/hpcap-xdp" \
+		"$here/build/bin/hpcap-xdp" "$(command -v hpcap-xdp || true)"; do
+		[ -n "$b" ] && [ -x "$b" ] && { echo "$b"; return 0; }
+	done
+	return 1
+}
+
+# xdp_args I: hpcap-xdp's options for interface I (the interface follows)
+xdp_args() {
+	local i=$1 nq=${IF_NQ[$1]} a
+	a="-a $i -Q 0-$((nq - 1)) -c $(seq -s, "${IF_CORE[i]}" $((IF_CORE[i] + nq - 1)))"
+	a+=" -b $((IF_BUF[i] >> 20))M --file-size $((FILE_SIZE >> 20))M -M ${IF_XDPMODE[i]} -i 0.25"
+	[ "${IF_CAPLEN[i]}" = 0 ] || a+=" -s ${IF_CAPLEN[i]}"
+	# More of hpcap-xdp's options for every xdp port (e.g. -A dispatcher)
+	[ -z "${HPCAP_XDP_OPTS:-}" ] || a+=" $HPCAP_XDP_OPTS"
+	echo "$a"
+}
+
+# xdp_use_systemd: start hpcap-xdp as systemd units (systemd runs and the
+# unit is installed), unless HPCAP_XDP_START=direct
+xdp_use_systemd() {
+	[ "${HPCAP_XDP_START:-}" != direct ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null &&
+		systemctl cat hpcap-xdp@.service >/dev/null 2>&1
+}
+
+xdp_state() { echo "$HPCAP_RUNDIR/xdp-$1.state"; }
+
+# xdp_listeners I: listeners on the queues of the hpcap-xdp of interface I
+xdp_listeners() {
+	local q n=0
+	local -A X
+	for q in $(xdp_queues "$1"); do
+		kv_file X "$HPCAP_XDP_DIR/hpcap_$1_$q.stats"
+		n=$((n + ${X[listeners]:-0}))
+	done
+	echo "$n"
+}
+
+# xdp_running I: what install started for interface I runs; prints its
+# args and interface
+xdp_running() {
+	local -A S
+	[ -r "$(xdp_state "$1")" ] || return 1
+	kv_file S "$(xdp_state "$1")"
+	xdp_alive "$(xdp_pid "$1")" || return 1
+	echo "${S[args]:-} ${S[ifname]:-}"
+}
+
+# xdp_pid I: the pid of interface I's hpcap-xdp (its port file's, checked)
+xdp_pid() {
+	local -A P
+	kv_file P "$HPCAP_XDP_DIR/hpcap_$1.port"
+	echo "${P[pid]:-}"
+}
+
+# xdp_start I NAME: start hpcap-xdp on NAME as adapter I and wait until it
+# captures (its port file says running with its pid); the reasons it gives
+# if it does not
+xdp_start() {
+	local i=$1 name=$2 bin args unit pid="" log=$HPCAP_RUNDIR/xdp-$2.log how=direct
+	bin=$(xdp_bin) || die "mode$i=xdp: hpcap-xdp not found (make install puts it in $(dirname "@HPCAP_BINDIR@/x"); it needs libxdp: scripts/install-deps.bash)"
+	args=$(xdp_args "$i")
+	# The NIC hands XDP the frame without its 802.1Q tag when it strips
+	# tags in hardware: keep them (restored on uninstall).
+	if ethtool -k "$name" 2>/dev/null | grep -q '^rx-vlan-offload: on$'; then
+		if ethtool -K "$name" rxvlan off 2>/dev/null; then
+			echo on >"$HPCAP_RUNDIR/rxvlan-$name"
+			log "$name: VLAN stripping off (tags stay in the frames)"
+		else
+			warn "$name: cannot turn VLAN stripping off (ethtool -K $name rxvlan off): 802.1Q tags will be missing from its frames"
+		fi
+	elif ethtool -k "$name" 2>/dev/null | grep -q '^rx-vlan-offload: on \[fixed\]'; then
+		warn "$name: its driver strips VLAN tags and cannot stop (rx-vlan-offload on [fixed]): 802.1Q tags will be missing from its frames"
+	fi
+	if xdp_use_systemd; then
+		how=systemd
+		unit=$(systemd-escape --template=hpcap-xdp@.service "$name")
+		{
+			echo "HPCAP_XDP_ARGS=$args"
+			[ -z "${HPCAP_DEV_DIR:-}" ] || echo "HPCAP_DEV_DIR=$HPCAP_DEV_DIR"
+		} >"$HPCAP_RUNDIR/xdp-$name.env"
+		systemctl reset-failed "$unit" 2>/dev/null || true
+		systemctl start "$unit" || die "mode$i=xdp: systemctl start $unit failed: journalctl -u $unit says why"
+	else
+		unit=-
+		: >"$log"
+		# Its own session, only stdin/out/err (not install's lock), locked
+		# memory as the unit gives it (the UMEM).
+		# shellcheck disable=SC2086 # args are words
+		(ulimit -l unlimited 2>/dev/null || true; exec setsid "$bin" $args "$name") \
+			</dev/null >>"$log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+		pid=$!
+	fi
+	printf 'ifname %s\nhow %s\nunit %s\nargs %s\n' "$name" "$how" "$unit" "$args" >"$(xdp_state "$i")"
+	local n
+	# Under a loaded machine (or an emulator) the XDP program and the
+	# sockets take seconds to set up.
+	for ((n = 0; n < 300; n++)); do
+		if [ "$how" = direct ]; then
+			if ! kill -0 "$pid" 2>/dev/null; then
+				rm -f "$(xdp_state "$i")"
+				xdp_vlan_restore "$name"
+				die "mode$i=xdp: hpcap-xdp did not start on $name: $(tail -3 "$log" | paste -sd' ' -)"
+			fi
+			[ "$(xdp_pid "$i")" = "$pid" ] && break
+		else
+			if systemctl is-failed -q "$unit"; then
+				rm -f "$(xdp_state "$i")"
+				xdp_vlan_restore "$name"
+				die "mode$i=xdp: $unit failed: $(journalctl -q -n 3 -o cat -u "$unit" 2>/dev/null | paste -sd' ' -)"
+			fi
+			pid=$(systemctl show -p MainPID --value "$unit" 2>/dev/null)
+			[ -n "$pid" ] && [ "$pid" != 0 ] && [ "$(xdp_pid "$i")" = "$pid" ] && break
+		fi
+		sleep 0.1
+	done
+	if [ "$n" -ge 300 ]; then
+		die "mode$i=xdp: hpcap-xdp on $name did not report within 30 s (see $([ "$how" = direct ] && echo "$log" || echo "journalctl -u $unit"))"
+	fi
+	local -A P
+	kv_file P "$HPCAP_XDP_DIR/hpcap_$i.port"
+	log "$name: hpcap-xdp as adapter $i ($how, pid $pid): ${P[xdp_mode]:-?} mode, ${IF_NQ[i]} queue(s), stamps from the ${P[timestamp]:-?} clock${P[notes]:+; ${P[notes]}}"
+}
+
+# xdp_vlan_restore NAME: VLAN stripping back on if install turned it off
+xdp_vlan_restore() {
+	local f=$HPCAP_RUNDIR/rxvlan-$1
+	[ -e "$f" ] || return 0
+	if netdev_exists "$1" && ethtool -K "$1" rxvlan on 2>/dev/null; then
+		log "$1: VLAN stripping on again"
+	fi
+	rm -f "$f"
+}
+
+# xdp_stop I: stop what install started for interface I (SIGTERM: it
+# drains, ends its queues, detaches its program), restore VLAN stripping
+xdp_stop() {
+	local i=$1 f pid n
+	local -A S
+	f=$(xdp_state "$i")
+	[ -r "$f" ] || return 0
+	kv_file S "$f"
+	pid=$(xdp_pid "$i")
+	if [ "${S[how]:-}" = systemd ]; then
+		systemctl stop "${S[unit]}" 2>/dev/null || warn "systemctl stop ${S[unit]} failed"
+	elif xdp_alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((n = 0; n < 150; n++)); do
+			xdp_alive "$pid" || break
+			sleep 0.1
+		done
+		if xdp_alive "$pid"; then
+			warn "hpcap-xdp on ${S[ifname]} (pid $pid) did not stop within 15 s: killed"
+			kill -KILL "$pid" 2>/dev/null || true
+			sleep 0.2
+		fi
+	fi
+	# What a killed one leaves (its program in libxdp's dispatcher, its
+	# files); nothing after a clean stop.
+	if netdev_exists "${S[ifname]}" && [ "${S[how]:-}" != systemd ]; then
+		local bin
+		bin=$(xdp_bin) && "$bin" --cleanup -q "${S[ifname]}" >/dev/null 2>&1 || true
+	fi
+	xdp_vlan_restore "${S[ifname]}"
+	rm -f "$f" "$HPCAP_RUNDIR/xdp-${S[ifname]}.env"
+	log "${S[ifname]}: hpcap-xdp (adapter $i) stopped"
+}
+
+# xdp_started: the interface indexes install started hpcap-xdp for
+xdp_started() {
+	local f
+	for f in "$HPCAP_RUNDIR"/xdp-*.state; do
+		[ -e "$f" ] || continue
+		f=${f##*/xdp-}
+		echo "${f%.state}"
+	done
+}
+
 # ------------------------------------------------------------ uninstall
 
 do_uninstall() {
@@ -106,7 +304,14 @@ do_uninstall() {
 	if module_loaded && [ "$(module_refcnt)" -gt 0 ]; then
 		die "hpcap is in use ($(module_users | awk '{ printf "%s%s[%s]", s, $2, $1; s = ", " }')): stop the capture programs first (systemctl stop 'hpcap-capture@*', or kill them), then run --uninstall again"
 	fi
+	local x
+	for x in $(xdp_started); do
+		if [ "$(xdp_listeners "$x")" -gt 0 ]; then
+			die "adapter $x (hpcap-xdp) is in use: a capture program has one of its queues open; stop the capture programs first (systemctl stop 'hpcap-capture@*', or kill them), then run --uninstall again"
+		fi
+	done
 	run_tool stop-hpcap-monitors -q || true
+	for x in $(xdp_started); do xdp_stop "$x"; done
 	local d pci drv n=0 name
 	# Every port bound to hpcap, or left with an override naming it.
 	for d in "$HPCAP_SYSFS"/bus/pci/devices/*; do
@@ -131,12 +336,12 @@ do_uninstall() {
 		rmmod hpcap || die "rmmod hpcap failed: see dmesg; a capture program may have opened a queue meanwhile"
 		log "hpcap unloaded"
 	fi
-	# Generic ports: promiscuous mode as it was.
+	# Generic and xdp ports: promiscuous mode as it was.
 	local i spec mode promisc
 	if [ -r "$HPCAP_RUNDIR/ports" ]; then
 		while read -r i spec name pci mode promisc; do
 			: "$i$spec$pci"
-			if is_generic "$mode" && [ "$promisc" = 0 ] && netdev_exists "$name"; then
+			if { is_generic "$mode" || is_xdp "$mode"; } && [ "$promisc" = 0 ] && netdev_exists "$name"; then
 				ip link set dev "$name" promisc off 2>/dev/null && log "$name: promiscuous mode off again"
 			fi
 		done <"$HPCAP_RUNDIR/ports"
@@ -212,6 +417,13 @@ describe() {
 		[ "${IF_JUMBO[i]}" = 1 ] && what+=", jumbo frames"
 		what+=", $(nodes "$i" "${IF_NQ[i]}")"
 		;;
+	xdp)
+		cores=$(seq -s, "${IF_CORE[i]}" $((IF_CORE[i] + IF_NRXQ[i] - 1)))
+		what="xdp: hpcap-xdp as adapter $i, ${IF_NQ[i]} queue(s) on core(s) $cores, modes ${IF_XDPMODE[i]}, buffers ${IF_NQ[i]} x $(human_bytes "${IF_BUF[i]}") (+ $(human_bytes "$XDP_UMEM_BYTES") UMEM each)"
+		what+=", caplen $([ "${IF_CAPLEN[i]}" = 0 ] && echo all || echo "${IF_CAPLEN[i]}")"
+		[ "${IF_VEL[i]}" != 0 ] && what+=", speed ${IF_VEL[i]} Mb/s"
+		what+=", VLAN stripping off, $(nodes "$i" "${IF_NQ[i]}")"
+		;;
 	*)
 		what="generic $m capture as adapter $i, ${IF_NQ[i]} queue(s), buffers ${IF_NQ[i]} x $(human_bytes "${IF_BUF[i]}")"
 		what+=", caplen $([ "${IF_CAPLEN[i]}" = 0 ] && echo all || echo "${IF_CAPLEN[i]}")"
@@ -240,7 +452,11 @@ print_plan() {
 	echo "$PROG: $(cfg_which "$CFG_FILE"): $NIF interface(s)"
 	for ((i = 0; i < NIF; i++)); do describe "$i"; done
 	hpcap_names_line
-	echo "  module parameters: $(modparams)"
+	if [ "$NEED_MODULE" = 1 ]; then
+		echo "  module parameters: $(modparams)"
+	else
+		echo "  module: not needed (no port in mode 2, 3, mirror or drop)"
+	fi
 	[ "$HUGE_TOTAL" -gt 0 ] || [ "$HUGE_RESERVE" -gt 0 ] &&
 		echo "  hugetlbfs at $HUGE_DIR$([ "$HUGE_RESERVE" -gt 0 ] && echo ", $HUGE_RESERVE pages reserved")"
 	if [ "$MON_ENABLED" = 1 ]; then
@@ -344,7 +560,10 @@ main_install() {
 	for note_line in "${CFG_NOTES[@]}"; do cfg_note "$note_line"; done
 	# Told once: the monitors started below read the file again quietly.
 	export HPCAP_CFG_TOLD=$CFG_FILE
-	find_module
+	NEED_MODULE=0
+	need_module && NEED_MODULE=1
+	KO="" BUILD_NEEDED=0
+	[ "$NEED_MODULE" = 0 ] || find_module
 	WANT_PARAMS=$(modparams)
 	if [ "$check" = 1 ]; then
 		print_plan
@@ -360,7 +579,7 @@ main_install() {
 
 	# What has to change, and may it: all checked before the first change.
 	cur=$(cat "$HPCAP_RUNDIR/modparams" 2>/dev/null || true)
-	if module_loaded && [ "$cur" != "$WANT_PARAMS" ]; then
+	if [ "$NEED_MODULE" = 1 ] && module_loaded && [ "$cur" != "$WANT_PARAMS" ]; then
 		reload=1
 		if [ "$(module_refcnt)" -gt 0 ]; then
 			die "the native ports' settings changed, which needs the module reloaded, but hpcap is in use ($(module_users | awk '{ printf "%s%s[%s]", s, $2, $1; s = ", " }')): stop the capture programs, then run again"
@@ -385,6 +604,23 @@ main_install() {
 			fi
 		done <<<"$(adapters)"
 	fi
+	# hpcap-xdp runs that no longer match the file (another interface,
+	# other settings, or no longer mode xdp) are stopped below, and must
+	# not be in use.
+	declare -A xdp_restart=()
+	local x xargs
+	for x in $(xdp_started); do
+		xargs=""
+		if [ "$x" -lt "$NIF" ] && is_xdp "${IF_MODE[x]}" && [ -n "${IF_NAME[x]}" ]; then
+			xargs="$(xdp_args "$x") ${IF_NAME[x]}"
+		fi
+		if [ "$(xdp_running "$x" || true)" != "$xargs" ]; then
+			xdp_restart[$x]=1
+			if [ "$(xdp_listeners "$x")" -gt 0 ]; then
+				die "adapter $x (hpcap-xdp) must be started again for the new settings, but a capture program has one of its queues open: stop it, then run again"
+			fi
+		fi
+	done
 	# Mode 3: the module takes its 2 MiB chunks from the page allocator.
 	if [ "$HUGE_TOTAL" -gt 0 ]; then
 		local need have
@@ -449,8 +685,13 @@ main_install() {
 		sed '/^$/d' <<<"$hugestate" >"$HPCAP_RUNDIR/huge"
 	fi
 
+	# hpcap-xdp runs that do not match the file any more.
+	for x in "${!xdp_restart[@]}"; do xdp_stop "$x"; done
+
 	# The module.
-	if ! module_loaded; then
+	if [ "$NEED_MODULE" = 0 ]; then
+		: # xdp ports only
+	elif ! module_loaded; then
 		local -a params
 		read -r -a params <<<"$WANT_PARAMS"
 		if [ -n "$KO" ]; then
@@ -566,6 +807,36 @@ main_install() {
 			if [ -n "${IF_CORE[i]}" ]; then
 				n=$(pin_irqs "$name" "${IF_CORE[i]}")
 				log "$name: $n interrupt(s) on core ${IF_CORE[i]}"
+			fi
+			;;
+		xdp)
+			if [ -z "$name" ]; then
+				# It was a native port: its interface comes back with its driver.
+				drv=$(pci_handback "$pci")
+				for _ in $(seq 50); do
+					first_netdev name "$pci"
+					[ -n "$name" ] && break
+					sleep 0.1
+				done
+				[ -n "$name" ] || die "$pci (${IF_SPEC[i]}) has no network interface after binding ${drv:-its driver}: see dmesg"
+				IF_NAME[i]=$name
+			fi
+			flags=$(cat "$HPCAP_SYSFS/class/net/$name/flags")
+			promisc=$(((flags & 0x100) != 0))
+			if [ -r "$HPCAP_RUNDIR/ports" ]; then
+				local old
+				old=$(awk -v n="$name" '$3 == n && $6 != "-" { print $6 }' "$HPCAP_RUNDIR/ports")
+				[ -n "$old" ] && promisc=$old
+			fi
+			ip link set dev "$name" promisc on up
+			if [ "${IF_VEL[i]}" != 0 ]; then
+				ethtool -s "$name" speed "${IF_VEL[i]}" duplex full autoneg off ||
+					warn "$name: ethtool could not force ${IF_VEL[i]} Mb/s"
+			fi
+			if [ -n "$(xdp_running "$i" || true)" ]; then
+				log "$name: hpcap-xdp (adapter $i) already runs with these settings"
+			else
+				xdp_start "$i" "$name"
 			fi
 			;;
 		esac

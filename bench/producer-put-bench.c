@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * producer-put-bench - what one hpcap_producer_put() costs, the call
- * hpcap-xdp makes for every frame: 64-byte and 1500-byte frames into a
+ * hpcap-xdp made for every frame before it wrote batches (producer-bench
+ * compares it with the batched calls): 64-byte and 1500-byte frames into a
  * shared-memory queue with one listener attached (lossy, so it never
  * holds the producer back), in a tight loop on one core.  Printed next to
  * a plain memcpy of the same bytes, so the per-frame overhead of the call

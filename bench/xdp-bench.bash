@@ -3,8 +3,9 @@
 # a veth pair, one RX queue, 64-byte and IMIX frames made in the kernel by
 # bench/xdp-gen (pinned to one core), the highest rate each receiver takes
 # with no frame lost, found by bisection:
-#   hpcap-xdp   into an hpcap queue, read by hpcapdd to null (both on the
-#               other core): the whole capture path
+#   hpcap-xdp   into an hpcap queue (one hpcap_producer_put_batch() per RX
+#               batch), read by hpcapdd to null (both on the other core):
+#               the whole capture path
 #   tcpdump     libpcap's TPACKET_V3, -w /dev/null, 64 MiB buffer
 #   xdp-rxdrop  the same AF_XDP socket as hpcap-xdp, frames only counted
 #               (bench/xdp-rxdrop.c): the ceiling of the mechanism here
@@ -31,7 +32,7 @@ make -s libs tools
 [ -x build/bin/hpcap-xdp ] || { echo "xdp-bench: hpcap-xdp not built (libxdp missing); skipped"; exit 0; }
 command -v tcpdump >/dev/null || { echo "xdp-bench: no tcpdump; skipped"; exit 0; }
 make -s build/bench/xdp-gen build/bench/xdp_gen.o build/bench/xdp-rxdrop \
-	build/bench/producer-put-bench build/bench/cpu-gaps
+	build/bench/producer-bench build/bench/cpu-gaps
 
 RX_CPU=0 GEN_CPU=1
 RX_MASK=$(printf '0x%x' $((1 << RX_CPU)))
@@ -183,10 +184,10 @@ for size in $sizes; do
 done
 {
 	echo
-	echo "The per-frame call of the capture thread, hpcap_producer_put(), alone on CPU $RX_CPU"
-	echo "(bench/producer-put-bench.c: one lossy listener attached, best of 5):"
+	echo "The capture thread's call, hpcap_producer_put_batch() once per RX batch of up to 64"
+	echo "frames, against a put per frame, alone on CPU $RX_CPU (bench/producer-bench.c, best of 5):"
 	echo
-	taskset "$RX_MASK" build/bench/producer-put-bench "$Q"
+	taskset "$RX_MASK" build/bench/producer-bench
 	echo
 	for size in $sizes; do
 		b=${res[$size.xdp-rxdrop]} h=${res[$size.hpcap-xdp]} t=${res[$size.tcpdump]}

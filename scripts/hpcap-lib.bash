@@ -17,6 +17,8 @@ HPCAP_SYSFS=${HPCAP_SYSFS:-/sys}
 HPCAP_PROCFS=${HPCAP_PROCFS:-/proc}
 HPCAP_RUNDIR=${HPCAP_RUNDIR:-/run/hpcap}
 HPCAP_ETC=${HPCAP_ETC:-/etc/hpcap}
+# Where hpcap-xdp keeps its queues and counter files (its --dir default).
+HPCAP_XDP_DIR=${HPCAP_DEV_DIR:-/dev/shm}
 PROG=${PROG:-${0##*/}}
 
 die() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
@@ -467,6 +469,68 @@ adapters() {
 # qdir A Q: the sysfs directory of queue Q of adapter A
 qdir() { echo "$HPCAP_SYSFS/class/hpcap/hpcap_$1_$2"; }
 
+# The AF_XDP source (hpcap-xdp, doc/xdp.md) is not part of the module: each
+# running hpcap-xdp keeps HPCAP_XDP_DIR/hpcap_<A>.port (the port) and
+# hpcap_<A>_<Q>.stats (each queue: the module's queue counters under the
+# same names, its XDP losses, buf_size, write_pos), rewritten whole every
+# interval.  A file whose pid is no longer a running hpcap-xdp was left by
+# a killed one (the next run or hpcap-xdp --cleanup removes it).
+
+# kv_file ARRAY FILE: the "name value" lines of FILE into an associative array
+kv_file() {
+	local -n _kv=$1
+	local txt k v
+	_kv=()
+	slurp txt "$2"
+	while read -r k v; do
+		if [ -n "$k" ]; then _kv[$k]=$v; fi
+	done <<<"$txt"
+	return 0
+}
+
+# xdp_alive PID: PID is a running hpcap-xdp (not a zombie nobody reaped)
+xdp_alive() {
+	local st
+	[[ $1 =~ ^[0-9]+$ ]] || return 1
+	read -r st 2>/dev/null <"$HPCAP_PROCFS/$1/stat" || return 1
+	[[ $st == *"(hpcap-xdp) "[!ZX]* ]]
+}
+
+# xdp_adapters: "id name xdp nq caplen" (as adapters prints them) for every
+# running hpcap-xdp, by adapter number
+xdp_adapters() {
+	local f
+	local -A P
+	local -a ql
+	for f in "$HPCAP_XDP_DIR"/hpcap_*.port; do
+		[ -r "$f" ] || continue
+		kv_file P "$f"
+		[ "${P[state]:-}" = running ] && xdp_alive "${P[pid]:-}" || continue
+		expand_list_a ql "${P[queues]:-}"
+		echo "${P[adapter]} ${P[ifname]} xdp ${#ql[@]} ${P[caplen]:-65523}"
+	done | sort -n
+}
+
+# all_adapters: the module's adapters, then hpcap-xdp's
+all_adapters() {
+	local a
+	a=$(adapters)
+	[ -z "$a" ] || echo "$a"
+	xdp_adapters
+}
+
+# capture_running: the module is loaded, or an hpcap-xdp runs
+capture_running() { module_loaded || [ -n "$(xdp_adapters)" ]; }
+
+# xdp_queues A: the queue numbers of an hpcap-xdp adapter, one per line
+xdp_queues() {
+	local -A P
+	local -a ql
+	kv_file P "$HPCAP_XDP_DIR/hpcap_$1.port"
+	expand_list_a ql "${P[queues]:-}"
+	[ ${#ql[@]} = 0 ] || printf '%s\n' "${ql[@]}"
+}
+
 # rd VAR FILE [DEFAULT]: the first line of FILE into VAR, without a fork
 rd() {
 	local -n _rd_var=$1
@@ -485,11 +549,18 @@ netdev_stat() {
 #   time_ns rx_frames rx_bytes captured_frames captured_bytes
 #   client_lost_frames client_lost_bytes noclient_frames noclient_bytes
 #   dup_frames nic_missed rx_errors link listeners(q0,q1,...) buf_size
-#   used(q0,q1,... bytes the slowest listener has not read)
+#   used(q0,q1,... bytes the slowest listener has not read; "-" unknown)
+#   queues(ids, q0,q1,...) xdp_lost_frames xdp_mode attach timestamp
+#   nic_rx_dropped
 # nic_missed: frames the NIC itself dropped (native: MPC + no-descriptor
 # drops, RNBC or the 82599's QPRDC; generic:
-# the driver's rx_missed_errors + rx_fifo_errors); rx_errors: CRC, length
-# and framing errors.  A synthetic source has neither, nor a link (1).
+# the driver's rx_missed_errors + rx_fifo_errors; xdp: the same since
+# hpcap-xdp started); rx_errors: CRC, length and framing errors.  A
+# synthetic source has neither, nor a link (1).  xdp_lost_frames: frames
+# XDP sent to a socket that had no room (xdp only; 0 for the module);
+# xdp_mode (zc, copy, skb), attach (link, dispatcher), timestamp (nic,
+# kernel) and nic_rx_dropped (the driver's rx_dropped since the start) are
+# "-" for the module's adapters.
 snapshot_adapter() {
 	local line
 	snapshot_adapter_v line "$@"
@@ -502,6 +573,10 @@ snapshot_adapter_v() {
 	local id=$1 name=$2 src=$3 nq=$4 q k v d wp rp min lst="" used="" buf txt
 	local -A s=()
 	local t=${EPOCHREALTIME/./}000	# nanoseconds
+	if [ "$src" = xdp ]; then
+		snapshot_xdp_v _sa "$id" "$name" "$t"
+		return
+	fi
 	for ((q = 0; q < nq; q++)); do
 		d=$HPCAP_SYSFS/class/hpcap/hpcap_${id}_$q
 		[ -r "$d/stats" ] || continue
@@ -539,15 +614,57 @@ snapshot_adapter_v() {
 	_sa+=" ${s[captured_bytes]:-0} ${s[client_lost_frames]:-0} ${s[client_lost_bytes]:-0}"
 	_sa+=" ${s[noclient_frames]:-0} ${s[noclient_bytes]:-0} ${s[dup_frames]:-0}"
 	_sa+=" $missed $errs $link ${lst:--} $buf ${used:--}"
+	_sa+=" $(seq -s, 0 $((nq - 1))) 0 - - - -"
+}
+
+# snapshot_xdp_v VAR ID NAME TIME_NS: snapshot_adapter_v's line for an
+# hpcap-xdp adapter, from its counter files
+snapshot_xdp_v() {
+	local -n _sx=$1
+	local id=$2 name=$3 t=$4 q k f lst="" used="" qids="" buf=0 xl=0 errs=0 link=0 a b c
+	local -A P Q s=()
+	local -a ql
+	kv_file P "$HPCAP_XDP_DIR/hpcap_$id.port"
+	expand_list_a ql "${P[queues]:-}"
+	for q in "${ql[@]}"; do
+		f=$HPCAP_XDP_DIR/hpcap_${id}_$q.stats
+		[ -r "$f" ] || continue
+		kv_file Q "$f"
+		for k in rx_frames rx_bytes captured_frames captured_bytes client_lost_frames \
+			client_lost_bytes noclient_frames noclient_bytes dup_frames; do
+			s[$k]=$((${s[$k]:-0} + ${Q[$k]:-0}))
+		done
+		xl=$((xl + ${Q[xdp_lost_frames]:-0}))
+		lst+="${lst:+,}${Q[listeners]:-0}"
+		qids+="${qids:+,}$q"
+		buf=${Q[buf_size]:-0}
+		# How far the slowest listener is behind is known to the
+		# producer only: not in the file.
+		used+="${used:+,}-"
+	done
+	local n=$HPCAP_SYSFS/class/net/$name
+	if [ -e "$n" ]; then
+		rd a "$n/statistics/rx_crc_errors"
+		rd b "$n/statistics/rx_length_errors"
+		rd c "$n/statistics/rx_frame_errors"
+		errs=$((a + b + c))
+		rd link "$n/carrier"
+	fi
+	_sx="$t ${s[rx_frames]:-0} ${s[rx_bytes]:-0} ${s[captured_frames]:-0}"
+	_sx+=" ${s[captured_bytes]:-0} ${s[client_lost_frames]:-0} ${s[client_lost_bytes]:-0}"
+	_sx+=" ${s[noclient_frames]:-0} ${s[noclient_bytes]:-0} ${s[dup_frames]:-0}"
+	_sx+=" ${P[nic_rx_missed]:-0} $errs $link ${lst:--} $buf ${used:--} ${qids:--} $xl"
+	_sx+=" ${P[xdp_mode]:--} ${P[attach]:--} ${P[timestamp]:--} ${P[nic_rx_dropped]:-0}"
 }
 
 # snapshot: "id name source nq <snapshot_adapter fields>" for every adapter
+# (the module's and hpcap-xdp's)
 snapshot() {
 	local id name src nq _c
 	while read -r id name src nq _c; do
 		[ -n "$id" ] || continue
 		echo "$id $name $src $nq $(snapshot_adapter "$id" "$name" "$src" "$nq")"
-	done <<<"$(adapters)"
+	done <<<"$(all_adapters)"
 }
 
 # huge_adapters: the adapter numbers whose buffers are in 2 MiB pages
@@ -646,7 +763,7 @@ cfg_missing_hint() {
 # Keys: global, and per interface (followed by the interface's index i,
 # its position in ifs counting from 0).
 HPCAP_GLOBAL_KEYS="ifs nif nrxq filesize poll_idle_us ts_per_frame monitor_enabled monitor_interval monitor_core monitor_basedir hugetlbfs_dir hugepages_reserve module capture_dir postprocess_cmd"
-HPCAP_IF_KEYS="mode core nrxq dup vel caplen pages bufsize hugesize jumbo capture_cores"
+HPCAP_IF_KEYS="mode core nrxq dup vel caplen pages bufsize hugesize jumbo capture_cores xdpmode"
 # Keys of HPCAP's params.cfg that hpcap has no use for: accepted with a
 # warning that names them, so that an HPCAP installation's file works as
 # it is.  Global ones, then per-interface ones (with their index).
@@ -791,16 +908,17 @@ cfg_bool() {
 
 # The validated configuration, per interface index i:
 #   IF_SPEC (as written in ifs), IF_NAME (netdev now, "" if none), IF_PCI,
-#   IF_MODE (1, 2, 3, mirror, drop), IF_CHIP, IF_CORE ("" = not set),
+#   IF_MODE (1, 2, 3, mirror, drop, xdp), IF_CHIP, IF_CORE ("" = not set),
 #   IF_NRXQ, IF_BUF (bytes per queue), IF_NQ (queues the buffers are for),
 #   IF_CAPLEN, IF_DUP, IF_VEL, IF_JUMBO, IF_APPCORES, IF_HPNAME (the
 #   HPCAP name hpcapN/xgbN ifs gave it, or ""), IF_BUFKEY (the key the
-#   buffer size came from)
+#   buffer size came from), IF_XDPMODE (mode xdp: the XDP modes allowed,
+#   hpcap-xdp -M)
 # CFG_NOTES: how HPCAP forms of the file were read, one line each, for the
 # plan (not problems: the file is valid).
 declare -ga IF_SPEC=() IF_NAME=() IF_PCI=() IF_MODE=() IF_CHIP=() IF_CORE=()
 declare -ga IF_NRXQ=() IF_BUF=() IF_NQ=() IF_CAPLEN=() IF_DUP=() IF_VEL=()
-declare -ga IF_JUMBO=() IF_APPCORES=() IF_PCIID=() IF_HPNAME=() IF_BUFKEY=()
+declare -ga IF_JUMBO=() IF_APPCORES=() IF_PCIID=() IF_HPNAME=() IF_BUFKEY=() IF_XDPMODE=()
 declare -ga CFG_NOTES=()
 NIF=0
 declare -gA POLL_CORE_OWNER=()
@@ -828,6 +946,26 @@ current_buffers_bytes() {
 
 is_native() { [ "$1" = 2 ] || [ "$1" = 3 ]; }
 is_generic() { [ "$1" = mirror ] || [ "$1" = drop ]; }
+is_xdp() { [ "$1" = xdp ]; }
+# is_polled MODE: the port's queues each have a thread of their own, pinned
+# from core<i> on (the module's poll threads, hpcap-xdp's queue threads)
+is_polled() { is_native "$1" || is_xdp "$1"; }
+# need_module: a port of the validated configuration needs hpcap.ko (an
+# xdp-only configuration does not)
+need_module() {
+	local i
+	for ((i = 0; i < NIF; i++)); do
+		if is_native "${IF_MODE[i]}" || is_generic "${IF_MODE[i]}"; then return 0; fi
+	done
+	return 1
+}
+
+# hpcap-xdp's memory per queue beside its buffer: the UMEM, 16384 frames
+# of 4 KiB by default (hpcap-xdp --umem-frames, --frame-size); and the
+# largest frame a UMEM frame holds (4096 - 256 bytes of headroom), as an
+# MTU (less the Ethernet header and one VLAN tag).
+XDP_UMEM_BYTES=$((16384 * 4096))
+XDP_MAX_MTU=$((4096 - 256 - 18))
 
 # cpu_nodes_load: CPU_NODE[cpu] = its NUMA node, from the nodes' cpulists
 declare -gA CPU_NODE=() NODE_CPUS=()
@@ -853,7 +991,7 @@ poll_placement_warnings() {
 	local -a sib
 	cpu_nodes_load
 	for ((i = 0; i < NIF; i++)); do
-		is_native "${IF_MODE[i]}" || continue
+		is_polled "${IF_MODE[i]}" && [ -n "${IF_PCI[i]}" ] || continue
 		pn=$(pci_numa_node "${IF_PCI[i]}")
 		[ "$pn" -ge 0 ] 2>/dev/null || continue
 		bad="" nn=""
@@ -891,7 +1029,7 @@ cfg_validate() {
 	local -A seen=()
 	IF_SPEC=() IF_NAME=() IF_PCI=() IF_MODE=() IF_CHIP=() IF_CORE=() IF_NRXQ=()
 	IF_BUF=() IF_NQ=() IF_CAPLEN=() IF_DUP=() IF_VEL=() IF_JUMBO=() IF_APPCORES=()
-	IF_HPNAME=() IF_BUFKEY=() CFG_NOTES=()
+	IF_HPNAME=() IF_BUFKEY=() IF_XDPMODE=() CFG_NOTES=()
 	POLL_CORE_OWNER=()
 	cpus_load
 	meminfo_load
@@ -989,21 +1127,28 @@ cfg_validate() {
 	# Modes.
 	for ((i = 0; i < NIF; i++)); do
 		key=mode$i
-		cfg_set "$key" || cfg_fail "$key" "is not set (ifs lists ${IF_SPEC[i]} as interface $i)" "1 (standard driver), 2 (hpcap), 3 (hpcap, 2 MiB pages), mirror or drop (generic capture)"
+		cfg_set "$key" || cfg_fail "$key" "is not set (ifs lists ${IF_SPEC[i]} as interface $i)" "1 (standard driver), 2 (hpcap), 3 (hpcap, 2 MiB pages), mirror or drop (generic capture), xdp (AF_XDP, hpcap-xdp)"
 		cfgv mode "$key"
 		case $mode in
-		1 | 2 | 3 | mirror | drop) ;;
-		*) cfg_fail "$key" "unknown mode" "1 (standard driver), 2 (hpcap), 3 (hpcap, 2 MiB pages), mirror or drop (generic capture)" ;;
+		1 | 2 | 3 | mirror | drop | xdp) ;;
+		*) cfg_fail "$key" "unknown mode" "1 (standard driver), 2 (hpcap), 3 (hpcap, 2 MiB pages), mirror or drop (generic capture), xdp (AF_XDP, hpcap-xdp)" ;;
 		esac
 		if is_native "$mode" && [ -z "${IF_CHIP[i]}" ]; then
 			if [ -z "${IF_PCI[i]}" ]; then
-				cfg_fail "$key" "${IF_SPEC[i]} is not a PCI network port" "mirror or drop (generic capture) or 1 for this interface"
+				cfg_fail "$key" "${IF_SPEC[i]} is not a PCI network port" "xdp, mirror or drop (generic capture) or 1 for this interface"
 			fi
-			cfg_fail "$key" "${IF_SPEC[i]} (${IF_PCI[i]}) is a ${IF_PCIID[i]} device, and hpcap's native driver drives copper Intel 82576 and SFP+ 82599 ports only" "mirror or drop (generic capture) or 1 for this port"
+			cfg_fail "$key" "${IF_SPEC[i]} (${IF_PCI[i]}) is a ${IF_PCIID[i]} device, and hpcap's native driver drives copper Intel 82576 and SFP+ 82599 ports only" "xdp (AF_XDP), mirror or drop (generic capture) or 1 for this port"
 		fi
-		if is_generic "$mode"; then
+		if is_generic "$mode" || is_xdp "$mode"; then
 			if [ -z "${IF_NAME[i]}" ] && [ ! -e "$HPCAP_SYSFS/bus/pci/drivers/hpcap/${IF_PCI[i]}" ]; then
 				cfg_fail "$key" "${IF_SPEC[i]} has no network interface (no driver bound to it)" "2 or 3 for an Intel 82576/82599 port, or bind its driver first"
+			fi
+			local mtu=0
+			if is_xdp "$mode" && [ -n "${IF_NAME[i]}" ]; then
+				rd mtu "$HPCAP_SYSFS/class/net/${IF_NAME[i]}/mtu" 0
+				if [ "$mtu" -gt "$XDP_MAX_MTU" ]; then
+					cfg_warn "$(cfg_where "$key"): ${IF_NAME[i]}'s MTU is $mtu, and hpcap-xdp keeps frames of up to $((XDP_MAX_MTU + 18)) bytes (a 4 KiB UMEM frame less its headroom): longer ones are dropped and counted as XDP losses; use mode mirror or drop for jumbo frames, or an MTU of at most $XDP_MAX_MTU"
+				fi
 			fi
 			local t=""
 			[ -z "${IF_NAME[i]}" ] || read -r t 2>/dev/null <"$HPCAP_SYSFS/class/net/${IF_NAME[i]}/type" || t=""
@@ -1065,6 +1210,22 @@ cfg_validate() {
 			{ is_uint "$v" && [ "$((10#$v))" -ge 1 ] && [ "$((10#$v))" -le "$maxq" ]; } ||
 				cfg_fail "$key" "the $chip of ${IF_SPEC[i]} has $maxq RX queues" "1 to $maxq"
 			IF_NRXQ[i]=$((10#$v))
+			IF_NQ[i]=${IF_NRXQ[i]}
+		elif is_xdp "$mode"; then
+			# hpcap-xdp captures RX queues 0 to nrxq-1: at most what the
+			# NIC has now (ethtool -l shows them, ethtool -L changes them)
+			n=0
+			if [ -n "${IF_NAME[i]}" ]; then
+				local xq
+				for xq in "$HPCAP_SYSFS/class/net/${IF_NAME[i]}/queues"/rx-*; do [ -e "$xq" ] && n=$((n + 1)); done
+			fi
+			[ "$n" -ge 1 ] || n=1
+			[ "$n" -le 64 ] || n=64
+			v=${v:-0}
+			{ is_uint "$v" && [ "$((10#$v))" -le "$n" ]; } ||
+				cfg_fail "$key" "${IF_NAME[i]:-${IF_SPEC[i]}} has $n RX queue(s) (ethtool -L changes that)" "0 (all $n) or 1 to $n"
+			IF_NRXQ[i]=$((10#$v))
+			[ "${IF_NRXQ[i]}" -gt 0 ] || IF_NRXQ[i]=$n
 			IF_NQ[i]=${IF_NRXQ[i]}
 		elif is_generic "$mode"; then
 			v=${v:-0}
@@ -1155,6 +1316,20 @@ cfg_validate() {
 		if [ "${IF_DUP[i]}" = 1 ] && ! is_native "$mode"; then
 			cfg_fail "dup$i" "duplicate removal needs the NIC's RSS hash: modes 2 and 3 only; interface $i is in mode $mode" "0"
 		fi
+		IF_XDPMODE[i]=""
+		if is_xdp "$mode"; then
+			cfgv v "xdpmode$i" zc,copy
+			local xm xok=1
+			[[ ,$v, =~ ^(,(zc|copy|skb))+,$ ]] || xok=0
+			for xm in zc copy skb; do
+				if [[ ,$v, == *,$xm,*,$xm,* ]]; then xok=0; fi
+			done
+			[ "$xok" = 1 ] ||
+				cfg_fail "xdpmode$i" "not a list of XDP modes" "zc, copy and skb, comma-separated, each once (default zc,copy; skb is generic XDP, for drivers without XDP)"
+			IF_XDPMODE[i]=$v
+		elif cfg_set "xdpmode$i"; then
+			cfg_fail "xdpmode$i" "a setting of mode xdp; interface $i is in mode $mode" "leave it out, or mode$i=xdp"
+		fi
 		cfg_bool "IF_JUMBO[$i]" "jumbo$i" 0
 		if [ "${IF_JUMBO[i]}" = 1 ] && ! is_native "$mode"; then
 			cfg_fail "jumbo$i" "jumbo is a setting of hpcap's native driver; interface $i is in mode $mode (set the MTU with ip link instead)" "0"
@@ -1175,17 +1350,18 @@ cfg_validate() {
 		IF_VEL[i]=$v
 	done
 
-	# Cores: poll threads of native ports (queue q on core<i>+q; -1 = the
-	# last cores, counting down past those earlier -1 ports took, as the
-	# module does), the one core that takes the interrupts of a standard or
-	# generic port.  The module is given explicit cores, so that the
-	# binding order cannot change them.
+	# Cores: poll threads of native ports and hpcap-xdp's queue threads
+	# (queue q on core<i>+q; -1 = the last cores, counting down past those
+	# earlier -1 ports took, as the module does), the one core that takes
+	# the interrupts of a standard or generic port.  The module and
+	# hpcap-xdp are given explicit cores, so that the binding order cannot
+	# change them.
 	local auto=0 top
 	for ((i = 0; i < NIF; i++)); do
 		mode=${IF_MODE[i]}
 		key=core$i
 		IF_CORE[i]=""
-		if is_native "$mode"; then
+		if is_polled "$mode"; then
 			cfgv v "$key" -1
 		elif cfg_set "$key"; then
 			cfgv v "$key"
@@ -1196,7 +1372,7 @@ cfg_validate() {
 		if [[ $v == -* ]]; then c=$((-10#${v#-})); else c=$((10#$v)); fi
 		{ [ "$c" -ge -1 ] && [ "$c" -le "$maxcpu" ]; } ||
 			cfg_fail "$key" "out of range: this machine has $ncpu online CPUs" "-1 (the last cores) or 0 to $maxcpu"
-		if ! is_native "$mode"; then
+		if ! is_polled "$mode"; then
 			[ "$c" -ge 0 ] || c=$maxcpu
 			IF_CORE[i]=$c
 			continue
@@ -1226,7 +1402,7 @@ cfg_validate() {
 	poll_placement_warnings
 	for ((i = 0; i < NIF; i++)); do
 		c=${IF_CORE[i]}
-		if ! is_native "${IF_MODE[i]}" && [ -n "$c" ] && [ -n "${POLL_CORE_OWNER[$c]:-}" ]; then
+		if ! is_polled "${IF_MODE[i]}" && [ -n "$c" ] && [ -n "${POLL_CORE_OWNER[$c]:-}" ]; then
 			cfg_fail "core$i" "core $c polls ${POLL_CORE_OWNER[$c]}; its interrupts would starve" "a core no poll thread uses"
 		fi
 		IF_APPCORES[i]=""
@@ -1281,6 +1457,16 @@ cfg_validate() {
 	for bf in "$HPCAP_SYSFS"/class/hpcap/hpcap_*_*/buf_size; do
 		[ -r "$bf" ] && read -r b <"$bf" && cur=$((cur + b))
 	done
+	# So are the running hpcap-xdp's (install restarts them).
+	local xa xq
+	local -A XS
+	while read -r xa _; do
+		[ -n "$xa" ] || continue
+		for xq in $(xdp_queues "$xa"); do
+			kv_file XS "$HPCAP_XDP_DIR/hpcap_${xa}_$xq.stats"
+			cur=$((cur + ${XS[buf_size]:-0} + XDP_UMEM_BYTES))
+		done
+	done <<<"$(xdp_adapters)"
 	spare=$(((avail_kb - keep) * 1024 + cur))
 	[ "$spare" -ge 0 ] || spare=0
 	have_huge=${MEMINFO[HugePages_Total]:-0}
@@ -1292,13 +1478,18 @@ cfg_validate() {
 	if [ "$extra_huge" -gt "$spare" ]; then
 		cfg_fail hugepages_reserve "$(human_bytes "$extra_huge") more of hugetlbfs pages than the $(human_bytes "$spare") this machine can spare" "at most $((spare / (hp_size_kb * 1024) + have_huge)) pages"
 	fi
-	local sum=$extra_huge
+	local sum=$extra_huge per umem
 	for ((i = 0; i < NIF; i++)); do
 		[ "${IF_NQ[i]}" -gt 0 ] || continue
-		sum=$((sum + IF_NQ[i] * IF_BUF[i]))
+		per=$(human_bytes "${IF_BUF[i]}") umem=0
+		if is_xdp "${IF_MODE[i]}"; then
+			umem=$XDP_UMEM_BYTES
+			per="($per + $(human_bytes "$umem") of UMEM)"
+		fi
+		sum=$((sum + IF_NQ[i] * (IF_BUF[i] + umem)))
 		if [ "$sum" -gt "$spare" ]; then
 			key=${IF_BUFKEY[i]:-nrxq$i}
-			cfg_fail "$key" "${IF_NQ[i]} queue(s) x $(human_bytes "${IF_BUF[i]}") bring the capture buffers$([ "$extra_huge" -gt 0 ] && echo " and hugepages_reserve") to $(human_bytes "$sum"), more than the $(human_bytes "$spare") this machine can spare (MemAvailable $(human_bytes $((avail_kb * 1024))), less $(human_bytes $((keep * 1024))) kept for the system)" "smaller buffers or fewer queues: at most $(human_bytes "$spare") in all"
+			cfg_fail "$key" "${IF_NQ[i]} queue(s) x $per bring the capture buffers$([ "$extra_huge" -gt 0 ] && echo " and hugepages_reserve") to $(human_bytes "$sum"), more than the $(human_bytes "$spare") this machine can spare (MemAvailable $(human_bytes $((avail_kb * 1024))), less $(human_bytes $((keep * 1024))) kept for the system)" "smaller buffers or fewer queues: at most $(human_bytes "$spare") in all"
 		fi
 	done
 	HUGE_TOTAL=$huge_total

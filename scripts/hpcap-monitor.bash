@@ -73,6 +73,19 @@ sample() {
 			return 0
 		fi
 	done <<<"$txt"
+	# An hpcap-xdp port (its port file; doc/xdp.md)
+	local f
+	local -A P
+	for f in "$HPCAP_XDP_DIR"/hpcap_*.port; do
+		[ -r "$f" ] || continue
+		kv_file P "$f"
+		[ "${P[state]:-}" = running ] || continue
+		if [ "${P[ifname]:-}" = "$target" ] || [ "${P[adapter]:-}" = "$target" ]; then
+			logname=${P[ifname]}
+			snapshot_adapter_v SAMPLE "${P[adapter]}" "${P[ifname]}" xdp 0
+			return 0
+		fi
+	done
 }
 
 logname=$target
@@ -98,12 +111,13 @@ while [ "$count" = 0 ] || [ "$written" -lt "$count" ]; do
 		read -r -a p <<<"$prev"
 		read -r -a c <<<"$cur"
 		# 0 t_ns 1 rx_frames 2 rx_bytes 5 client_lost_frames 6 client_lost_bytes
-		# 7 noclient_frames 8 noclient_bytes 10 nic_missed
+		# 7 noclient_frames 8 noclient_bytes 10 nic_missed 17 xdp_lost_frames
+		# (hpcap-xdp: frames XDP had no room for; counted as the NIC's)
 		back=0
-		for k in 0 1 2 5 6 7 8 10; do [ "${c[k]}" -ge "${p[k]}" ] || back=1; done
+		for k in 0 1 2 5 6 7 8 10 17; do [ "${c[k]}" -ge "${p[k]}" ] || back=1; done
 		dt=$(((c[0] - p[0]) / 1000))
 		if [ "$back" = 0 ] && [ "$dt" -gt 0 ]; then
-			fr=$((c[1] - p[1])) by=$((c[2] - p[2])) miss=$((c[10] - p[10]))
+			fr=$((c[1] - p[1])) by=$((c[2] - p[2])) miss=$((c[10] - p[10] + c[17] - p[17]))
 			est=0
 			[ "$fr" -gt 0 ] && est=$((miss * by / fr))
 			lostf=$((miss + c[5] - p[5] + c[7] - p[7]))

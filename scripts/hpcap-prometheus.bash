@@ -62,16 +62,45 @@ if [ "$out" != - ]; then
 	[ -d "$(dirname "$out")" ] || die "$(dirname "$out"): no such directory (create it, or give -o FILE)"
 fi
 
+# xdp_metrics ID NAME LABELS: the lines of an hpcap-xdp adapter, from its
+# counter files (doc/xdp.md)
+xdp_metrics() {
+	local id=$1 name=$2 l=$3 q ql k v txt
+	local -A P
+	kv_file P "$HPCAP_XDP_DIR/hpcap_$id.port"
+	rd v "$HPCAP_SYSFS/class/net/$name/carrier" 0
+	echo "link {$l} $v"
+	echo "nic_lost {$l} ${P[nic_rx_missed]:-0}"
+	echo "rx_errors {$l} $(($(netdev_stat "$name" rx_crc_errors) + $(netdev_stat "$name" rx_length_errors) + $(netdev_stat "$name" rx_frame_errors)))"
+	echo "xdp_mode {$l,mode=\"${P[xdp_mode]:-unknown}\",attach=\"${P[attach]:-unknown}\"} 1"
+	for q in $(xdp_queues "$id"); do
+		ql="$l,queue=\"$q\""
+		slurp txt "$HPCAP_XDP_DIR/hpcap_${id}_$q.stats"
+		# The port's lines and the text ones match no metric.
+		while read -r k v; do
+			case $k in
+			"" | xdp_mode) ;;
+			buf_size) echo "buffer {$ql} $v" ;;
+			*) echo "$k {$ql} $v" ;;
+			esac
+		done <<<"$txt"
+	done
+}
+
 metrics() {
 	local up=0 id name src nq _c q d k v buf wp rp min l ql txt
-	module_loaded && up=1
-	printf '# HELP hpcap_up 1 if the hpcap module is loaded.\n# TYPE hpcap_up gauge\nhpcap_up %s\n' "$up"
+	capture_running && up=1
+	printf '# HELP hpcap_up 1 if the hpcap module is loaded or an hpcap-xdp runs.\n# TYPE hpcap_up gauge\nhpcap_up %s\n' "$up"
 	[ "$up" = 1 ] || return 0
 	{
 		while read -r id name src nq _c; do
 			[ -n "$id" ] || continue
 			l="adapter=\"$id\",iface=\"$name\""
 			echo "info {$l,source=\"$src\"} 1"
+			if [ "$src" = xdp ]; then
+				xdp_metrics "$id" "$name" "$l"
+				continue
+			fi
 			if [ "$src" != synthetic ]; then
 				rd v "$HPCAP_SYSFS/class/net/$name/carrier"
 				echo "link {$l} $v"
@@ -94,7 +123,7 @@ metrics() {
 				echo "buffer {$ql} $buf"
 				echo "buffer_used {$ql} $((wp - min))"
 			done
-		done <<<"$(adapters)"
+		done <<<"$(all_adapters)"
 		echo "huge_total {} $(meminfo HugePages_Total)"
 		echo "huge_free {} $(meminfo HugePages_Free)"
 	} | awk '
@@ -121,6 +150,14 @@ metrics() {
 	k == "listeners" { emit("hpcap_listeners", "Listeners (capture programs) open on the queue.", "gauge", lab, v) }
 	k == "buffer" { emit("hpcap_buffer_bytes", "Size of the queue capture buffer.", "gauge", lab, v) }
 	k == "buffer_used" { emit("hpcap_buffer_used_bytes", "Bytes of the buffer the slowest listener has not read yet.", "gauge", lab, v) }
+	k == "xdp_rx_dropped" { sub(/}$/, ",cause=\"rx_dropped\"}", lab); emit("hpcap_xdp_lost_frames_total", "Frames XDP sent to an hpcap-xdp socket that had no room, by cause (XDP_STATISTICS).", "counter", lab, v) }
+	k == "xdp_rx_ring_full" { sub(/}$/, ",cause=\"rx_ring_full\"}", lab); emit("hpcap_xdp_lost_frames_total", "", "counter", lab, v) }
+	k == "xdp_rx_invalid_descs" { sub(/}$/, ",cause=\"invalid\"}", lab); emit("hpcap_xdp_lost_frames_total", "", "counter", lab, v) }
+	k == "xdp_rx_fill_ring_empty_descs" { emit("hpcap_xdp_fill_ring_empty_total", "Times the kernel found no free UMEM chunk for an hpcap-xdp socket.", "counter", lab, v) }
+	k == "xdp_mode" { emit("hpcap_xdp_mode", "The XDP mode of an hpcap-xdp port (zc, copy, skb), with how its program is attached.", "gauge", lab, v) }
+	k == "ts_nic_frames" { sub(/}$/, ",source=\"nic\"}", lab); emit("hpcap_stamps_total", "Frames by the source of their timestamp (hpcap-xdp).", "counter", lab, v) }
+	k == "ts_kernel_frames" { sub(/}$/, ",source=\"kernel\"}", lab); emit("hpcap_stamps_total", "", "counter", lab, v) }
+	k == "ts_user_frames" { sub(/}$/, ",source=\"user\"}", lab); emit("hpcap_stamps_total", "", "counter", lab, v) }
 	k == "huge_total" { emit("hpcap_hugepages_total", "hugetlbfs pages reserved (HugePages_Total).", "gauge", lab, v) }
 	k == "huge_free" { emit("hpcap_hugepages_free", "hugetlbfs pages free (HugePages_Free).", "gauge", lab, v) }
 	END {

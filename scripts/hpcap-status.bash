@@ -11,15 +11,17 @@ usage() {
 Usage: hpcap-status [-i SEC] [--once] [--json] [-c FILE]
 
 Shows, for every adapter of the hpcap module (native ports hpcap<i> and
-generic captures), refreshed every SEC seconds until q or Ctrl-C:
+generic captures) and of every running hpcap-xdp (AF_XDP), refreshed every SEC seconds until q or Ctrl-C:
   FLAGS      L link up; C client losses (a full buffer dropped frames: a
              capture program is too slow or stopped); D no client (a queue
              has no listener, its frames are discarded); E receive errors
              (CRC, length); "-" where a flag is off.  C and E are about the
-             last interval.
+             last interval.  X: an AF_XDP port (hpcap-xdp).
   RX         rate (bits/s, frames/s) of what the port received, and totals
   LOST NOW   frames/s lost in the last interval, by cause:
-               nic  the NIC dropped them (missed, no descriptor)
+               nic  the NIC dropped them (missed, no descriptor); for
+                    hpcap-xdp also those XDP had no room for in its
+                    socket (apart in --json: "xdp")
                buf  the buffer was full (slow client)
                nocl nobody was listening
              and the % of what arrived
@@ -27,7 +29,7 @@ generic captures), refreshed every SEC seconds until q or Ctrl-C:
   NO LOSS    time since the last loss (from the monitor logs when there are
              some, else since hpcap-status started: shown as ">=")
   QUEUES     per queue: listeners, and how full the buffer is for its
-             slowest listener
+             slowest listener ("?" for hpcap-xdp: not known outside it)
 and the hugepage state (hugetlbfs pages, mount, adapters whose buffers are
 in 2 MiB pages).
 
@@ -68,7 +70,7 @@ while [ $# -gt 0 ]; do
 	*) usage_error "unknown argument '$1'" ;;
 	esac
 done
-module_loaded || die "the hpcap module is not loaded (no /sys/class/hpcap): run install_hpcap.bash"
+capture_running || die "nothing captures: the hpcap module is not loaded (no /sys/class/hpcap) and no hpcap-xdp runs; run install_hpcap.bash"
 
 cfg_pick config
 basedir=/var/log/hpcap
@@ -98,7 +100,7 @@ last_loss() {
 # The state file: "name last_loss_epoch known", kept between refreshes.
 init_state() {
 	local name
-	for name in $(adapters | awk '{ print $2 }'); do
+	for name in $(all_adapters | awk '{ print $2 }'); do
 		grep -q "^$name " "$state" || echo "$name $(last_loss "$name")" >>"$state"
 	done
 }
@@ -144,21 +146,26 @@ render() {
 			if (dt <= 0 || c[6] < p[6]) { dt = 0 }
 			drx = c[6] - p[6]; dby = c[7] - p[7]; dcl = c[10] - p[10]; dnc = c[12] - p[12]
 			dmiss = c[15] - p[15]; derr = c[16] - p[16]
+			# hpcap-xdp: XDP losses (no room in the socket) count with
+			# the NIC ones in the table, apart in the JSON
+			xdp = (c[3] == "xdp"); dx = xdp ? c[22] - p[22] : 0; tot_x = xdp ? c[22] : 0
+			dmiss += dx
 			if (dt > 0) { pps = drx / dt; bps = 8 * dby / dt; lnic = dmiss / dt; lbuf = dcl / dt; lnc = dnc / dt }
 			else { pps = bps = lnic = lbuf = lnc = 0 }
 			lostnow = dmiss + dcl + dnc
 			lpct = pct(lostnow, drx + dmiss)
-			tot_nic = c[15]; tot_buf = c[10]; tot_nc = c[12]; tot = tot_nic + tot_buf + tot_nc
+			tot_nic = c[15] + tot_x; tot_buf = c[10]; tot_nc = c[12]; tot = tot_nic + tot_buf + tot_nc
 			tpct = pct(tot, c[6] + c[15])
 			nq = split(c[18], lq, ","); split(c[20], uq, ",")
 			noclient = 0; qs = ""; qj = ""
 			for (q = 1; q <= nq; q++) {
 				if (lq[q] == 0) noclient = 1
 				use = pct(uq[q], c[19])
-				qs = qs sprintf("%sq%d:%d (%.0f%%)", q > 1 ? " " : "", q - 1, lq[q], use)
+				# (the use of an hpcap-xdp buffer is not known)
+				qs = qs sprintf("%sq%d:%d (%s)", q > 1 ? " " : "", q - 1, lq[q], uq[q] == "-" ? "?" : sprintf("%.0f%%", use))
 				qj = qj sprintf("%s{\"queue\":%d,\"listeners\":%d,\"buffer_used_pct\":%.1f}", q > 1 ? "," : "", q - 1, lq[q], use)
 			}
-			flags = (c[17] == 1 ? "L" : "-") (dcl > 0 ? "C" : "-") (noclient ? "D" : "-") (derr > 0 ? "E" : "-")
+			flags = (c[17] == 1 ? "L" : "-") (dcl > 0 ? "C" : "-") (noclient ? "D" : "-") (derr > 0 ? "E" : "-") (xdp ? "X" : "")
 			if (!(name in ll)) { ll[name] = now; llk[name] = 0 }
 			if (lostnow > 0) { ll[name] = now; llk[name] = 1 }
 			since = now - ll[name]
@@ -171,8 +178,10 @@ render() {
 			} else {
 				printf "%s{\"adapter\":%d,\"iface\":\"%s\",\"source\":\"%s\",\"flags\":\"%s\",\"link\":%s,", out ? "," : "", c[1], name, c[3], flags, c[17] == 1 ? "true" : "false"
 				printf "\"interval\":%.3f,\"rx_bps\":%.0f,\"rx_pps\":%.0f,\"rx_frames\":%.0f,\"rx_bytes\":%.0f,\"captured_frames\":%.0f,", dt, bps, pps, c[6], c[7], c[8]
-				printf "\"lost_pps\":{\"nic\":%.0f,\"buffer\":%.0f,\"noclient\":%.0f},\"lost_pct\":%.4f,", lnic, lbuf, lnc, lpct
-				printf "\"lost\":{\"nic\":%.0f,\"buffer\":%.0f,\"noclient\":%.0f},\"lost_total\":%.0f,\"lost_total_pct\":%.4f,", tot_nic, tot_buf, tot_nc, tot, tpct
+				lx = dt > 0 ? dx / dt : 0
+				printf "\"lost_pps\":{\"nic\":%.0f,\"xdp\":%.0f,\"buffer\":%.0f,\"noclient\":%.0f},\"lost_pct\":%.4f,", lnic - lx, lx, lbuf, lnc, lpct
+				printf "\"lost\":{\"nic\":%.0f,\"xdp\":%.0f,\"buffer\":%.0f,\"noclient\":%.0f},\"lost_total\":%.0f,\"lost_total_pct\":%.4f,", tot_nic - tot_x, tot_x, tot_buf, tot_nc, tot, tpct
+				if (xdp) printf "\"xdp_mode\":\"%s\",\"attach\":\"%s\",\"timestamp_source\":\"%s\",\"nic_rx_dropped\":%.0f,", c[23], c[24], c[25], c[26]
 				printf "\"dup_frames\":%.0f,\"rx_errors\":%.0f,\"no_loss_seconds\":%d,\"no_loss_known\":%s,\"buffer_bytes\":%.0f,\"queues\":[%s]}", c[14], c[16], since, llk[name] ? "true" : "false", c[19], qj
 			}
 			out++

@@ -394,6 +394,15 @@ static void write_stats(struct capture *c, const char *state)
 			.adapter = c->adapter, .core = c->feed[i].o.core,
 			.state = state, .feed = &fs, .xdp = &xs,
 		};
+		const struct hpcap_ring_info *info = c->prod[i] ?
+			hpcap_producer_info(c->prod[i]) : NULL;
+
+		/* The feed thread moves write_pos: one atomic read. */
+		if (info) {
+			qr.buf_size = info->buf_size;
+			qr.write_pos = __atomic_load_n(&info->write_pos,
+						       __ATOMIC_RELAXED);
+		}
 
 		hxdp_feed_read(&c->feed[i], &fs);
 		hxdp_queue_stats(&c->port->q[i], &xs);

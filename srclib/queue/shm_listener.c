@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -375,9 +376,15 @@ static int make_cursor(struct shm_listener *l)
 static int connect_producer(struct shm_listener *l, const char *path)
 {
 	struct sockaddr_un a;
+	char real[PATH_MAX];
 	socklen_t len;
 	int dirfd, err;
 
+	/* The socket sits beside the queue file itself: a queue reached
+	 * through a symlink (hpcap-xdp's /dev/hpcap_A_Q) has it beside the
+	 * link's target, not beside the link. */
+	if (realpath(path, real))
+		path = real;
 	err = shm_sock_addr(path, &a, &len, &dirfd);
 	if (err)
 		return err;

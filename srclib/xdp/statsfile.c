@@ -103,6 +103,10 @@ int hxdp_write_queue_file(const char *path, const struct hxdp_port *p,
 		(unsigned long long)s->noclient_bytes,
 		(unsigned long long)s->dup_frames,
 		(unsigned long long)s->oversize_frames, s->listeners);
+	/* As the module's buf_size and write_pos files. */
+	fprintf(f, "buf_size %llu\nwrite_pos %llu\n",
+		(unsigned long long)r->buf_size,
+		(unsigned long long)r->write_pos);
 	fprintf(f, "xdp_lost_frames %llu\nxdp_rx_dropped %llu\n"
 		"xdp_rx_ring_full %llu\nxdp_rx_invalid_descs %llu\n"
 		"xdp_rx_fill_ring_empty_descs %llu\n",

@@ -33,6 +33,8 @@ struct hxdp_queue_report {
 	const char *state;
 	const struct hxdp_feed_stats *feed;
 	const struct xdp_statistics *xdp;
+	uint64_t buf_size;	/* the hpcap buffer of the queue */
+	uint64_t write_pos;	/* its producer's stream position */
 };
 
 int hxdp_write_port_file(const char *path, const struct hxdp_port *p,

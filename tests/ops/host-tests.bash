@@ -182,7 +182,7 @@ echo "$T_OUT" >"$W/st.json"
 jq_() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); i={x['iface']: x for x in j['interfaces']}; print($1)" "$W/st.json" 2>&1; }
 t_eq "JSON: both adapters" "['hpcap0', 'veth0']" "$(jq_ "[x['iface'] for x in j['interfaces']]")"
 t_eq "JSON: totals" "2000 200000 1900" "$(jq_ "i['hpcap0']['rx_frames'], i['hpcap0']['rx_bytes'], i['hpcap0']['captured_frames']" | tr -d '(),')"
-t_eq "JSON: losses split by cause (nic, buffer, noclient)" "{'nic': 3, 'buffer': 100, 'noclient': 0} 103" "$(jq_ "i['hpcap0']['lost'], i['hpcap0']['lost_total']" | sed 's/^(//; s/)$//; s/}, /} /')"
+t_eq "JSON: losses split by cause (nic, xdp, buffer, noclient)" "{'nic': 3, 'xdp': 0, 'buffer': 100, 'noclient': 0} 103" "$(jq_ "i['hpcap0']['lost'], i['hpcap0']['lost_total']" | sed 's/^(//; s/)$//; s/}, /} /')"
 t_eq "JSON: loss % of what arrived (103 of 2003)" "5.1423" "$(jq_ "i['hpcap0']['lost_total_pct']")"
 t_eq "JSON: flags: link; no client on veth0" "L--- L-D-" "$(jq_ "i['hpcap0']['flags'] + ' ' + i['veth0']['flags']")"
 t_eq "JSON: listeners and buffer use per queue" "[{'queue': 0, 'listeners': 1, 'buffer_used_pct': 25.0}, {'queue': 1, 'listeners': 1, 'buffer_used_pct': 0.0}]" "$(jq_ "i['hpcap0']['queues']")"
@@ -214,7 +214,7 @@ t_run "hpcap-prometheus into a missing directory" 1 scripts/hpcap-prometheus.bas
 t_grep "... says what to do" "no such directory \\(create it, or give -o FILE\\)" "$T_OUT"
 rm -rf "$W/s/sys/class/hpcap" "$W/s/sys/module/hpcap"
 t_run "hpcap-status without the module" 1 scripts/hpcap-status.bash --once
-t_eq "... says what to do" "hpcap-status: the hpcap module is not loaded (no /sys/class/hpcap): run install_hpcap.bash" "$T_OUT"
+t_eq "... says what to do" "hpcap-status: nothing captures: the hpcap module is not loaded (no /sys/class/hpcap) and no hpcap-xdp runs; run install_hpcap.bash" "$T_OUT"
 t_eq "hpcap-prometheus without the module: hpcap_up 0" "hpcap_up 0" "$(scripts/hpcap-prometheus.bash -o - | grep -v '^#')"
 
 echo "--- argument checks of the tools (before anything is changed)"

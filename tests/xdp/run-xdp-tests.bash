@@ -8,10 +8,12 @@
 #                      identity for every cause; /dev link; generic mode
 #   test-faults.bash   SIGKILL, link flap, second instance, other XDP
 #                      programs, leftovers, dispatcher, refusals
+#   test-install.bash  mode0=xdp through install_hpcap.bash; hpcap-status,
+#                      hpcap-prometheus, hpcap-monitor; --uninstall
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/../../build/bin}
-if [ "${1:-}" = --help ]; then sed -n '2,11p' "$0"; exit 0; fi
+if [ "${1:-}" = --help ]; then sed -n '2,13p' "$0"; exit 0; fi
 failed=()
 for t in "$here"/test-*.bash; do
 	st=0
