@@ -107,21 +107,32 @@ replay -b 4M --file-size 1M in.pcap 2 1
 R1=$REPLAY
 wait_queue 2 0
 wait_queue 2 1
-"$bin/hpcapdd" -i 0 --keep-size 8M --name '%{queue}_%{seq}' 2 0 fs3/cap >w0.out 2>&1 &
-W0=$!
-"$bin/hpcapdd" -i 0 --keep-size 8M --name '%{queue}_%{seq}' 2 1 fs3/cap >w1.out 2>&1 &
-W1=$!
-pids+=("$W0" "$W1")
-wait "$W0"; s0=$?
-wait "$W1"; s1=$?
+# (each writer's end time is kept: once a writer has ended, its newest
+# file is no longer protected, and the other may delete it)
+for q in 0 1; do
+	("$bin/hpcapdd" -i 0 --keep-size 8M --name '%{queue}_%{seq}' 2 "$q" fs3/cap >w$q.out 2>&1
+	 echo $? >w$q.st; date +%s%N >w$q.end) &
+	pids+=($!)
+	eval "W$q=\$!"
+done
+wait "$W0" "$W1"
 wait "$R0" "$R1" 2>/dev/null
-t_eq "two writers: both end well" "0 0" "$s0 $s1"
+t_eq "two writers: both end well" "0 0" "$(cat w0.st) $(cat w1.st)"
 for q in 0 1; do
 	o=$(cat w$q.out)
 	t_grep "writer $q: nothing lost" "hpcapdd: 0 frames lost" "$o"
 	n=$(grep -c "hpcapdd: file " <<<"$o")
-	t_eq "writer $q: its newest file is still there" yes \
-		"$([ -e "fs3/cap/${q}_$(printf %06d $((n - 1))).raw" ] && echo yes || echo no)"
+	newest=fs3/cap/${q}_$(printf %06d $((n - 1))).raw
+	other=$((1 - q))
+	if [ -e "$newest" ]; then
+		kept=yes
+	elif [ "$(cat w$other.end)" -gt "$(cat w$q.end)" ] &&
+		grep -q "retention: deleted $newest " w$other.out; then
+		kept=yes	# deleted by the other writer after this one ended
+	else
+		kept=no
+	fi
+	t_eq "writer $q: its newest file was kept while it ran" yes "$kept"
 done
 total=$(du -cb fs3/cap/*.raw | tail -1 | cut -f1)
 t_eq "two writers: the tree is within 8 MiB (+ one file each finishing)" yes \
