@@ -151,7 +151,7 @@ t_eq "second run changed nothing (binding, adapters, monitors, cores)" "$before"
 tick "bad configurations with hpcap installed"
 bad "core out of range" 's/^core0=1/core0=2/' "bad.cfg:[0-9]+: core0=2: out of range: this machine has 2 online CPUs; allowed: -1 \\(the last cores\\) or 0 to 1"
 bad "buffer over memory" 's/^bufsize0=4M/bufsize0=64G/' "bufsize0=64G: 1 queue\\(s\\) x 64 GiB bring the capture buffers to .*, more than the .* this machine can spare"
-bad "native mode on a veth" 's/^mode2=drop/mode2=2/' "mode2=2: vcap0 is not a PCI network port; allowed: mirror or drop"
+bad "native mode on a veth" 's/^mode2=drop/mode2=2/' "mode2=2: vcap0 is not a PCI network port; allowed: xdp, mirror or drop"
 bad "monitor on a poll core" 's/^monitor_core=0/monitor_core=1/' "monitor_core=1: core 1 polls interface 0 \\($CAP_IF\\) queue 0"
 t_eq "still installed after the bad configs" "$before" "$(state)"
 
