@@ -42,7 +42,13 @@ xpid() {
 	[ -z "$p" ] || X_PIDS+=("$p")
 	echo "$p"
 }
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && echo yes || echo no; }
+# (a zombie has ended: where no one reaps orphans at once, as under a
+# subreaper or in a chroot, kill -0 still finds it)
+alive() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null &&
+		[ "$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null)" != Z ] &&
+		echo yes || echo no
+}
 # json EXPR: a Python expression over the interface of adapter 0 (i) in
 # hpcap-status --json
 json() {
