@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "file/capscan.h"
 #include "file/capfmt.h"
+#include "file/filelist.h"
 #include "hpcap_record.h"
 
 #include <errno.h>
@@ -360,31 +361,6 @@ void capscan_close(struct capscan *cs)
 
 /* ---- listing ------------------------------------------------------------ */
 
-struct list {
-	char **v;
-	int n, cap;
-};
-
-static int push(struct list *l, const char *path)
-{
-	if (l->n == l->cap) {
-		int cap = l->cap ? 2 * l->cap : 64;
-		char **v = realloc(l->v, (size_t)cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n] = strdup(path);
-	return l->v[l->n++] ? 0 : -ENOMEM;
-}
-
-static int by_version(const void *a, const void *b)
-{
-	return strverscmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int ends_with(const char *s, const char *sfx)
 {
 	size_t n = strlen(s), k = strlen(sfx);
@@ -399,72 +375,10 @@ int capscan_is_sidecar(const char *name)
 	       ends_with(name, ".tmp");
 }
 
-static int walk(struct list *l, const char *dir, char *errbuf, int depth)
-{
-	struct dirent *e;
-	int err = 0;
-	DIR *d;
-
-	if (depth > 16)	/* symlink loops */
-		return 0;
-	d = opendir(dir);
-	if (!d) {
-		err = errno;
-		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot read directory %s: %s",
-			 dir, strerror(err));
-		return -err;
-	}
-	while (!err && (e = readdir(d))) {
-		char path[4096];
-		struct stat st;
-
-		if (capscan_is_sidecar(e->d_name))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
-		    (int)sizeof(path))
-			continue;
-		if (stat(path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			err = walk(l, path, errbuf, depth + 1);
-		else if (S_ISREG(st.st_mode))
-			err = push(l, path);
-	}
-	closedir(d);
-	if (err == -ENOMEM)
-		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "out of memory listing %s",
-			 dir);
-	return err;
-}
-
 int capscan_list(const char *const *args, int nargs, char ***paths,
 		 char *errbuf)
 {
-	struct list l = { 0 };
-	int i, err = 0;
+	static const struct filelist_rules any = { .skip = capscan_is_sidecar };
 
-	*paths = NULL;
-	for (i = 0; i < nargs && !err; i++) {
-		struct stat st;
-
-		if (stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			int first = l.n;
-
-			err = walk(&l, args[i], errbuf, 0);
-			if (l.n > first)
-				qsort(l.v + first, (size_t)(l.n - first),
-				      sizeof(*l.v), by_version);
-		} else {
-			/* Files (missing ones too: the opener reports them). */
-			err = push(&l, args[i]);
-			if (err)
-				snprintf(errbuf, HPCAP_ERRBUF_SIZE, "out of memory");
-		}
-	}
-	if (err) {
-		hpcap_raw_list_free(l.v, l.n);
-		return err;
-	}
-	*paths = l.v;
-	return l.n;
+	return filelist_expand(&any, args, nargs, paths, errbuf);
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * raw_list.c - expand file and directory arguments into the ordered list
- * of RAW files they stand for.
+ * of files they stand for (filelist.h), and the RAW files' rules for it.
  */
 #define _GNU_SOURCE
 #include "libhpcap.h"
+#include "file/filelist.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,7 +46,8 @@ static int has_raw_suffix(const char *name)
 	return n > 4 && !strcmp(name + n - 4, ".raw");
 }
 
-static int walk(struct list *l, const char *dir, char *errbuf, int depth)
+static int walk(const struct filelist_rules *r, struct list *l,
+		const char *dir, char *errbuf, int depth)
 {
 	DIR *d;
 	struct dirent *e;
@@ -64,7 +66,7 @@ static int walk(struct list *l, const char *dir, char *errbuf, int depth)
 		char path[4096];
 		struct stat st;
 
-		if (e->d_name[0] == '.')
+		if (r->skip(e->d_name))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
 		    (int)sizeof(path))
@@ -72,8 +74,8 @@ static int walk(struct list *l, const char *dir, char *errbuf, int depth)
 		if (stat(path, &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode))
-			err = walk(l, path, errbuf, depth + 1);
-		else if (S_ISREG(st.st_mode) && has_raw_suffix(e->d_name))
+			err = walk(r, l, path, errbuf, depth + 1);
+		else if (S_ISREG(st.st_mode) && (!r->take || r->take(e->d_name)))
 			err = push(l, path);
 	}
 	closedir(d);
@@ -83,8 +85,9 @@ static int walk(struct list *l, const char *dir, char *errbuf, int depth)
 	return err;
 }
 
-int hpcap_raw_list(const char *const *args, int nargs, char ***paths,
-		   char *errbuf)
+int filelist_expand(const struct filelist_rules *r,
+		    const char *const *args, int nargs, char ***paths,
+		    char *errbuf)
 {
 	struct list l = { 0 };
 	int i, err = 0;
@@ -93,11 +96,11 @@ int hpcap_raw_list(const char *const *args, int nargs, char ***paths,
 	for (i = 0; i < nargs && !err; i++) {
 		struct stat st;
 
-		if (strcmp(args[i], "-") && stat(args[i], &st) == 0 &&
-		    S_ISDIR(st.st_mode)) {
+		if ((!r->dash_is_file || strcmp(args[i], "-")) &&
+		    stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
 			int first = l.n;
 
-			err = walk(&l, args[i], errbuf, 0);
+			err = walk(r, &l, args[i], errbuf, 0);
 			if (l.n > first)
 				qsort(l.v + first, (size_t)(l.n - first),
 				      sizeof(*l.v), by_version);
@@ -114,6 +117,21 @@ int hpcap_raw_list(const char *const *args, int nargs, char ***paths,
 	}
 	*paths = l.v;
 	return l.n;
+}
+
+static int hidden(const char *name)
+{
+	return name[0] == '.';
+}
+
+int hpcap_raw_list(const char *const *args, int nargs, char ***paths,
+		   char *errbuf)
+{
+	static const struct filelist_rules raw = {
+		.skip = hidden, .take = has_raw_suffix, .dash_is_file = 1,
+	};
+
+	return filelist_expand(&raw, args, nargs, paths, errbuf);
 }
 
 void hpcap_raw_list_free(char **paths, int n)
