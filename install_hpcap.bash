@@ -551,6 +551,37 @@ wait_for_ifs() {
 
 # ------------------------------------------------------------- install
 
+# kernel_port_up I: port I (mirror, drop or xdp) on its kernel driver, up,
+# promiscuous, at its forced speed if any.  Sets the caller's name (and
+# IF_NAME[I]) when the port was a native one handed back, and promisc to
+# what the port had before the first install (the ports file keeps it).
+kernel_port_up() {
+	local i=$1 drv flags old
+	if [ -z "$name" ]; then
+		# It was a native port: its interface comes back with its driver.
+		drv=$(pci_handback "$pci")
+		for _ in $(seq 50); do
+			first_netdev name "$pci"
+			[ -n "$name" ] && break
+			sleep 0.1
+		done
+		[ -n "$name" ] || die "$pci (${IF_SPEC[i]}) has no network interface after binding ${drv:-its driver}: see dmesg"
+		IF_NAME[i]=$name
+	fi
+	flags=$(cat "$HPCAP_SYSFS/class/net/$name/flags")
+	promisc=$(((flags & 0x100) != 0))
+	if [ -r "$HPCAP_RUNDIR/ports" ]; then
+		# keep what it was before the first install
+		old=$(awk -v n="$name" '$3 == n && $6 != "-" { print $6 }' "$HPCAP_RUNDIR/ports")
+		[ -n "$old" ] && promisc=$old
+	fi
+	ip link set dev "$name" promisc on up
+	if [ "${IF_VEL[i]}" != 0 ]; then
+		ethtool -s "$name" speed "${IF_VEL[i]}" duplex full autoneg off ||
+			warn "$name: ethtool could not force ${IF_VEL[i]} Mb/s"
+	fi
+}
+
 main_install() {
 	local i pci name drv cur want reload=0 line
 	cfg_load "$config"
@@ -769,30 +800,7 @@ main_install() {
 			fi
 			;;
 		mirror | drop)
-			if [ -z "$name" ]; then
-				# It was a native port: its interface comes back with its driver.
-				drv=$(pci_handback "$pci")
-				for _ in $(seq 50); do
-					first_netdev name "$pci"
-					[ -n "$name" ] && break
-					sleep 0.1
-				done
-				[ -n "$name" ] || die "$pci (${IF_SPEC[i]}) has no network interface after binding ${drv:-its driver}: see dmesg"
-				IF_NAME[i]=$name
-			fi
-			flags=$(cat "$HPCAP_SYSFS/class/net/$name/flags")
-			promisc=$(((flags & 0x100) != 0))
-			if [ -r "$HPCAP_RUNDIR/ports" ]; then
-				# keep what it was before the first install
-				local old
-				old=$(awk -v n="$name" '$3 == n && $6 != "-" { print $6 }' "$HPCAP_RUNDIR/ports")
-				[ -n "$old" ] && promisc=$old
-			fi
-			ip link set dev "$name" promisc on up
-			if [ "${IF_VEL[i]}" != 0 ]; then
-				ethtool -s "$name" speed "${IF_VEL[i]}" duplex full autoneg off ||
-					warn "$name: ethtool could not force ${IF_VEL[i]} Mb/s"
-			fi
+			kernel_port_up "$i"
 			line=$(adapters | awk -v i="$i" '$1 == i')
 			if [ -z "$line" ]; then
 				echo "$(attach_req "$i")" >"$HPCAP_SYSFS/class/hpcap/attach" ||
@@ -810,29 +818,7 @@ main_install() {
 			fi
 			;;
 		xdp)
-			if [ -z "$name" ]; then
-				# It was a native port: its interface comes back with its driver.
-				drv=$(pci_handback "$pci")
-				for _ in $(seq 50); do
-					first_netdev name "$pci"
-					[ -n "$name" ] && break
-					sleep 0.1
-				done
-				[ -n "$name" ] || die "$pci (${IF_SPEC[i]}) has no network interface after binding ${drv:-its driver}: see dmesg"
-				IF_NAME[i]=$name
-			fi
-			flags=$(cat "$HPCAP_SYSFS/class/net/$name/flags")
-			promisc=$(((flags & 0x100) != 0))
-			if [ -r "$HPCAP_RUNDIR/ports" ]; then
-				local old
-				old=$(awk -v n="$name" '$3 == n && $6 != "-" { print $6 }' "$HPCAP_RUNDIR/ports")
-				[ -n "$old" ] && promisc=$old
-			fi
-			ip link set dev "$name" promisc on up
-			if [ "${IF_VEL[i]}" != 0 ]; then
-				ethtool -s "$name" speed "${IF_VEL[i]}" duplex full autoneg off ||
-					warn "$name: ethtool could not force ${IF_VEL[i]} Mb/s"
-			fi
+			kernel_port_up "$i"
 			if [ -n "$(xdp_running "$i" || true)" ]; then
 				log "$name: hpcap-xdp (adapter $i) already runs with these settings"
 			else
