@@ -654,6 +654,18 @@ static void lossy_exact_threaded(void)
 	p.c = &c;
 	p.frames = 200000;
 	pthread_create(&t, NULL, lossy_producer, &p);
+	/* Let the producer get two rings ahead once, so the reader is
+	 * lapped however the scheduler shares the two threads (a busy
+	 * machine could otherwise let the reader keep up all along). */
+	for (;;) {
+		pthread_mutex_lock(&c.lock);
+		done = c.done || c.r.pos - x.rd.pos > 2 * MiB;
+		pthread_mutex_unlock(&c.lock);
+		if (done)
+			break;
+		usleep(100);
+	}
+	done = 0;
 	while (!done) {
 		uint64_t r = rnd(&x.rng);
 
