@@ -71,9 +71,17 @@ captured() {
 }
 tick() { echo "--- ops-x599: $1 ($(uname -r), ${SECONDS} s)"; }
 
-if [ "$(drv $X_PCI)" != ixgbe ]; then
-	t_fail "the 82599 model at $X_PCI is on ixgbe" "driver: '$(drv $X_PCI)' (boot with --x599 1)"
+# ixgbe probes the model in the background of the boot: up to 60 s
+modprobe ixgbe 2>/dev/null
+for _ in $(seq 600); do
+	[ "$(drv $X_PCI)" = ixgbe ] && [ -d "/sys/bus/pci/devices/$X_PCI/net" ] && break
+	sleep 0.1
+done
+if [ "$(drv $X_PCI)" != ixgbe ] || [ ! -d "/sys/bus/pci/devices/$X_PCI/net" ]; then
+	t_fail "the 82599 model at $X_PCI has an ixgbe interface" \
+		"driver '$(drv $X_PCI)', device $([ -e "/sys/bus/pci/devices/$X_PCI" ] && echo present || echo absent) (boot with --x599 1)"
 	t_done
+	exit 1
 fi
 X_IF=$(ls "/sys/bus/pci/devices/$X_PCI/net")
 X_MAC=$(cat "/sys/class/net/$X_IF/address")

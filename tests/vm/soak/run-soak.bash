@@ -43,6 +43,10 @@ for k in "${kvers[@]}"; do
 	echo "guest exit status $st after $(($(date +%s) - start)) s" | tee -a "$res/output.txt"
 	[ "$st" = 0 ] || status=1
 	{
+		# All of the traffic went out (a stopped pktgen leaves a short
+		# soak that would pass every other check).
+		sent=$(awk '/pkts-sofar:/ { n += $2 } END { print n + 0 }' "$res/pktgen.txt" 2>/dev/null)
+		echo "$([ "$sent" = "$frames" ] && echo "ok  " || echo fail) soak pktgen sent every frame asked for ($sent of $frames)"
 		python3 tests/vm/soak/soak_check.py "$res" || status=1
 		if $BUILD/bin/checkraw -q "$res/cap/q0" "$res/cap/q1"; then
 			echo "ok   soak every file passes checkraw ($(find "$res/cap" -name '*.raw' | wc -l) files)"

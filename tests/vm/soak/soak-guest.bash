@@ -84,7 +84,10 @@ half=$((frames / pps / 2))
   log "caplen 256 on every queue" ) & CAPLEN=$!
 log "sending $frames frames at $pps/s ($na small VLAN, $nb QinQ, $nc jumbo)"
 start=$(date +%s)
-echo start > /proc/net/pktgen/pgctrl
+# pktgen stops every device as soon as the writer of "start" has a signal
+# pending, and this shell gets SIGCHLD when the caplen job above ends:
+# write it from a process with no children of its own.
+sh -c 'echo start > /proc/net/pktgen/pgctrl'
 log "pktgen done after $(($(date +%s) - start)) s"
 for i in 1 2 3; do cat "/proc/net/pktgen/$SEND_IF@$i"; done > "$R/pktgen.txt"
 wait $CAPLEN
