@@ -100,7 +100,7 @@ for tool in hpcapdd hpcapdd_p; do
 	t_grep "$tool: ... names the option and the choices" "--numa-node: 'junk' is not a node number, 'auto' or 'off'" "$T_OUT"
 	t_run "$tool --numa-node 7 (no such node)" 2 env HPCAP_SYSFS="$fake" "$bin/$tool" --numa-node 7 0 0 null
 	t_grep "$tool: ... says the machine has 2" "no NUMA node 7 \(it has 2" "$T_OUT"
-	rm -rf "$HPCAP_DEV_DIR"/*
+	rm -rf "${HPCAP_DEV_DIR:?}"/*
 
 	# This machine.  With one node nothing changes: no policy, one line.
 	if [ "$(find /sys/devices/system/node -maxdepth 1 -name 'node[0-9]*' | wc -l)" = 1 ]; then
