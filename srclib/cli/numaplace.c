@@ -67,6 +67,9 @@ static int node_exists(int node)
 	char path[512];
 	struct stat st;
 
+	snprintf(path, sizeof(path), "%s/devices/system/node", sysfs());
+	if (stat(path, &st))
+		return node == 0;	/* no node list (a kernel without NUMA) */
 	snprintf(path, sizeof(path), "%s/devices/system/node/node%d",
 		 sysfs(), node);
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
