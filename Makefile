@@ -132,6 +132,18 @@ TOOL_BINS  := $(TOOLS:%=$(BUILD)/bin/%)
 $(info hpcap: no libxdp, libbpf, libnuma or clang: $(XDP_TOOLS) not built (scripts/install-deps.bash installs them))
 endif
 
+# ---- NUMA placement (srclib/cli/numaplace.c) --------------------------------
+# hpcapdd and hpcapdd_p put their buffers and threads on the NIC's node
+# with libnuma; without it (no numa.h) they build and say nothing is placed.
+NUMA_TOOLS := hpcapdd hpcapdd_p
+ifeq ($(shell [ -f /usr/include/numa.h ] && echo 1),1)
+NUMA_LIBS  := -lnuma
+$(BUILD)/srclib/cli/numaplace.o: CPPFLAGS += -DHPCAP_HAVE_LIBNUMA
+$(NUMA_TOOLS:%=$(BUILD)/bin/%): TOOL_LDLIBS = $(NUMA_LIBS)
+else
+$(info hpcap: no libnuma: $(NUMA_TOOLS) will not place buffers on the NIC's NUMA node (scripts/install-deps.bash installs it))
+endif
+
 all: libs tools module
 
 MGMONSO    := $(BUILD)/lib/libmgmon.so.$(SOVER)

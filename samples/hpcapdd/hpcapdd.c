@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
 #include "cli/cli.h"
+#include "cli/numaplace.h"
 #include "cli/pipecli.h"
 
 #include <errno.h>
@@ -63,8 +64,9 @@ static void usage(void)
 	       "  -i, --interval SECONDS  progress line every SECONDS (default 1; 0 = none)\n"
 	       "  -q, --quiet             no progress, only the final summary\n"
 	       "  -h, --help              show this help\n"
-	       "  -V, --version           show the version\n"
-	       "\n", cli_prog);
+	       "  -V, --version           show the version\n", cli_prog);
+	numaplace_usage();
+	printf("\n");
 	pipecli_usage();
 	printf("\n"
 	       "With none of them hpcapdd is HPCAP's block copier.  RAW output with\n"
@@ -141,6 +143,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		NUMAPLACE_OPTION,
 		PIPECLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -157,7 +160,7 @@ int main(int argc, char **argv)
 	struct hpcap_window win;
 	char errbuf[HPCAP_ERRBUF_SIZE];
 	double t0, tlast;
-	int c, quiet = 0, ret = 0, err, st = 0;
+	int c, quiet = 0, ret = 0, err, st = 0, numa = NUMAPLACE_AUTO;
 	struct sigaction sa;
 
 	cli_init(argv[0]);
@@ -171,6 +174,7 @@ int main(int argc, char **argv)
 		case 'D': co.pipe.direct = 0; break;
 		case 'i': interval = cli_parse_u64("--interval", optarg, 86400); break;
 		case 'q': quiet = 1; break;
+		case NUMAPLACE_OPT: numa = numaplace_parse("--numa-node", optarg); break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
 		default: pipecli_other(&pc, c, argc, argv);
@@ -184,6 +188,8 @@ int main(int argc, char **argv)
 		cli_err("%s", errbuf);
 		return 1;
 	}
+	/* Before any buffer or thread of the copy exists. */
+	numaplace_apply(numa, adapter, queue, pc.po.worker_cpus, quiet);
 	file_size = hpcap_info(d.h)->file_size;
 	if (pc.any && pipecli_start(&pc, dir, adapter, queue, file_size,
 				    co.pipe.direct, max_files, per_frame) < 0) {

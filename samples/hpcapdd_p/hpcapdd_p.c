@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "libhpcap_live.h"
 #include "cli/cli.h"
+#include "cli/numaplace.h"
 #include "cli/pipecli.h"
 
 #include <errno.h>
@@ -84,8 +85,9 @@ static void usage(void)
 	       "  -l, --lossy             never hold the producer back (count own loss)\n"
 	       "  -q, --quiet             no summary on stderr\n"
 	       "  -h, --help              show this help\n"
-	       "  -V, --version           show the version\n"
-	       "\n", cli_prog);
+	       "  -V, --version           show the version\n", cli_prog);
+	numaplace_usage();
+	printf("\n");
 	pipecli_usage();
 	printf("\n"
 	       "Exit status: 0 done; 1 an error stopped the capture; 2 usage.\n"
@@ -126,6 +128,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		NUMAPLACE_OPTION,
 		PIPECLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -139,6 +142,7 @@ int main(int argc, char **argv)
 	char errbuf[HPCAP_ERRBUF_SIZE], b[32];
 	uint64_t count = 0, duration = 0;
 	int c, print = 0, hex = 0, lossy = 0, quiet = 0, ret = 0;
+	int numa = NUMAPLACE_AUTO;
 	struct sigaction sa;
 
 	cli_init(argv[0]);
@@ -153,6 +157,7 @@ int main(int argc, char **argv)
 		case 'd': duration = cli_parse_u64("--duration", optarg, 1u << 30); break;
 		case 'l': lossy = 1; break;
 		case 'q': quiet = 1; break;
+		case NUMAPLACE_OPT: numa = numaplace_parse("--numa-node", optarg); break;
 		case 'h': usage(); return 0;
 		case 'V': printf("%s %s\n", cli_prog, HPCAP_VERSION); return 0;
 		default: pipecli_other(&pc, c, argc, argv);
@@ -165,6 +170,8 @@ int main(int argc, char **argv)
 		cli_err("%s", errbuf);
 		return 1;
 	}
+	/* Before any buffer or thread of the pipeline or writer exists. */
+	numaplace_apply(numa, nm.adapter, nm.queue, pc.po.worker_cpus, quiet);
 	if (pc.any) {
 		if (pipecli_start(&pc, nm.dir, nm.adapter, nm.queue,
 				  hpcap_info(h)->file_size, 1, 0, 1) < 0) {
