@@ -77,6 +77,15 @@ struct hpcap_zsk_opts {
 	int level;		/**< zstd level; 0 = 3 */
 	uint32_t frame_size;	/**< decompressed bytes per frame; 0 = 1 MiB */
 	int no_checksums;	/**< no XXH64 in frames and seek table */
+	/**
+	 * Threads compressing frames beside the writer (frames are
+	 * independent: N at once), written in order; 0: the writer's own
+	 * thread.  The file is byte for byte the same either way.  When they
+	 * fall behind, the writing call waits (the caller stops reading its
+	 * source) instead of dropping or queueing without bound.
+	 */
+	unsigned threads;
+	uint64_t cpus;		/**< pin them round robin: bit i = CPU i; 0: no */
 };
 
 struct hpcap_zsk_writer;
