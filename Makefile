@@ -274,6 +274,7 @@ bench: all
 	bench/run-mgmon-bench.bash
 	bench/pipeline-bench.bash
 	bench/workers-bench.bash
+	bench/zstd-threads-bench.bash
 	bench/xdp-bench.bash
 
 # Regression check of the hot paths against a commit, one interleaved run.

@@ -504,10 +504,13 @@ struct hpcap_pipe_opts {
 	 * raw IP); 0 = Ethernet. */
 	uint32_t linktype;
 	/**
-	 * Threads beside the writer.  The block copier: with sha256 and
-	 * workers >= 1, the SHA-256 runs on its own thread over the same
-	 * bytes while the copy goes on (one thread: a file's hash is
-	 * serial); 0: in the copy's thread.  Same files, same digests.
+	 * Threads beside the writer.  With sha256 and workers >= 1, the
+	 * SHA-256 runs on its own thread over the same bytes while the
+	 * writing goes on (one thread: a file's hash is serial): the block
+	 * copier's blocks, the per-frame pipeline's output buffers (two of
+	 * them, one filled while the other is hashed); 0: in the writer's
+	 * thread.  Same files, same digests.  (zstd has its own threads:
+	 * zsk.threads.)
 	 */
 	unsigned workers;
 	uint64_t worker_cpus;		/**< pin them: bit i = CPU i; 0: no */

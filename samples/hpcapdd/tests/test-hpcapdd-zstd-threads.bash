@@ -3,7 +3,8 @@
 # pcap + seekable zstd + --sha256 on a shared-memory queue (pcap2hpcap
 # replays, read exactly like the module's queues), the frames compressed
 # in the writer's thread (--zstd-threads 0) and by pools of 1 and 2
-# threads (pinned with --cores): the runs write the same files and
+# threads (pinned with --cores), the SHA-256 in the writer's thread
+# (--workers 0) or on its own (--workers 1): the runs write the same files and
 # sidecars byte for byte; `zstd -d` of the files gives every frame sent,
 # once, byte for byte; every sidecar passes sha256sum -c.  A 1 MiB buffer
 # keeps the replay waiting on hpcapdd (back-pressure: the pool's writer
@@ -46,9 +47,8 @@ tview in.pcap >want.txt
 last=$(($(nproc) - 1))
 
 q=0
-for run in dd:0 dd:1 dd:2 p:2; do
-	tool=hpcapdd; [ "${run%%:*}" = p ] && tool=hpcapdd_p
-	n=${run#*:}
+for run in hpcapdd:0:0 hpcapdd:1:1 hpcapdd:2:1 hpcapdd_p:2:0; do
+	IFS=: read -r tool n w <<<"$run"
 	out=$tool-t$n
 	mkdir "$out"
 	"$bin/pcap2hpcap" -q -b 1M --file-size 1M in.pcap 1 "$q" &
@@ -58,8 +58,8 @@ for run in dd:0 dd:1 dd:2 p:2; do
 	cores=""
 	[ "$n" != 0 ] && cores="--cores 0-$last"
 	# shellcheck disable=SC2086 # the option and its value are words
-	t_run "$tool --zstd-threads $n${cores:+ $cores}: exits 0" 0 "$bin/$tool" --format pcap --zstd=1 \
-		--zstd-frame 64K --split-size 2M --sha256 --name '%{seq}' --zstd-threads "$n" $cores 1 "$q" "$out"
+	t_run "$tool --zstd-threads $n --workers $w${cores:+ $cores}: exits 0" 0 "$bin/$tool" --format pcap --zstd=1 \
+		--zstd-frame 64K --split-size 2M --sha256 --name '%{seq}' --zstd-threads "$n" --workers "$w" $cores 1 "$q" "$out"
 	wait "$replay"
 	t_grep "$tool --zstd-threads $n: nothing lost" "(^|[^0-9])0 frames lost|lost: 0 because" "$T_OUT"
 	mapfile -t files < <(find "$out" -name '*.pcap.zst' | sort -V)
