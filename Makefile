@@ -225,7 +225,7 @@ module:
 # (make BUILD=build-tsan SAN=thread tsan-tests).
 UNIT_TESTS := $(filter-out $(if $(XDP_OK),,test_xdp),\
               $(notdir $(basename $(wildcard tests/unit/test_*.c))))
-TSAN_TESTS := test_ring test_shmring test_mgmon_live test_copier
+TSAN_TESTS := test_ring test_shmring test_mgmon_live test_copier test_zstd_pool
 TEST_LIBS  := $(PCAP_LIBS) -lpthread $(LIB_LIBS)
 # Tests and benchmarks: the base warnings (they printf through helpers).
 TEST_WARNINGS := -std=c11 -Wall -Wextra -Werror $(NO_FMT_TRUNC)
@@ -286,6 +286,7 @@ bench: all
 	bench/run-mgmon-bench.bash
 	bench/pipeline-bench.bash
 	bench/workers-bench.bash
+	bench/zstd-threads-bench.bash
 	bench/xdp-bench.bash
 
 # Regression check of the hot paths against a commit, one interleaved run.

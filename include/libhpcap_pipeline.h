@@ -77,6 +77,15 @@ struct hpcap_zsk_opts {
 	int level;		/**< zstd level; 0 = 3 */
 	uint32_t frame_size;	/**< decompressed bytes per frame; 0 = 1 MiB */
 	int no_checksums;	/**< no XXH64 in frames and seek table */
+	/**
+	 * Threads compressing frames beside the writer (frames are
+	 * independent: N at once), written in order; 0: the writer's own
+	 * thread.  The file is byte for byte the same either way.  When they
+	 * fall behind, the writing call waits (the caller stops reading its
+	 * source) instead of dropping or queueing without bound.
+	 */
+	unsigned threads;
+	uint64_t cpus;		/**< pin them round robin: bit i = CPU i; 0: no */
 };
 
 struct hpcap_zsk_writer;
@@ -495,10 +504,13 @@ struct hpcap_pipe_opts {
 	 * raw IP); 0 = Ethernet. */
 	uint32_t linktype;
 	/**
-	 * Threads beside the writer.  The block copier: with sha256 and
-	 * workers >= 1, the SHA-256 runs on its own thread over the same
-	 * bytes while the copy goes on (one thread: a file's hash is
-	 * serial); 0: in the copy's thread.  Same files, same digests.
+	 * Threads beside the writer.  With sha256 and workers >= 1, the
+	 * SHA-256 runs on its own thread over the same bytes while the
+	 * writing goes on (one thread: a file's hash is serial): the block
+	 * copier's blocks, the per-frame pipeline's output buffers (two of
+	 * them, one filled while the other is hashed); 0: in the writer's
+	 * thread.  Same files, same digests.  (zstd has its own threads:
+	 * zsk.threads.)
 	 */
 	unsigned workers;
 	uint64_t worker_cpus;		/**< pin them: bit i = CPU i; 0: no */

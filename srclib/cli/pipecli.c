@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,17 @@ void pipecli_init(struct pipecli *pc)
 	pc->ho.max_running = 1;
 	pc->ho.max_pending = 16;
 	pc->po.workers = 1;
+	pc->zstd_threads = -1;
+}
+
+/* The CPUs this process may run on (its affinity), at least 1. */
+static unsigned cpus_given(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0 || !CPU_COUNT(&set))
+		return 1;
+	return (unsigned)CPU_COUNT(&set);
 }
 
 /* "0,2-3" -> bit mask of CPUs (0 to 63). */
@@ -147,6 +159,9 @@ int pipecli_parse(struct pipecli *pc, int c, const char *arg)
 		pc->po.zsk.frame_size = (uint32_t)v;
 		break;
 	}
+	case PC_ZSTD_THREADS:
+		pc->zstd_threads = (int)cli_parse_u64("--zstd-threads", arg, 64);
+		break;
 	case PC_SHA256:
 		pc->po.sha256 = 1;
 		break;
@@ -259,10 +274,14 @@ void pipecli_usage(void)
 	       "                          (EN10MB, RAW, ...) or number (default Ethernet)\n"
 	       "      --zstd[=LEVEL]      compress, zstd seekable format (.zst; level 3)\n"
 	       "      --zstd-frame SIZE   uncompressed bytes per zstd frame (default 1M)\n"
+	       "      --zstd-threads N    threads compressing zstd frames beside the writer\n"
+	       "                          (default: the CPUs of --cores, else those this\n"
+	       "                          process may use; 0: in the writer's thread);\n"
+	       "                          the same file whatever N\n"
 	       "      --sha256            write FILE.sha256 (sha256sum -c format)\n"
-	       "      --workers N         threads beside the copy: 1 (default) hashes the\n"
-	       "                          RAW block copy's SHA-256 on its own thread, 0 in\n"
-	       "                          the copy's (same files and digests either way)\n"
+	       "      --workers N         threads beside the writer: 1 (default) hashes\n"
+	       "                          the SHA-256 on its own thread, 0 in the writer's\n"
+	       "                          (same files and digests either way)\n"
 	       "      --cores LIST        pin those threads to these CPUs (0,2-3)\n"
 	       "      --post CMD          run 'CMD FILE' for every finished file, facts in\n"
 	       "                          HPCAP_FILE_* variables; never blocks the capture\n"
@@ -310,6 +329,15 @@ void pipecli_check(struct pipecli *pc, const char *dir)
 		cli_usage_error("--post-jobs and --post-queue need --post");
 	if (!pc->po.zstd && pc->po.zsk.frame_size)
 		cli_usage_error("--zstd-frame needs --zstd");
+	if (!pc->po.zstd && pc->zstd_threads >= 0)
+		cli_usage_error("--zstd-threads needs --zstd");
+	/* The pool's workers go on the CPUs given to the capture (--cores),
+	 * one each; without --cores, as many as this process may use. */
+	pc->po.zsk.threads = pc->zstd_threads >= 0 ? (unsigned)pc->zstd_threads
+			   : pc->po.worker_cpus
+			   ? (unsigned)__builtin_popcountll(pc->po.worker_cpus)
+			   : cpus_given();
+	pc->po.zsk.cpus = pc->po.worker_cpus;
 	if (pc->io.max_pending && !pc->index)
 		cli_usage_error("--index-queue needs --index");
 	if (pc->index && pc->po.zstd)

@@ -24,6 +24,7 @@ enum {
 	PC_FORMAT, PC_ZSTD, PC_ZSTD_FRAME, PC_SHA256, PC_POST, PC_POST_JOBS,
 	PC_POST_QUEUE, PC_POST_TIMEOUT, PC_LINKTYPE, PC_WORKERS, PC_CORES,
 	PC_INDEX, PC_INDEX_QUEUE, PC_KEEP_FREE, PC_KEEP_SIZE, PC_KEEP_AGE,
+	PC_ZSTD_THREADS,
 };
 
 /* The entries to put in a tool's option table (before its terminator). */
@@ -36,6 +37,7 @@ enum {
 	{ "linktype", required_argument, NULL, PC_LINKTYPE },             \
 	{ "zstd", optional_argument, NULL, PC_ZSTD },                     \
 	{ "zstd-frame", required_argument, NULL, PC_ZSTD_FRAME },         \
+	{ "zstd-threads", required_argument, NULL, PC_ZSTD_THREADS },     \
 	{ "sha256", no_argument, NULL, PC_SHA256 },                       \
 	{ "post", required_argument, NULL, PC_POST },                     \
 	{ "post-jobs", required_argument, NULL, PC_POST_JOBS },           \
@@ -62,6 +64,7 @@ struct pipecli {
 	struct hpcap_indexer_opts io;
 	struct hpcap_retention_opts ro;
 	const char *filter;
+	int zstd_threads;		/* --zstd-threads, -1: the cores given */
 	uint64_t post_timeout_s;
 	/* run time */
 	struct hpcap_hookq *hooks;

@@ -110,9 +110,33 @@ static int write_all(struct outfile *o, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* With hash_wait: carry the unwritten rest over to the other buffer
+ * (whose bytes, all before start, must be hashed first) and fill that
+ * one, so the bytes just written stay put while they are hashed. */
+static int swap_buffers(struct outfile *o, size_t n, uint64_t start)
+{
+	uint8_t *t;
+
+	if (!o->buf2) {
+		void *b;
+		int err = posix_memalign(&b, OUTFILE_ALIGN, OUTFILE_BUF_SIZE);
+
+		if (err)
+			return fail(o, err, "cannot allocate a buffer for");
+		o->buf2 = b;
+	}
+	o->hash_wait(o->hash_ctx, start);
+	memcpy(o->buf2, o->buf + n, o->fill - n);
+	t = o->buf;
+	o->buf = o->buf2;
+	o->buf2 = t;
+	return 0;
+}
+
 int outfile_drain(struct outfile *o)
 {
 	size_t n = o->fill;
+	uint64_t start = o->written;
 	int err;
 
 	if (o->failed)
@@ -123,9 +147,25 @@ int outfile_drain(struct outfile *o)
 	err = write_all(o, o->buf, n);
 	if (err)
 		return err;
-	memmove(o->buf, o->buf + n, o->fill - n);
+	if (n && o->hash && o->hash_wait) {
+		err = swap_buffers(o, n, start);
+		if (err)
+			return err;
+	} else {
+		memmove(o->buf, o->buf + n, o->fill - n);
+	}
 	o->fill -= n;
 	return 0;
+}
+
+/* Before the buffers go: every byte queued for hashing is hashed. */
+static void free_buffers(struct outfile *o)
+{
+	if (o->hash && o->hash_wait)
+		o->hash_wait(o->hash_ctx, UINT64_MAX);
+	free(o->buf);
+	free(o->buf2);
+	o->buf = o->buf2 = NULL;
 }
 
 int outfile_put(struct outfile *o, const void *p, size_t n)
@@ -175,8 +215,7 @@ int outfile_close(struct outfile *o)
 	if (o->own_fd && close(o->fd) < 0 && !err)
 		err = fail(o, errno, "cannot close");
 	o->fd = -1;
-	free(o->buf);
-	o->buf = NULL;
+	free_buffers(o);
 	return err;
 }
 
@@ -185,6 +224,5 @@ void outfile_abort(struct outfile *o)
 	if (o->own_fd && o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
-	free(o->buf);
-	o->buf = NULL;
+	free_buffers(o);
 }

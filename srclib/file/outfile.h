@@ -30,6 +30,14 @@ struct outfile {
 	 * outfile_close() flushes the data to the disk before closing. */
 	void (*hash)(void *ctx, const void *p, size_t n);
 	void *hash_ctx;
+	/* Optional, with hash: hash() only queues the bytes for another
+	 * thread, and hash_wait(ctx, upto) returns once every byte before
+	 * file offset upto is hashed.  The output then has two buffers: one
+	 * is filled while the other's written bytes are hashed, and neither
+	 * is reused or freed before its bytes are hashed.  (Bytes given to
+	 * outfile_write() must stay until hashed too: the caller's duty.) */
+	void (*hash_wait)(void *ctx, uint64_t upto);
+	uint8_t *buf2;		/* the other buffer (with hash_wait) */
 	int sync_on_close;
 	char path[512];
 	char err[HPCAP_ERRBUF_SIZE];

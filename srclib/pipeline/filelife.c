@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "pipeline/filelife.h"
+#include "pipeline/hashq.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,23 @@ static int ferr(struct filelife *fl, int code, const char *msg)
 static void sha_update(void *ctx, const void *p, size_t n)
 {
 	hpcap_sha256_update(ctx, p, n);
+}
+
+/* Through the hashing thread: the output keeps the bytes until hashed
+ * (outfile's hash_wait), the writer goes on meanwhile. */
+static void sha_queue(void *ctx, const void *p, size_t n)
+{
+	struct filelife *fl = ctx;
+
+	hashq_add(fl->hq, &fl->sha, p, n, fl->hash_pos);
+	fl->hash_pos += n;
+}
+
+static void sha_wait(void *ctx, uint64_t upto)
+{
+	struct filelife *fl = ctx;
+
+	hashq_wait_upto(fl->hq, upto);
 }
 
 void filelife_init(struct filelife *fl, const struct hpcap_pipe_opts *o,
@@ -63,7 +81,14 @@ int filelife_open(struct filelife *fl, time_t t)
 	fl->out.sync_on_close = 1;
 	if (fl->sha256) {
 		hpcap_sha256_init(&fl->sha);
-		if (!fl->hash_outside) {
+		if (fl->hq) {
+			/* Positions restart with each file: the last file's
+			 * pieces were all hashed when it was closed. */
+			fl->hash_pos = 0;
+			fl->out.hash = sha_queue;
+			fl->out.hash_wait = sha_wait;
+			fl->out.hash_ctx = fl;
+		} else if (!fl->hash_outside) {
 			fl->out.hash = sha_update;
 			fl->out.hash_ctx = &fl->sha;
 		}

@@ -25,6 +25,7 @@ struct filelife {
 	int hpcap_names;		/* HPCAP's names, no .pending */
 	int sha256;
 	int hash_outside;		/* the caller feeds fl->sha (hashq) */
+	struct hashq *hq;		/* hash on this thread; NULL: inline */
 	int direct;
 	struct hpcap_hookq *hooks;
 	struct hpcap_indexer *indexer;
@@ -35,6 +36,7 @@ struct filelife {
 	int open;
 	struct outfile out;
 	struct hpcap_sha256 sha;
+	uint64_t hash_pos;		/* bytes queued to hq for this file */
 	char path[4096];		/* final name */
 	unsigned index;
 	/* the run */

@@ -114,8 +114,14 @@ void hashq_add(struct hashq *q, struct hpcap_sha256 *ctx, const void *p,
 
 void hashq_wait(struct hashq *q)
 {
+	hashq_wait_upto(q, UINT64_MAX);
+}
+
+void hashq_wait_upto(struct hashq *q, uint64_t upto)
+{
 	pthread_mutex_lock(&q->mu);
-	while (q->head != q->tail)
+	while (q->head != q->tail &&
+	       q->ring[q->head % HASHQ_SLOTS].pos < upto)
 		pthread_cond_wait(&q->less, &q->mu);
 	pthread_mutex_unlock(&q->mu);
 }

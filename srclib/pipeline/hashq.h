@@ -30,6 +30,10 @@ void hashq_add(struct hashq *q, struct hpcap_sha256 *ctx, const void *p,
 /* Wait until everything queued is hashed. */
 void hashq_wait(struct hashq *q);
 
+/* Wait until every piece that starts before stream position upto is
+ * hashed (pieces are queued in stream order). */
+void hashq_wait_upto(struct hashq *q, uint64_t upto);
+
 /* 1 with *pos the stream position of the oldest piece not yet hashed
  * (the bytes before it may be released), or 0 when all are hashed. */
 int hashq_pending(struct hashq *q, uint64_t *pos);

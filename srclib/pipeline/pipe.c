@@ -4,12 +4,14 @@
  *
  *   frame -> split decision -> encoder (RAW | pcap | pcapng)
  *         -> [seekable zstd, frames start on records] -> the file
- *            (filelife.h: "<name>.pending", O_DIRECT, SHA-256)
+ *            (filelife.h: "<name>.pending", O_DIRECT, SHA-256 here or
+ *            on a thread of its own: hashq.h)
  *   file done -> fdatasync, sidecar, rename to <name>, callback, post hook
  */
 #define _GNU_SOURCE
 #include "pipeline/pipeline_int.h"
 #include "pipeline/filelife.h"
+#include "pipeline/hashq.h"
 #include "file/capfmt.h"
 #include "hpcap_framing.h"
 #include "hpcap_record.h"
@@ -28,6 +30,7 @@ struct hpcap_pipe {
 	struct hpcap_split split;
 	struct filelife fl;		/* the open file, the files done */
 	struct hpcap_zsk_writer *z;
+	struct hashq *hq;		/* SHA-256 on its own thread, or NULL */
 	struct hpcap_file_facts cur;	/* of the open file */
 	uint64_t frames;
 	char err[HPCAP_ERRBUF_SIZE];
@@ -74,6 +77,16 @@ int hpcap_pipe_open(struct hpcap_pipe **pp, const struct hpcap_pipe_opts *o,
 		p->o.raw_file_size = 0;	/* too small to hold every frame */
 	hpcap_split_init(&p->split, o->split_ns);
 	filelife_init(&p->fl, &p->o, 0);
+	/* The writer hands the file's bytes to the hashing thread and goes
+	 * on; the output keeps them until they are hashed.  Same digest. */
+	if (o->sha256 && o->workers) {
+		err = hashq_open(&p->hq, o->worker_cpus, errbuf);
+		if (err) {
+			hpcap_pipe_close(p, NULL);
+			return err;
+		}
+		p->fl.hq = p->hq;
+	}
 	*pp = p;
 	return 0;
 }
@@ -301,6 +314,7 @@ int hpcap_pipe_close(struct hpcap_pipe *p, char *errbuf)
 		zsk_writer_abort(p->z);
 		filelife_abort(&p->fl);
 	}
+	hashq_close(p->hq);	/* after the last file: nothing in flight */
 	free(p->dir);
 	free(p->fmt);
 	free(p);

@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "pipeline/pipeline_int.h"
+#include "pipeline/zpool.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -48,7 +49,8 @@ struct hpcap_zsk_writer {
 	struct outfile own;	/* when opened by path */
 	int owns_out;
 	ZSTD_CCtx *cctx;
-	uint8_t *in;		/* the frame being filled */
+	struct zpool *pool;	/* threads compress; NULL: this one does */
+	uint8_t *in;		/* the frame being filled (the pool's slot) */
 	size_t fill, cap;	/* cap >= frame_size + largest unit */
 	uint32_t frame_size;
 	uint8_t *cbuf;		/* when a frame's bound exceeds outfile's */
@@ -83,16 +85,12 @@ static int wfail(struct hpcap_zsk_writer *w, int code, const char *what,
 	return code;
 }
 
-/* Compress the buffered input into one frame and write it. */
-static int emit_frame(struct hpcap_zsk_writer *w)
+/* One more seek-table entry. */
+static int tab_add(struct hpcap_zsk_writer *w, size_t c, size_t d,
+		   const uint8_t *frame)
 {
-	size_t bound, c;
-	uint8_t *dst;
-
-	if (w->failed)
-		return -EIO;
-	if (!w->fill)
-		return 0;
+	if (c > UINT32_MAX)
+		return wfail(w, -EOVERFLOW, "frame too large", "");
 	if (w->n == w->tab_cap) {
 		uint32_t nc = w->tab_cap ? 2 * w->tab_cap : 256;
 		struct zsk_entry *t = realloc(w->tab, nc * sizeof(*t));
@@ -102,6 +100,21 @@ static int emit_frame(struct hpcap_zsk_writer *w)
 		w->tab = t;
 		w->tab_cap = nc;
 	}
+	w->tab[w->n].c_size = (uint32_t)c;
+	w->tab[w->n].d_size = (uint32_t)d;
+	/* With the checksum flag the frame ends with XXH64(content) & 0xffffffff. */
+	w->tab[w->n].checksum = w->checksums ? get32(frame + c - 4) : 0;
+	w->n++;
+	w->bytes_out += c;
+	return 0;
+}
+
+/* Compress the buffered input into one frame and write it, here. */
+static int emit_here(struct hpcap_zsk_writer *w)
+{
+	size_t bound, c;
+	uint8_t *dst;
+
 	bound = ZSTD_compressBound(w->fill);
 	/* Straight into the output buffer when it can hold the bound. */
 	dst = bound <= OUTFILE_BUF_SIZE ? outfile_reserve(w->out, bound) : w->cbuf;
@@ -110,22 +123,67 @@ static int emit_frame(struct hpcap_zsk_writer *w)
 	c = ZSTD_compress2(w->cctx, dst, bound, w->in, w->fill);
 	if (ZSTD_isError(c))
 		return wfail(w, -EIO, "zstd: ", ZSTD_getErrorName(c));
-	if (c > UINT32_MAX)
-		return wfail(w, -EOVERFLOW, "frame too large", "");
-	w->tab[w->n].c_size = (uint32_t)c;
-	w->tab[w->n].d_size = (uint32_t)w->fill;
-	/* With the checksum flag the frame ends with XXH64(content) & 0xffffffff. */
-	w->tab[w->n].checksum = w->checksums ? get32(dst + c - 4) : 0;
-	w->n++;
+	if (tab_add(w, c, w->fill, dst) < 0)
+		return -EIO;
 	if (dst == w->cbuf) {
 		if (outfile_put(w->out, dst, c) < 0)
 			return wfail(w, -EIO, "", w->out->err);
 	} else {
 		outfile_commit(w->out, c);
 	}
-	w->bytes_out += c;
 	w->fill = 0;
 	return 0;
+}
+
+/* Write the pool's compressed frames, oldest first: those done already
+ * (wait 0), the oldest one (wait 1, once), or all (wait 2). */
+static int write_pooled(struct hpcap_zsk_writer *w, int wait)
+{
+	struct zpool_frame f;
+
+	while (zpool_take(w->pool, wait != 0, &f)) {
+		int err = 0;
+
+		if (f.err)
+			err = wfail(w, -EIO, "zstd: ", f.err);
+		else if (tab_add(w, f.c_size, f.d_size, f.data) < 0)
+			err = -EIO;
+		else if (outfile_put(w->out, f.data, f.c_size) < 0)
+			err = wfail(w, -EIO, "", w->out->err);
+		zpool_release(w->pool);
+		if (err)
+			return err;
+		if (wait == 1)
+			break;
+	}
+	return 0;
+}
+
+/* Hand the buffered input to the pool, write what it has done, and take
+ * the next buffer.  With every slot busy this waits for the oldest frame:
+ * the caller takes no more frames from the capture buffer meanwhile. */
+static int emit_pooled(struct hpcap_zsk_writer *w)
+{
+	int err;
+
+	zpool_submit(w->pool, w->fill);
+	w->fill = 0;
+	err = write_pooled(w, 0);
+	while (!err && zpool_full(w->pool))
+		err = write_pooled(w, 1);
+	if (err)
+		return err;
+	w->in = zpool_next(w->pool);
+	return 0;
+}
+
+static int emit_frame(struct hpcap_zsk_writer *w)
+{
+	if (w->failed)
+		return -EIO;
+	if (!w->fill)
+		return 0;
+	return w->pool ? emit_pooled(w) : emit_here(w);
 }
 
 int zsk_writer_attach(struct hpcap_zsk_writer **wp, struct outfile *o,
@@ -156,12 +214,25 @@ int zsk_writer_attach(struct hpcap_zsk_writer **wp, struct outfile *o,
 	/* A unit given to reserve() may start a frame and be up to 64 KiB
 	 * plus a record header over the frame size; keep room for that. */
 	w->cap = (size_t)fs + (128u << 10);
-	w->in = malloc(w->cap);
 	w->cctx = ZSTD_createCCtx();
 	w->checksums = !(opts && opts->no_checksums);
-	if (!w->in || !w->cctx)
+	if (!w->cctx)
 		goto oom;
-	if (ZSTD_compressBound(w->cap) > OUTFILE_BUF_SIZE) {
+	if (opts && opts->threads) {
+		int err = zpool_open(&w->pool, opts->threads, opts->cpus, level,
+				     w->checksums, w->cap, errbuf);
+
+		if (err) {
+			zsk_writer_abort(w);
+			return err;
+		}
+		w->in = zpool_next(w->pool);
+	} else {
+		w->in = malloc(w->cap);
+		if (!w->in)
+			goto oom;
+	}
+	if (!w->pool && ZSTD_compressBound(w->cap) > OUTFILE_BUF_SIZE) {
 		w->cbuf_cap = ZSTD_compressBound(w->cap);
 		w->cbuf = malloc(w->cbuf_cap);
 		if (!w->cbuf)
@@ -287,7 +358,10 @@ void zsk_writer_abort(struct hpcap_zsk_writer *w)
 	if (w->owns_out)
 		outfile_abort(w->out);
 	ZSTD_freeCCtx(w->cctx);
-	free(w->in);
+	if (w->pool)
+		zpool_close(w->pool);	/* w->in is one of its buffers */
+	else
+		free(w->in);
 	free(w->cbuf);
 	free(w->tab);
 	free(w);
@@ -320,6 +394,9 @@ static int write_seek_table(struct hpcap_zsk_writer *w)
 int zsk_writer_finish(struct hpcap_zsk_writer *w, char *errbuf)
 {
 	int err = emit_frame(w);
+
+	if (!err && w->pool)
+		err = write_pooled(w, 2);
 
 	if (!err && (w->n > (UINT32_MAX - 9) / 12 || write_seek_table(w) < 0))
 		err = wfail(w, -EIO, "", w->out->err);
