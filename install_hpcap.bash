@@ -433,7 +433,23 @@ describe() {
 		;;
 	esac
 	[ -n "${IF_APPCORES[i]}" ] && what+=", capture programs on core(s) ${IF_APPCORES[i]}"
+	[ -n "${IF_KEEP[i]}" ] && what+=", retention $(keep_words "${IF_KEEP[i]}")"
 	printf '  %2d %-28s %s\n' "$i" "$where" "$what"
+}
+
+# keep_words "--keep-free 10% --keep-age 7d": "keep 10% free, files up to 7d"
+keep_words() {
+	local -a a
+	local out="" j
+	read -r -a a <<<"$1"
+	for ((j = 0; j + 1 < ${#a[@]}; j += 2)); do
+		case ${a[j]} in
+		--keep-free) out+="${out:+, }keep ${a[j + 1]} free" ;;
+		--keep-size) out+="${out:+, }at most ${a[j + 1]} per queue" ;;
+		--keep-age) out+="${out:+, }files up to ${a[j + 1]} old" ;;
+		esac
+	done
+	echo "$out"
 }
 
 # hpcap_names_line: which port each HPCAP name of ifs became

@@ -349,6 +349,12 @@ struct hpcap_retention_opts {
 	unsigned keep_free_pct;		/**< or this percent of the fs */
 	uint64_t keep_size;		/**< capture files in the tree, bytes */
 	uint64_t keep_age_ns;		/**< files older than this go */
+	/**
+	 * NULL, or a file to keep the counters in ("key value" lines,
+	 * rewritten after every round and at close with state stopped;
+	 * hpcap-status and hpcap-prometheus read them).
+	 */
+	const char *stats_path;
 };
 
 /** One file deleted, or a limit that could not be met. */
@@ -377,6 +383,8 @@ int hpcap_retention_poll(struct hpcap_retention *r,
 /** Files and bytes deleted so far. */
 void hpcap_retention_counts(const struct hpcap_retention *r, uint64_t *files,
 			    uint64_t *bytes);
+/** Deletions put off because a reader held the file (counted per try). */
+uint64_t hpcap_retention_held(const struct hpcap_retention *r);
 /** Remove the marker, free. */
 void hpcap_retention_close(struct hpcap_retention *r);
 

@@ -12,7 +12,9 @@ Usage: hpcap-capture [-c FILE] [--until HH:MM] [--dir DIR] <adapter>_<queue>
 Runs hpcapdd on /dev/hpcap_<adapter>_<queue>, writing to
 <capture_dir>/hpcap<adapter>_<queue>/ (params.cfg's capture_dir, default
 /var/lib/hpcap), pinned to the q-th core of capture_cores<adapter> when it
-is set.  SIGINT or SIGTERM stop it cleanly (every file passes checkraw).
+is set, deleting old files as keep_free<adapter>, keep_size<adapter> and
+keep_age<adapter> say (retention; counters in
+/run/hpcap/retention/hpcap_<adapter>_<queue>.stats).  SIGINT or SIGTERM stop it cleanly (every file passes checkraw).
 
 Options:
   -c, --config FILE  params.cfg (default: the source tree's params.cfg when
@@ -52,13 +54,15 @@ done
 [[ $inst =~ ^([0-9]+)[_-]([0-9]+)$ ]] || usage_error "which queue? give <adapter>_<queue>, e.g. 0_0"
 a=$((10#${BASH_REMATCH[1]})) q=$((10#${BASH_REMATCH[2]}))
 
-capdir=/var/lib/hpcap cores=""
+capdir=/var/lib/hpcap cores="" keep=()
 cfg_pick config
 if [ -r "$config" ]; then
 	cfg_say_which "$config"
 	cfg_load "$config"
 	capdir=$(cfg capture_dir /var/lib/hpcap)
 	cores=$(cfg "capture_cores$a" "")
+	# keep_free<a>, keep_size<a>, keep_age<a> (or without the index)
+	cfg_keep_args keep "$a"
 fi
 dir=${dir:-$capdir/hpcap${a}_$q}
 if [ "$dry" = 0 ]; then
@@ -79,6 +83,12 @@ if [ -n "$cores" ]; then
 	cmd=(taskset -c "${list[q % ${#list[@]}]}")
 fi
 cmd+=("$hpcapdd" -i 60)
+if [ ${#keep[@]} -gt 0 ]; then
+	# The counters hpcap-status and hpcap-prometheus show.
+	stats=$HPCAP_RUNDIR/retention/hpcap_${a}_$q.stats
+	[ "$dry" = 1 ] || mkdir -p "${stats%/*}" || die "cannot create ${stats%/*}"
+	cmd+=("${keep[@]}" --retention-stats "$stats")
+fi
 if [ -n "$until" ]; then
 	now=$(date +%s)
 	end=$(date -d "today $until" +%s)

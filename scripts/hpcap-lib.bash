@@ -488,6 +488,29 @@ kv_file() {
 	return 0
 }
 
+# retention_lines: one line per capture queue with retention (the
+# counters hpcapdd --retention-stats keeps in HPCAP_RUNDIR/retention/, which
+# hpcap-capture asks for), by adapter and queue:
+#   adapter queue state files_removed bytes_removed files_held limit_unmet dir
+# state is running, stopped (the totals of a run that ended) or gone (the
+# hpcapdd that wrote it ended without saying so).
+retention_lines() {
+	local f st
+	local -A R
+	for f in "$HPCAP_RUNDIR"/retention/hpcap_*_*.stats; do
+		[ -r "$f" ] || continue
+		kv_file R "$f"
+		[[ ${R[adapter]:-} =~ ^[0-9]+$ ]] && [[ ${R[queue]:-} =~ ^[0-9]+$ ]] || continue
+		st=${R[state]:-gone}
+		if [ "$st" = running ] && ! kill -0 "${R[pid]:-0}" 2>/dev/null; then
+			# (kill -0 also fails for another user's process: EPERM
+			# still means it runs)
+			[ -d "$HPCAP_PROCFS/${R[pid]:-0}" ] || st=gone
+		fi
+		echo "${R[adapter]} ${R[queue]} $st ${R[files_removed]:-0} ${R[bytes_removed]:-0} ${R[files_held]:-0} ${R[limit_unmet]:-0} ${R[dir]:-?}"
+	done | sort -n -k1,1 -k2,2
+}
+
 # xdp_alive PID: PID is a running hpcap-xdp (not a zombie nobody reaped)
 xdp_alive() {
 	local st
@@ -762,8 +785,8 @@ cfg_missing_hint() {
 
 # Keys: global, and per interface (followed by the interface's index i,
 # its position in ifs counting from 0).
-HPCAP_GLOBAL_KEYS="ifs nif nrxq filesize poll_idle_us ts_per_frame monitor_enabled monitor_interval monitor_core monitor_basedir hugetlbfs_dir hugepages_reserve module capture_dir postprocess_cmd"
-HPCAP_IF_KEYS="mode core nrxq dup vel caplen pages bufsize hugesize jumbo capture_cores xdpmode"
+HPCAP_GLOBAL_KEYS="ifs nif nrxq filesize poll_idle_us ts_per_frame monitor_enabled monitor_interval monitor_core monitor_basedir hugetlbfs_dir hugepages_reserve module capture_dir postprocess_cmd keep_free keep_size keep_age"
+HPCAP_IF_KEYS="mode core nrxq dup vel caplen pages bufsize hugesize jumbo capture_cores xdpmode keep_free keep_size keep_age"
 # Keys of HPCAP's params.cfg that hpcap has no use for: accepted with a
 # warning that names them, so that an HPCAP installation's file works as
 # it is.  Global ones, then per-interface ones (with their index).
@@ -895,6 +918,54 @@ cfg_int() {
 	_ci=$v
 }
 
+# cfg_keep_args VAR I: hpcapdd's retention options for the queues of
+# interface I into the array VAR (empty: no retention), from keep_free<I>,
+# keep_size<I> and keep_age<I>, each falling back to the key without an
+# index.  Checked here with hpcapdd's own rules, so that install_hpcap.bash
+# --check refuses what hpcapdd would (and names the key).
+#   keep_free  PCT% (1 to 99) of the file system, or a size, kept free
+#   keep_size  the queue's files add up to at most this size (>= 1M)
+#   keep_age   files older than this go: a whole number with s, m, h or d
+cfg_keep_args() {
+	local -n _ka=$1
+	local i=$2 k key v n
+	_ka=()
+	for k in keep_free keep_size keep_age; do
+		key=$k$i
+		cfg_set "$key" || key=$k
+		cfg_set "$key" || continue
+		cfgv v "$key"
+		[ -n "$v" ] || continue
+		case $k in
+		keep_free)
+			if [[ $v =~ ^([0-9]{1,3})%$ ]]; then
+				n=$((10#${BASH_REMATCH[1]}))
+				{ [ "$n" -ge 1 ] && [ "$n" -le 99 ]; } ||
+					cfg_fail "$key" "out of range" "1% to 99% of the file system, or a size such as 50G"
+			else
+				{ size_of n "$v" && [ "$n" -gt 0 ]; } ||
+					cfg_fail "$key" "not a percentage or a size" "1% to 99% of the file system, or a size such as 50G"
+			fi
+			;;
+		keep_size)
+			{ size_of n "$v" && [ "$n" -ge $((1 << 20)) ]; } ||
+				cfg_fail "$key" "not a size of at least 1M" "a size such as 500G (each queue's files add up to at most this)"
+			;;
+		keep_age)
+			[[ $v =~ ^([0-9]{1,9})(s|m|min|h|d)?$ ]] && [ "$((10#${BASH_REMATCH[1]}))" -gt 0 ] ||
+				cfg_fail "$key" "not a duration" "a whole number of seconds, or with m, h or d: 12h, 7d"
+			case ${BASH_REMATCH[2]} in
+			"" | s) n=1 ;; m | min) n=60 ;; h) n=3600 ;; d) n=86400 ;;
+			esac
+			[ "$((10#${BASH_REMATCH[1]} * n))" -le $((366 * 86400)) ] ||
+				cfg_fail "$key" "more than a year" "at most 366d"
+			;;
+		esac
+		_ka+=("--${k/_/-}" "$v")
+	done
+	return 0
+}
+
 # cfg_bool VAR KEY DEFAULT
 cfg_bool() {
 	local -n _cb=$1
@@ -918,7 +989,7 @@ cfg_bool() {
 # plan (not problems: the file is valid).
 declare -ga IF_SPEC=() IF_NAME=() IF_PCI=() IF_MODE=() IF_CHIP=() IF_CORE=()
 declare -ga IF_NRXQ=() IF_BUF=() IF_NQ=() IF_CAPLEN=() IF_DUP=() IF_VEL=()
-declare -ga IF_JUMBO=() IF_APPCORES=() IF_PCIID=() IF_HPNAME=() IF_BUFKEY=() IF_XDPMODE=()
+declare -ga IF_JUMBO=() IF_APPCORES=() IF_KEEP=() IF_PCIID=() IF_HPNAME=() IF_BUFKEY=() IF_XDPMODE=()
 declare -ga CFG_NOTES=()
 NIF=0
 declare -gA POLL_CORE_OWNER=()
@@ -1028,7 +1099,7 @@ cfg_validate() {
 	local ifs spec i n key v pci name ncpu maxcpu mode chip q c buf nq
 	local -A seen=()
 	IF_SPEC=() IF_NAME=() IF_PCI=() IF_MODE=() IF_CHIP=() IF_CORE=() IF_NRXQ=()
-	IF_BUF=() IF_NQ=() IF_CAPLEN=() IF_DUP=() IF_VEL=() IF_JUMBO=() IF_APPCORES=()
+	IF_BUF=() IF_NQ=() IF_CAPLEN=() IF_DUP=() IF_VEL=() IF_JUMBO=() IF_APPCORES=() IF_KEEP=()
 	IF_HPNAME=() IF_BUFKEY=() IF_XDPMODE=() CFG_NOTES=()
 	POLL_CORE_OWNER=()
 	cpus_load
@@ -1419,6 +1490,9 @@ cfg_validate() {
 			done
 			IF_APPCORES[i]=$v
 		fi
+		local ka=()
+		cfg_keep_args ka "$i"
+		IF_KEEP[i]="${ka[*]}"
 	done
 
 	# Global settings.

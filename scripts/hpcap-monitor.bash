@@ -24,6 +24,13 @@ directory every week).
                         interval's average frame size: it does not say)
 Rates are integers.  An interval in which the counters went back (the
 adapter was attached again) writes no line.
+When hpcapdd deletes old files of the adapter's queues (retention, as
+hpcap-capture runs it), a line
+  epoch files_removed bytes_removed files_held limit_unmet
+(totals over the queues; files_held: deletions put off because a reader
+held the file; limit_unmet: queues whose limit cannot be met) goes to
+BASEDIR/<YYYY-WW>/<name>.retention each time one of them changes (with
+--stdout, on standard output after the word "retention").
 
 Options:
   -i, --interval SEC   seconds between lines (default 1)
@@ -68,7 +75,7 @@ sample() {
 	while read -r id name src nq _c; do
 		[ -n "$id" ] || continue
 		if [ "$name" = "$target" ] || [ "$id" = "$target" ]; then
-			logname=$name
+			logname=$name adapter_id=$id
 			snapshot_adapter_v SAMPLE "$id" "$name" "$src" "$nq"
 			return 0
 		fi
@@ -81,19 +88,36 @@ sample() {
 		kv_file P "$f"
 		[ "${P[state]:-}" = running ] || continue
 		if [ "${P[ifname]:-}" = "$target" ] || [ "${P[adapter]:-}" = "$target" ]; then
-			logname=${P[ifname]}
+			logname=${P[ifname]} adapter_id=${P[adapter]}
 			snapshot_adapter_v SAMPLE "${P[adapter]}" "${P[ifname]}" xdp 0
 			return 0
 		fi
 	done
 }
 
-logname=$target
+# retention_sample: this adapter's retention totals into RSAMPLE, from the
+# counters hpcapdd --retention-stats keeps (nothing without retention)
+retention_sample() {
+	local f tf=0 tb=0 th=0 tu=0
+	local -A R
+	RSAMPLE=""
+	[ -n "$adapter_id" ] || return 0
+	for f in "$HPCAP_RUNDIR/retention/hpcap_${adapter_id}"_*.stats; do
+		[ -r "$f" ] || continue
+		kv_file R "$f"
+		tf=$((tf + ${R[files_removed]:-0})) tb=$((tb + ${R[bytes_removed]:-0}))
+		th=$((th + ${R[files_held]:-0})) tu=$((tu + ${R[limit_unmet]:-0}))
+		RSAMPLE="$tf $tb $th $tu"
+	done
+}
+
+logname=$target adapter_id=""
 trap 'exit 0' TERM INT
 nap_init
 step=$((interval * 1000000))
 sample
 prev=$SAMPLE
+rprev=""	# the first interval logs the totals as they are
 written=0 dir="" secs=1
 now=${EPOCHREALTIME/./}
 last=$((now / step * interval))	# the boundary before the first sample
@@ -142,6 +166,17 @@ while [ "$count" = 0 ] || [ "$written" -lt "$count" ]; do
 			fi
 		fi
 	fi
+	retention_sample
+	if [ -n "$RSAMPLE" ] && [ "$RSAMPLE" != "$rprev" ]; then
+		if [ "$to_stdout" = 1 ]; then
+			echo "retention $epoch $RSAMPLE"
+		else
+			week_dir_v dir "$basedir" "$epoch"
+			[ -d "$dir" ] || mkdir -p "$dir"
+			echo "$epoch $RSAMPLE" >>"$dir/$logname.retention"
+		fi
+	fi
+	rprev=$RSAMPLE
 	last=$epoch
 	written=$((written + 1))
 	prev=$cur

@@ -29,6 +29,11 @@ Metrics (labels adapter, iface, and queue where per queue):
   hpcap_listeners                          per queue
   hpcap_buffer_bytes, hpcap_buffer_used_bytes          per queue
   hpcap_hugepages_total, hpcap_hugepages_free
+  hpcap_retention_removed_files_total, hpcap_retention_removed_bytes_total,
+  hpcap_retention_held_total, hpcap_retention_limit_unmet
+                                           per capture queue with retention
+                                           (from hpcapdd --retention-stats,
+                                           as hpcap-capture runs it)
 Loss rate in PromQL, for instance:
   sum by (iface) (rate(hpcap_lost_frames_total[1m])) + on(iface) rate(hpcap_nic_lost_frames_total[1m])
 
@@ -124,6 +129,15 @@ metrics() {
 				echo "buffer_used {$ql} $((wp - min))"
 			done
 		done <<<"$(all_adapters)"
+		local ra rq _st rf rb rh ru
+		while read -r ra rq _st rf rb rh ru _; do
+			[ -n "$ra" ] || continue
+			l="adapter=\"$ra\",queue=\"$rq\""
+			echo "ret_files {$l} $rf"
+			echo "ret_bytes {$l} $rb"
+			echo "ret_held {$l} $rh"
+			echo "ret_unmet {$l} $ru"
+		done <<<"$(retention_lines)"
 		echo "huge_total {} $(meminfo HugePages_Total)"
 		echo "huge_free {} $(meminfo HugePages_Free)"
 	} | awk '
@@ -158,6 +172,10 @@ metrics() {
 	k == "ts_nic_frames" { sub(/}$/, ",source=\"nic\"}", lab); emit("hpcap_stamps_total", "Frames by the source of their timestamp (hpcap-xdp).", "counter", lab, v) }
 	k == "ts_kernel_frames" { sub(/}$/, ",source=\"kernel\"}", lab); emit("hpcap_stamps_total", "", "counter", lab, v) }
 	k == "ts_user_frames" { sub(/}$/, ",source=\"user\"}", lab); emit("hpcap_stamps_total", "", "counter", lab, v) }
+	k == "ret_files" { emit("hpcap_retention_removed_files_total", "Capture files hpcapdd retention deleted (since that hpcapdd started).", "counter", lab, v) }
+	k == "ret_bytes" { emit("hpcap_retention_removed_bytes_total", "Bytes of the capture files retention deleted, sidecars included.", "counter", lab, v) }
+	k == "ret_held" { emit("hpcap_retention_held_total", "Deletions retention put off because a reader (hpcap-extract, hpcap-index) held the file.", "counter", lab, v) }
+	k == "ret_unmet" { emit("hpcap_retention_limit_unmet", "1 while a retention limit cannot be met (nothing more may be deleted).", "gauge", lab, v) }
 	k == "huge_total" { emit("hpcap_hugepages_total", "hugetlbfs pages reserved (HugePages_Total).", "gauge", lab, v) }
 	k == "huge_free" { emit("hpcap_hugepages_free", "hugetlbfs pages free (HugePages_Free).", "gauge", lab, v) }
 	END {

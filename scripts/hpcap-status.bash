@@ -31,7 +31,10 @@ generic captures) and of every running hpcap-xdp (AF_XDP), refreshed every SEC s
   QUEUES     per queue: listeners, and how full the buffer is for its
              slowest listener ("?" for hpcap-xdp: not known outside it)
 and the hugepage state (hugetlbfs pages, mount, adapters whose buffers are
-in 2 MiB pages).
+in 2 MiB pages), then, for every capture queue whose hpcapdd deletes old
+files (retention: keep_free, keep_size, keep_age in params.cfg), the files
+and bytes removed, the deletions put off because a reader held the file,
+and whether a limit cannot be met.
 
 Options:
   -i, --interval SEC  seconds between refreshes, and the span of the rates
@@ -113,7 +116,7 @@ hugeinfo() {
 # render PREV CUR: the view (table or JSON) of two snapshots; updates the state
 render() {
 	awk -v prev="$1" -v cur="$2" -v json="$json" -v statefile="$state" -v host="$(hostname)" \
-		-v huge="$(hugeinfo)" -v now="$(date +%s)" -v nowtxt="$(date '+%Y-%m-%d %H:%M:%S')" '
+		-v huge="$(hugeinfo)" -v ret="$(retention_lines)" -v now="$(date +%s)" -v nowtxt="$(date '+%Y-%m-%d %H:%M:%S')" '
 	function bits(v) { return v >= 1e9 ? sprintf("%.2f Gb/s", v / 1e9) : v >= 1e6 ? sprintf("%.1f Mb/s", v / 1e6) : v >= 1e3 ? sprintf("%.1f kb/s", v / 1e3) : sprintf("%.0f b/s", v) }
 	function cnt(v, u) { if (u != "") u = " " u
 		return v >= 1e9 ? sprintf("%.2fG%s", v / 1e9, u) : v >= 1e6 ? sprintf("%.2fM%s", v / 1e6, u) : v >= 1e3 ? sprintf("%.1fk%s", v / 1e3, u) : sprintf("%.0f%s", v, u) }
@@ -121,6 +124,9 @@ render() {
 	function dur(s,   h, m) { h = int(s / 3600); m = int((s % 3600) / 60); s = s % 60
 		return h >= 24 ? sprintf("%dd%02dh%02dm", h / 24, h % 24, m) : sprintf("%dh%02dm%02ds", h, m, s) }
 	function pct(a, b) { return b > 0 ? 100 * a / b : 0 }
+	function jstr(x,   i, c, o) { o = ""
+		for (i = 1; i <= length(x); i++) { c = substr(x, i, 1); o = o ((c == "\"" || c == "\\") ? "\\" : "") c }
+		return o }
 	BEGIN {
 		while ((getline line < statefile) > 0) { split(line, f, " "); ll[f[1]] = f[2]; llk[f[1]] = f[3] }
 		close(statefile)
@@ -191,8 +197,22 @@ render() {
 			if (!out) print "(no adapter: nothing is captured; see install_hpcap.bash)"
 			printf "hugepages: %s of %s free (%s reserved, %s kB each); hugetlbfs: %s; 2 MiB-page buffers: %s\n", hg[2], hg[1], hg[3], hg[4], hg[5] != "" ? hg[5] : "not mounted", hg[6] != "" ? "adapters " hg[6] : "none"
 		} else {
-			printf "],\"hugepages\":{\"total\":%d,\"free\":%d,\"reserved\":%d,\"size_kb\":%d,\"mounts\":\"%s\",\"huge_adapters\":\"%s\"}}\n", hg[1], hg[2], hg[3], hg[4], hg[5], hg[6]
+			printf "],\"hugepages\":{\"total\":%d,\"free\":%d,\"reserved\":%d,\"size_kb\":%d,\"mounts\":\"%s\",\"huge_adapters\":\"%s\"},\"retention\":[", hg[1], hg[2], hg[3], hg[4], hg[5], hg[6]
 		}
+		# adapter queue state files_removed bytes_removed files_held limit_unmet dir
+		nr = ret == "" ? 0 : split(ret, rl, "\n")
+		for (k = 1; k <= nr; k++) {
+			n = split(rl[k], r, " ")
+			if (n < 8) continue
+			dir = rl[k]; for (j = 1; j <= 7; j++) sub(/^[^ ]+ /, "", dir)
+			if (!json) {
+				if (k == 1) print "retention (files hpcapdd --keep-* deleted):"
+				printf "  hpcap_%s_%s %-8s %s files (%s) removed, %s put off (a reader held them), %s  %s\n", r[1], r[2], r[3], r[4], bytes(r[5]), r[6], r[7] == 1 ? "A LIMIT IS NOT MET" : "limits met", dir
+			} else {
+				printf "%s{\"adapter\":%d,\"queue\":%d,\"state\":\"%s\",\"files_removed\":%.0f,\"bytes_removed\":%.0f,\"files_held\":%.0f,\"limit_unmet\":%s,\"dir\":\"%s\"}", (k > 1) ? "," : "", r[1], r[2], r[3], r[4], r[5], r[6], r[7] == 1 ? "true" : "false", jstr(dir)
+			}
+		}
+		if (json) print "]}"
 		for (name in seen) print name, ll[name], llk[name] > statefile
 	}'
 }

@@ -219,7 +219,10 @@ static int seek_segment(struct run *r, struct src *s, uint32_t seg)
  * Read the index beside a data file, if it is there and describes it.
  * The header (its own CRC) comes first: a file whose time range misses
  * the query is skipped on it alone (returns 1), without reading the
- * segments and sets.
+ * segments and sets.  Then, when the filter asks something of the sets,
+ * the sets alone (a version 2 index keeps them before the segment table,
+ * under their own CRC): a file they rule out is skipped (returns 2)
+ * without reading its segments.
  */
 static int load_index(struct run *r, struct src *s)
 {
@@ -244,6 +247,22 @@ static int load_index(struct run *r, struct src *s)
 	}
 	if (!hdr.frames || hdr.last_ns < r->begin || hdr.first_ns >= r->end)
 		return 1;
+	if (r->ixf && idxfilter_useful(r->ixf) && hdr.version >= 2) {
+		struct capindex sets;
+
+		if (capindex_read_sets(&sets, ipath, eb)) {
+			cli_err("%s: index ignored (rebuild it with hpcap-index -f)", eb);
+			r->bad_index++;
+			return 0;
+		}
+		if (sets.data_size == hdr.data_size &&
+		    sets.data_check == hdr.data_check &&
+		    !idxfilter_may_match(r->ixf, &sets)) {
+			capindex_free(&sets);
+			return 2;
+		}
+		capindex_free(&sets);
+	}
 	if (capindex_read(&s->ix, ipath, eb)) {
 		cli_err("%s: index ignored (rebuild it with hpcap-index -f)", eb);
 		r->bad_index++;
@@ -510,8 +529,13 @@ int main(int argc, char **argv)
 		s->order = (unsigned)i;
 		r.files++;
 		first = r.begin;
-		if (load_index(&r, s)) {
+		switch (load_index(&r, s)) {
+		case 1:
 			r.skipped_time++;
+			src_close(s);
+			continue;
+		case 2:
+			r.skipped_filter++;
 			src_close(s);
 			continue;
 		}

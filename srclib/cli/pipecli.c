@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #define NSEC 1000000000ull
@@ -224,6 +225,11 @@ int pipecli_parse(struct pipecli *pc, int c, const char *arg)
 	case PC_KEEP_AGE:
 		pc->ro.keep_age_ns = parse_duration("--keep-age", arg);
 		break;
+	case PC_RETENTION_STATS:
+		if (!*arg)
+			cli_usage_error("--retention-stats needs a file");
+		pc->ro.stats_path = arg;
+		break;
 	case 'f':
 		pc->filter = arg;
 		break;
@@ -300,12 +306,37 @@ void pipecli_usage(void)
 	       "      --keep-age DUR      ... and every file older than DUR (e.g. 7d)\n"
 	       "                          (never a file being written, the newest of a\n"
 	       "                          queue, one a hook or a reader is on)\n"
+	       "      --retention-stats FILE  keep the retention counters in FILE\n"
+	       "                          (files and bytes removed, deletions put off\n"
+	       "                          by a reader), for hpcap-status\n"
 	       "  -f, --filter EXPR       keep only frames matching the libpcap filter EXPR\n");
 }
 
 int pipecli_per_frame(const struct pipecli *pc)
 {
 	return pc->po.format != HPCAP_OUT_RAW || pc->po.zstd || pc->filter;
+}
+
+/* Say now, before the queue is opened, that the counters could not be
+ * written (the library writes them at every file). */
+static void check_stats_dir(const char *path)
+{
+	char d[4096];
+	char *slash;
+
+	snprintf(d, sizeof(d), "%s", path);
+	slash = strrchr(d, '/');
+	if (!slash)
+		snprintf(d, sizeof(d), ".");
+	else if (slash == d)
+		d[1] = 0;
+	else
+		*slash = 0;
+	if (access(d, W_OK) < 0) {
+		cli_err("--retention-stats: cannot write %s: %s (create its directory first)",
+			path, strerror(errno));
+		exit(1);
+	}
 }
 
 void pipecli_check(struct pipecli *pc, const char *dir)
@@ -342,6 +373,10 @@ void pipecli_check(struct pipecli *pc, const char *dir)
 		cli_usage_error("--index-queue needs --index");
 	if (pc->index && pc->po.zstd)
 		cli_usage_error("--index does not read zstd output yet: leave out --zstd, or index the decompressed files with hpcap-index");
+	if (pc->ro.stats_path && !hpcap_retention_any(&pc->ro))
+		cli_usage_error("--retention-stats counts what --keep-free, --keep-size or --keep-age delete: give one of them");
+	if (pc->ro.stats_path)
+		check_stats_dir(pc->ro.stats_path);
 }
 
 void pipecli_file_done(struct pipecli *pc, const struct hpcap_file_facts *f,
@@ -479,6 +514,10 @@ int pipecli_finish(struct pipecli *pc)
 		hpcap_retention_counts(pc->retention, &files, &bytes);
 		fprintf(stderr, "%s: retention: %llu files deleted (%s)\n", cli_prog,
 			(unsigned long long)files, cli_fmt_bytes(sz, sizeof(sz), bytes));
+		if (hpcap_retention_held(pc->retention))
+			fprintf(stderr, "%s: retention: %llu deletions put off while a reader held the file\n",
+				cli_prog,
+				(unsigned long long)hpcap_retention_held(pc->retention));
 		hpcap_retention_close(pc->retention);
 		pc->retention = NULL;
 	}

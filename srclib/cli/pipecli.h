@@ -25,6 +25,7 @@ enum {
 	PC_POST_QUEUE, PC_POST_TIMEOUT, PC_LINKTYPE, PC_WORKERS, PC_CORES,
 	PC_INDEX, PC_INDEX_QUEUE, PC_KEEP_FREE, PC_KEEP_SIZE, PC_KEEP_AGE,
 	PC_ZSTD_THREADS,
+	PC_RETENTION_STATS,
 };
 
 /* The entries to put in a tool's option table (before its terminator). */
@@ -50,6 +51,7 @@ enum {
 	{ "keep-free", required_argument, NULL, PC_KEEP_FREE },           \
 	{ "keep-size", required_argument, NULL, PC_KEEP_SIZE },           \
 	{ "keep-age", required_argument, NULL, PC_KEEP_AGE },             \
+	{ "retention-stats", required_argument, NULL, PC_RETENTION_STATS }, \
 	{ "filter", required_argument, NULL, 'f' }
 
 /* The short option letters the pipeline takes (for the optstring). */

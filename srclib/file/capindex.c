@@ -256,7 +256,7 @@ void capindex_add(struct capindex *ix, uint64_t off, uint64_t ts_ns,
 		span = ts_ns > ix->seg_first_ns ? ts_ns - ix->seg_first_ns
 						: ix->seg_first_ns - ts_ns;
 	if (!s || ix->frames - s->frame >= CAPINDEX_SEG_FRAMES ||
-	    span >= CAPINDEX_SEG_NS) {
+	    (span >= CAPINDEX_SEG_NS && off - s->off >= CAPINDEX_SEG_BYTES)) {
 		if (ix->n_seg == ix->cap_seg) {
 			uint32_t nc = ix->cap_seg ? ix->cap_seg * 2 : 64;
 			struct capindex_seg *ns = realloc(ix->seg,
@@ -384,15 +384,49 @@ static uint64_t get64(const uint8_t *p)
 	return le64toh(v);
 }
 
-static uint64_t encoded_len(uint64_t n_seg, uint64_t n_v4, uint64_t n_v6)
+/* Version 2 adds the sets' CRC after the sets. */
+static uint64_t encoded_len(unsigned version, uint64_t n_seg, uint64_t n_v4,
+			    uint64_t n_v6)
 {
 	return CAPINDEX_HDR_LEN + BITMAPS_LEN + n_seg * SEG_LEN + n_v4 * 4 +
-	       n_v6 * 16 + 4;
+	       n_v6 * 16 + 4 + (version >= 2 ? 4 : 0);
+}
+
+/*
+ * Where the parts start.  Version 1: bitmaps, segments, IPv4, IPv6, CRC.
+ * Version 2: bitmaps, IPv4, IPv6, sets CRC, segments, CRC, so that a
+ * reader asking only about addresses and ports stops before the segments.
+ */
+struct layout {
+	size_t seg, v4, v6, sets_crc;	/* sets_crc: version 2 only */
+};
+
+static struct layout layout_of(unsigned version, uint64_t n_seg,
+			       uint64_t n_v4, uint64_t n_v6)
+{
+	struct layout l;
+	size_t o = CAPINDEX_HDR_LEN + BITMAPS_LEN;
+
+	if (version >= 2) {
+		l.v4 = o;
+		l.v6 = l.v4 + (size_t)n_v4 * 4;
+		l.sets_crc = l.v6 + (size_t)n_v6 * 16;
+		l.seg = l.sets_crc + 4;
+	} else {
+		l.seg = o;
+		l.v4 = l.seg + (size_t)n_seg * SEG_LEN;
+		l.v6 = l.v4 + (size_t)n_v4 * 4;
+		l.sets_crc = 0;
+	}
+	return l;
 }
 
 int capindex_encode(const struct capindex *ix, uint8_t **bufp, size_t *lenp)
 {
-	size_t len = encoded_len(ix->n_seg, ix->n_v4, ix->n_v6), o;
+	/* An index read from a file encodes back to the same version. */
+	unsigned version = ix->version ? ix->version : CAPINDEX_VERSION;
+	size_t len = encoded_len(version, ix->n_seg, ix->n_v4, ix->n_v6), o;
+	struct layout l = layout_of(version, ix->n_seg, ix->n_v4, ix->n_v6);
 	uint8_t *b = calloc(1, len);
 	uint32_t i;
 
@@ -400,7 +434,7 @@ int capindex_encode(const struct capindex *ix, uint8_t **bufp, size_t *lenp)
 	if (!b)
 		return -ENOMEM;
 	memcpy(b, CAPINDEX_MAGIC, 8);
-	put16(b + 8, CAPINDEX_VERSION);
+	put16(b + 8, (uint16_t)version);
 	put16(b + 10, CAPINDEX_HDR_LEN);
 	put32(b + 12, ix->fmt);
 	put32(b + 16, ix->flags);
@@ -420,19 +454,21 @@ int capindex_encode(const struct capindex *ix, uint8_t **bufp, size_t *lenp)
 	memcpy(b + o, ix->protos, 32);
 	memcpy(b + o + 32, ix->vlans, 512);
 	memcpy(b + o + 544, ix->ports, 8192);
-	o += BITMAPS_LEN;
-	for (i = 0; i < ix->n_seg; i++, o += SEG_LEN) {
+	for (i = 0, o = l.seg; i < ix->n_seg; i++, o += SEG_LEN) {
 		put64(b + o, ix->seg[i].off);
 		put64(b + o + 8, ix->seg[i].frame);
 		put64(b + o + 16, ix->seg[i].min_ns);
 		put64(b + o + 24, ix->seg[i].max_ns);
 	}
 	if (ix->n_v4)
-		memcpy(b + o, ix->v4, (size_t)ix->n_v4 * 4);
-	o += (size_t)ix->n_v4 * 4;
+		memcpy(b + l.v4, ix->v4, (size_t)ix->n_v4 * 4);
 	if (ix->n_v6)
-		memcpy(b + o, ix->v6, (size_t)ix->n_v6 * 16);
-	o += (size_t)ix->n_v6 * 16;
+		memcpy(b + l.v6, ix->v6, (size_t)ix->n_v6 * 16);
+	if (version >= 2)
+		put32(b + l.sets_crc,
+		      capindex_crc32(0, b + CAPINDEX_HDR_LEN,
+				     l.sets_crc - CAPINDEX_HDR_LEN));
+	o = len - 4;
 	put32(b + o, capindex_crc32(0, b, o));
 	*bufp = b;
 	*lenp = len;
@@ -461,21 +497,18 @@ static int strictly_sorted(const uint8_t *v, uint32_t n, size_t w)
 	return 1;
 }
 
-int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
-		    char *errbuf)
+/* Check the 96-byte header on its own; its version, or -EINVAL. */
+static int check_header(const uint8_t *b, char *errbuf)
 {
-	uint32_t n_seg, n_v4, n_v6, i;
-	size_t o;
+	unsigned v;
 
-	capindex_init(ix);
-	if (len < encoded_len(0, 0, 0))
-		return bad(errbuf, "too short for an index");
 	if (memcmp(b, CAPINDEX_MAGIC, 8))
 		return bad(errbuf, "not an hpcap index (bad magic)");
-	if (get16(b + 8) != CAPINDEX_VERSION) {
+	v = get16(b + 8);
+	if (v < 1 || v > CAPINDEX_VERSION) {
 		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
-			 "index version %u, this tool reads version %u: rebuild it with hpcap-index",
-			 get16(b + 8), CAPINDEX_VERSION);
+			 "index version %u, this tool reads versions 1 to %u: rebuild it with hpcap-index",
+			 v, CAPINDEX_VERSION);
 		return -EINVAL;
 	}
 	if (get16(b + 10) != CAPINDEX_HDR_LEN || get64(b + 64) != CAPINDEX_SEG_NS ||
@@ -483,13 +516,13 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 		return bad(errbuf, "bad header (length or segment rules)");
 	if (get32(b + 76) != capindex_header_crc(b))
 		return bad(errbuf, "header CRC mismatch (damaged)");
-	n_seg = get32(b + 20);
-	n_v4 = get32(b + 24);
-	n_v6 = get32(b + 28);
-	if (get64(b + 80) != len || encoded_len(n_seg, n_v4, n_v6) != len)
-		return bad(errbuf, "length does not match its counts (cut or damaged)");
-	if (capindex_crc32(0, b, len - 4) != get32(b + len - 4))
-		return bad(errbuf, "CRC mismatch (damaged)");
+	return (int)v;
+}
+
+/* The header's fields into ix (checked by check_header()). */
+static int header_fields(struct capindex *ix, const uint8_t *b, char *errbuf)
+{
+	ix->version = get16(b + 8);
 	ix->fmt = get32(b + 12);
 	ix->flags = get32(b + 16);
 	ix->data_size = get64(b + 32);
@@ -499,24 +532,79 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 	ix->last_ns = get64(b + 56);
 	if (ix->fmt < 1 || ix->fmt > 3)
 		return bad(errbuf, "unknown data format");
-	if (n_v4 > CAPINDEX_MAX_V4 || n_v6 > CAPINDEX_MAX_V6)
+	if (get32(b + 24) > CAPINDEX_MAX_V4 || get32(b + 28) > CAPINDEX_MAX_V6)
 		return bad(errbuf, "address set larger than allowed");
-	if (ix->frames ? ix->first_ns > ix->last_ns || !n_seg : n_seg != 0)
+	if (ix->frames ? ix->first_ns > ix->last_ns || !get32(b + 20)
+		       : get32(b + 20) != 0)
 		return bad(errbuf, "time range or segments do not match the frame count");
-	o = CAPINDEX_HDR_LEN;
+	return 0;
+}
+
+/* Bitmaps and address sets at their places in b (lengths checked). */
+static int sets_fields(struct capindex *ix, const uint8_t *b,
+		       const struct layout *l, uint32_t n_v4, uint32_t n_v6,
+		       char *errbuf)
+{
+	size_t o = CAPINDEX_HDR_LEN;
+
 	memcpy(ix->protos, b + o, 32);
 	memcpy(ix->vlans, b + o + 32, 512);
 	memcpy(ix->ports, b + o + 544, 8192);
-	o += BITMAPS_LEN;
-	ix->seg = calloc(n_seg ? n_seg : 1, sizeof(*ix->seg));
 	ix->v4 = malloc(n_v4 ? (size_t)n_v4 * 4 : 1);
 	ix->v6 = malloc(n_v6 ? (size_t)n_v6 * 16 : 1);
-	if (!ix->seg || !ix->v4 || !ix->v6) {
+	if (!ix->v4 || !ix->v6)
+		return bad(errbuf, "out of memory");
+	memcpy(ix->v4, b + l->v4, (size_t)n_v4 * 4);
+	memcpy(ix->v6, b + l->v6, (size_t)n_v6 * 16);
+	ix->n_v4 = ix->cap_v4 = ix->sorted_v4 = n_v4;
+	ix->n_v6 = ix->cap_v6 = ix->sorted_v6 = n_v6;
+	if (!strictly_sorted(ix->v4, n_v4, 4) ||
+	    !strictly_sorted(ix->v6, n_v6, 16))
+		return bad(errbuf, "address set not sorted");
+	return 0;
+}
+
+int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
+		    char *errbuf)
+{
+	uint32_t n_seg, n_v4, n_v6, i;
+	struct layout l;
+	size_t o;
+	int v, err;
+
+	capindex_init(ix);
+	if (len < encoded_len(1, 0, 0, 0))
+		return bad(errbuf, "too short for an index");
+	v = check_header(b, errbuf);
+	if (v < 0)
+		return v;
+	n_seg = get32(b + 20);
+	n_v4 = get32(b + 24);
+	n_v6 = get32(b + 28);
+	if (get64(b + 80) != len ||
+	    encoded_len((unsigned)v, n_seg, n_v4, n_v6) != len)
+		return bad(errbuf, "length does not match its counts (cut or damaged)");
+	if (capindex_crc32(0, b, len - 4) != get32(b + len - 4))
+		return bad(errbuf, "CRC mismatch (damaged)");
+	l = layout_of((unsigned)v, n_seg, n_v4, n_v6);
+	if (v >= 2 && get32(b + l.sets_crc) !=
+		      capindex_crc32(0, b + CAPINDEX_HDR_LEN,
+				     l.sets_crc - CAPINDEX_HDR_LEN))
+		return bad(errbuf, "sets CRC mismatch (damaged)");
+	err = header_fields(ix, b, errbuf);
+	if (!err)
+		err = sets_fields(ix, b, &l, n_v4, n_v6, errbuf);
+	if (err) {
+		capindex_free(ix);
+		return err;
+	}
+	ix->seg = calloc(n_seg ? n_seg : 1, sizeof(*ix->seg));
+	if (!ix->seg) {
 		capindex_free(ix);
 		return bad(errbuf, "out of memory");
 	}
 	ix->n_seg = ix->cap_seg = n_seg;
-	for (i = 0; i < n_seg; i++, o += SEG_LEN) {
+	for (i = 0, o = l.seg; i < n_seg; i++, o += SEG_LEN) {
 		struct capindex_seg *s = &ix->seg[i];
 
 		s->off = get64(b + o);
@@ -531,16 +619,6 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 			capindex_free(ix);
 			return bad(errbuf, "segment table out of order or out of bounds");
 		}
-	}
-	memcpy(ix->v4, b + o, (size_t)n_v4 * 4);
-	o += (size_t)n_v4 * 4;
-	memcpy(ix->v6, b + o, (size_t)n_v6 * 16);
-	ix->n_v4 = ix->cap_v4 = ix->sorted_v4 = n_v4;
-	ix->n_v6 = ix->cap_v6 = ix->sorted_v6 = n_v6;
-	if (!strictly_sorted(ix->v4, n_v4, 4) ||
-	    !strictly_sorted(ix->v6, n_v6, 16)) {
-		capindex_free(ix);
-		return bad(errbuf, "address set not sorted");
 	}
 	return 0;
 }
@@ -707,43 +785,101 @@ int capindex_read(struct capindex *ix, const char *path, char *errbuf)
 	return err;
 }
 
-int capindex_read_header(struct capindex *ix, const char *path, char *errbuf)
+/* Open path and read its header into b; the fd, or negative. */
+static int open_header(const char *path, uint8_t *b, char *errbuf)
 {
-	uint8_t b[CAPINDEX_HDR_LEN];
-	ssize_t n;
-	int fd, err;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
-	capindex_init(ix);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "cannot open %s: %s", path,
 			 strerror(-err));
 		return err;
 	}
-	n = pread(fd, b, sizeof(b), 0);
-	close(fd);
-	if (n != (ssize_t)sizeof(b) || memcmp(b, CAPINDEX_MAGIC, 8) ||
-	    get16(b + 8) != CAPINDEX_VERSION || get16(b + 10) != CAPINDEX_HDR_LEN ||
-	    get32(b + 76) != capindex_header_crc(b)) {
+	if (pread(fd, b, CAPINDEX_HDR_LEN, 0) != (ssize_t)CAPINDEX_HDR_LEN ||
+	    check_header(b, errbuf) < 0) {
 		/* The full read says exactly what is wrong. */
 		struct capindex full;
-		int r = capindex_read(&full, path, errbuf);
 
-		if (!r) {
+		close(fd);
+		if (!capindex_read(&full, path, errbuf)) {
 			capindex_free(&full);
 			snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s: bad header", path);
 		}
 		return -EINVAL;
 	}
-	ix->fmt = get32(b + 12);
-	ix->flags = get32(b + 16);
-	ix->data_size = get64(b + 32);
-	ix->frames = get64(b + 40);
-	ix->first_ns = get64(b + 48);
-	ix->last_ns = get64(b + 56);
-	ix->data_check = get64(b + 88);
-	return 0;
+	return fd;
+}
+
+int capindex_read_header(struct capindex *ix, const char *path, char *errbuf)
+{
+	uint8_t b[CAPINDEX_HDR_LEN];
+	char why[HPCAP_ERRBUF_SIZE];
+	int fd, err;
+
+	capindex_init(ix);
+	fd = open_header(path, b, errbuf);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	err = header_fields(ix, b, why);
+	if (err)
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s: %s", path, why);
+	return err;
+}
+
+int capindex_read_sets(struct capindex *ix, const char *path, char *errbuf)
+{
+	uint8_t h[CAPINDEX_HDR_LEN], *b;
+	char why[HPCAP_ERRBUF_SIZE];
+	uint32_t n_v4, n_v6;
+	struct layout l;
+	size_t len;
+	int fd, err;
+
+	capindex_init(ix);
+	fd = open_header(path, h, errbuf);
+	if (fd < 0)
+		return fd;
+	if (get16(h + 8) < 2) {
+		close(fd);
+		return capindex_read(ix, path, errbuf);
+	}
+	n_v4 = get32(h + 24);
+	n_v6 = get32(h + 28);
+	if (n_v4 > CAPINDEX_MAX_V4 || n_v6 > CAPINDEX_MAX_V6) {
+		close(fd);
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+			 "%s: address set larger than allowed", path);
+		return -EINVAL;
+	}
+	l = layout_of(2, get32(h + 20), n_v4, n_v6);
+	len = l.sets_crc + 4;
+	b = malloc(len);
+	if (!b) {
+		close(fd);
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(b, h, CAPINDEX_HDR_LEN);
+	if (pread(fd, b + CAPINDEX_HDR_LEN, len - CAPINDEX_HDR_LEN,
+		  CAPINDEX_HDR_LEN) != (ssize_t)(len - CAPINDEX_HDR_LEN))
+		err = bad(why, "cut short (before the end of its sets)");
+	else if (get32(b + l.sets_crc) !=
+		 capindex_crc32(0, b + CAPINDEX_HDR_LEN,
+				l.sets_crc - CAPINDEX_HDR_LEN))
+		err = bad(why, "sets CRC mismatch (damaged)");
+	else
+		err = header_fields(ix, b, why);
+	if (!err)
+		err = sets_fields(ix, b, &l, n_v4, n_v6, why);
+	close(fd);
+	free(b);
+	if (err) {
+		capindex_free(ix);
+		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s: %s", path, why);
+	}
+	return err;
 }
 
 /* ---- questions --------------------------------------------------------- */

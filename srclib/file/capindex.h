@@ -18,10 +18,14 @@
 #include "libhpcap.h"
 
 #define CAPINDEX_MAGIC "HPCAPIDX"
-#define CAPINDEX_VERSION 1
+#define CAPINDEX_VERSION 2	/* written; version 1 is still read */
 #define CAPINDEX_HDR_LEN 96u
 #define CAPINDEX_SEG_NS UINT64_C(1000000)	/* 1 ms */
 #define CAPINDEX_SEG_FRAMES 4096u
+/* Version 2: a segment closes on time only once it holds this many bytes
+ * of the data file (reading them costs less than a table entry does at
+ * low rates, where the 1 ms rule made a segment of every frame or two). */
+#define CAPINDEX_SEG_BYTES 65536u
 /* Past these many distinct addresses the set is dropped and marked
  * "overflowed" (it then answers "maybe" for every address). */
 #define CAPINDEX_MAX_V4 (1u << 20)
@@ -39,6 +43,7 @@ struct capindex_seg {
 };
 
 struct capindex {
+	uint32_t version;	/* as read; 0 (the current one) when built */
 	uint32_t fmt;		/* enum capscan_fmt */
 	uint32_t flags;
 	uint64_t data_size;	/* size of the data file indexed */
@@ -107,6 +112,11 @@ int capindex_matches(const struct capindex *ix, const char *path,
  * count, data size and check, flags; no segments or sets.  Enough to skip
  * a file by time without reading the rest. */
 int capindex_read_header(struct capindex *ix, const char *path, char *errbuf);
+/* The header and the sets (bitmaps, addresses), no segments: enough to
+ * answer the capindex_has_*() questions.  Version 2 keeps the sets before
+ * the segment table under their own CRC, so this reads only them; for a
+ * version 1 index it reads the whole file. */
+int capindex_read_sets(struct capindex *ix, const char *path, char *errbuf);
 uint32_t capindex_header_crc(const uint8_t *hdr);
 
 /* The index path of a data file: "<data>.idx". */

@@ -27,10 +27,13 @@
 struct hpcap_retention {
 	char dir[4096];
 	char marker[4200];
+	char stats[4096];	/* counters for hpcap-status; "" = none */
+	unsigned adapter, queue;
 	struct hpcap_retention_opts o;
 	struct hpcap_retention_event ev[EVENTS];
 	unsigned ev_head, ev_count;
 	uint64_t files, bytes;
+	uint64_t held;		/* deletions a reader's lock put off */
 	int stuck;		/* the last run could not meet a limit */
 };
 
@@ -55,6 +58,41 @@ int hpcap_retention_any(const struct hpcap_retention_opts *o)
 		     o->keep_age_ns);
 }
 
+/*
+ * The counters as "key value" lines (the layout of hpcap-xdp's .stats
+ * files), through a rename so that hpcap-status and hpcap-prometheus never
+ * read half of them.  Written in the thread that changes the counters.
+ */
+static int write_stats(const struct hpcap_retention *r, const char *state)
+{
+	char tmp[4200];
+	FILE *f;
+
+	if (!r->stats[0])
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", r->stats);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "pid %ld\nstate %s\nadapter %u\nqueue %u\ndir %s\n"
+		"keep_free_bytes %llu\nkeep_free_pct %u\nkeep_size %llu\n"
+		"keep_age_s %llu\nfiles_removed %llu\nbytes_removed %llu\n"
+		"files_held %llu\nlimit_unmet %d\n",
+		(long)getpid(), state, r->adapter, r->queue, r->dir,
+		(unsigned long long)r->o.keep_free_bytes, r->o.keep_free_pct,
+		(unsigned long long)r->o.keep_size,
+		(unsigned long long)(r->o.keep_age_ns / 1000000000u),
+		(unsigned long long)r->files, (unsigned long long)r->bytes,
+		(unsigned long long)r->held, r->stuck);
+	if (fclose(f) != 0 || rename(tmp, r->stats) < 0) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
 int hpcap_retention_open(struct hpcap_retention **rp, const char *dir,
 			 unsigned adapter, unsigned queue,
 			 const struct hpcap_retention_opts *o, char *errbuf)
@@ -77,6 +115,28 @@ int hpcap_retention_open(struct hpcap_retention **rp, const char *dir,
 	snprintf(r->marker, sizeof(r->marker), "%s/" MARKER_PREFIX "%u_%u",
 		 dir, adapter, queue);
 	r->o = *o;
+	r->o.stats_path = NULL;
+	r->adapter = adapter;
+	r->queue = queue;
+	if (o->stats_path) {
+		int err;
+
+		if (snprintf(r->stats, sizeof(r->stats), "%s", o->stats_path) >=
+		    (int)sizeof(r->stats)) {
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+				 "retention stats: the path is too long");
+			free(r);
+			return -ENAMETOOLONG;
+		}
+		err = write_stats(r, "running");
+		if (err) {
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE,
+				 "retention stats: cannot write %s: %s (does its directory exist?)",
+				 r->stats, strerror(-err));
+			free(r);
+			return err;
+		}
+	}
 	*rp = r;
 	return 0;
 }
@@ -112,6 +172,11 @@ void hpcap_retention_counts(const struct hpcap_retention *r, uint64_t *files,
 {
 	*files = r->files;
 	*bytes = r->bytes;
+}
+
+uint64_t hpcap_retention_held(const struct hpcap_retention *r)
+{
+	return r->held;
 }
 
 /* Write the marker naming this writer's newest file (through a rename, so
@@ -282,7 +347,7 @@ static void space(const struct hpcap_retention *r, uint64_t *avail,
 /*
  * Delete path and its sidecars if no reader holds it: a shared flock(2)
  * (taken by hpcap-extract and hpcap-index) makes the exclusive try fail.
- * 1 deleted, 0 in use or already gone.
+ * 1 deleted, -1 a reader holds it, 0 already gone (or not ours to delete).
  */
 static int delete_file(const char *path)
 {
@@ -293,8 +358,10 @@ static int delete_file(const char *path)
 	if (fd < 0)
 		return 0;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int held = errno == EWOULDBLOCK;
+
 		close(fd);
-		return 0;
+		return held ? -1 : 0;
 	}
 	if (unlink(path) < 0) {
 		close(fd);
@@ -315,7 +382,7 @@ int hpcap_retention_run(struct hpcap_retention *r, const char *newest,
 	struct timespec now;
 	uint64_t total = 0, avail, want;
 	const char *why;
-	int deleted = 0, over = 0;
+	int deleted = 0, over = 0, gone;
 	size_t i;
 
 	write_marker(r, newest);
@@ -338,8 +405,12 @@ int hpcap_retention_run(struct hpcap_retention *r, const char *newest,
 			else
 				break;	/* oldest first: the rest are in limits */
 			over = 1;
-			if (is_protected(&l, e->path, newest, hooks) ||
-			    !delete_file(e->path))
+			if (is_protected(&l, e->path, newest, hooks))
+				continue;
+			gone = delete_file(e->path);
+			if (gone < 0)
+				r->held++;
+			if (gone <= 0)
 				continue;
 			total -= e->bytes;
 			r->files++;
@@ -359,6 +430,7 @@ int hpcap_retention_run(struct hpcap_retention *r, const char *newest,
 			      1);
 		r->stuck = over;
 	}
+	write_stats(r, "running");
 	for (i = 0; i < l.n; i++)
 		free(l.v[i].path);
 	free(l.v);
@@ -373,5 +445,7 @@ void hpcap_retention_close(struct hpcap_retention *r)
 	if (!r)
 		return;
 	unlink(r->marker);
+	/* Left behind on purpose: the totals of the run stay readable. */
+	write_stats(r, "stopped");
 	free(r);
 }

@@ -9,6 +9,9 @@
  *  - the bytes as a capture file (RAW, pcap or pcapng): capscan must walk
  *    it inside the file, the index built from it must decode back to
  *    itself;
+ *  - the bytes as an index file read for its sets alone
+ *    (capindex_read_sets(), version 2's sets CRC): never a crash, and what
+ *    it accepts from an index the full decoder accepts is the same sets;
  *  - the bytes as a filter expression, asked of both indexes.
  */
 #define _GNU_SOURCE
@@ -89,6 +92,42 @@ static void as_capture(const uint8_t *data, size_t size, struct idxfilter *f)
 	free(enc);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* The sets read from a file = the sets of the full decode, if both accept. */
+static void sets_alone(const uint8_t *b, size_t n)
+{
+	char path[64], eb[HPCAP_ERRBUF_SIZE];
+	struct capindex sets, full;
+	int fd = memfd_create("fuzzidx", 0), rs, rf;
+
+	if (fd < 0)
+		return;
+	if (write(fd, b, n) != (ssize_t)n) {
+		close(fd);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rs = capindex_read_sets(&sets, path, eb);
+	close(fd);
+	rf = capindex_decode(&full, b, n, eb);
+	if (!rs && !rf &&
+	    (sets.n_v4 != full.n_v4 || sets.n_v6 != full.n_v6 ||
+	     sets.first_ns != full.first_ns || sets.last_ns != full.last_ns ||
+	     memcmp(sets.ports, full.ports, sizeof(full.ports)) ||
+	     memcmp(sets.v4, full.v4, (size_t)full.n_v4 * 4) ||
+	     memcmp(sets.v6, full.v6, (size_t)full.n_v6 * 16)))
+		abort();
+	if (!rs)
+		capindex_free(&sets);
+	if (!rf)
+		capindex_free(&full);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct idxfilter *f = NULL;
@@ -107,9 +146,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(fixed, data, size);
 		put64(fixed + 80, size);
+		if (fixed[8] == 2 && fixed[9] == 0) {
+			/* version 2: the sets' own CRC too */
+			uint64_t end = 96 + 8736 + 4 * (uint64_t)get32(fixed + 24) +
+				       16 * (uint64_t)get32(fixed + 28);
+
+			if (end + 8 <= size)
+				put32(fixed + end,
+				      capindex_crc32(0, fixed + 96, end - 96));
+		}
 		put32(fixed + 76, capindex_header_crc(fixed));
 		put32(fixed + size - 4, capindex_crc32(0, fixed, size - 4));
 		round_trip(fixed, size, f);
+		sets_alone(fixed, size);
 		free(fixed);
 	}
 	as_capture(data, size, f);

@@ -114,6 +114,11 @@ t_run "install --check of a valid configuration" 0 ./install_hpcap.bash --check 
 t_eq "the plan: exactly what install would do" "$(sed "s|@FILE@|$W/params.cfg|" "$F/plan.expected")" "$T_OUT"
 t_eq "--check changed nothing (no state directory)" no "$([ -e "$W/m/run" ] && echo yes || echo no)"
 t_run "params.cfg.sample is valid (on a machine with eth1 and eth2)" 0 ./install_hpcap.bash --check -c params.cfg.sample --module "$W/hpcap.ko"
+{ cat "$F/base.cfg"; printf 'keep_free=10%%\nkeep_age0=7d\nkeep_size3=500G\n'; } >"$W/keep.cfg"
+t_run "install --check with retention keys" 0 ./install_hpcap.bash --check -c "$W/keep.cfg" --module "$W/hpcap.ko"
+t_grep "... interface 0: its own keep_age, the global keep_free" "^   0 eth1 .*, retention keep 10% free, files up to 7d old$" "$T_OUT"
+t_grep "... interface 3: the global keep_free and its keep_size" "^   3 veth0 .*, retention keep 10% free, at most 500G per queue$" "$T_OUT"
+t_eq "... without them, no retention in the plan" "" "$(grep -c retention <<<"$(./install_hpcap.bash --check -c "$W/params.cfg" --module "$W/hpcap.ko")" | grep -v '^0$')"
 
 # Every mistake: a sed edit of base.cfg, and the exact error (after "install_hpcap.bash: ").
 while IFS='|' read -r name edit want; do
@@ -210,6 +215,41 @@ t_eq "the exposition, exactly" "$(cat "$F/prometheus.expected")" "$T_OUT"
 t_run "hpcap-prometheus -o FILE (atomic rename)" 0 scripts/hpcap-prometheus.bash -o "$W/hpcap.prom"
 t_same_file "... the same in the file" "$F/prometheus.expected" "$W/hpcap.prom"
 t_eq "... and no temporary file left" "hpcap.prom" "$(cd "$W" && ls hpcap.prom*)"
+mkdir -p "$W/s/run/retention"
+printf 'pid %s\nstate running\nadapter 0\nqueue 1\ndir /srv/cap/hpcap0_1\nfiles_removed 12\nbytes_removed 3221225472\nfiles_held 1\nlimit_unmet 0\n' $$ >"$W/s/run/retention/hpcap_0_1.stats"
+printf 'pid 999999999\nstate stopped\nadapter 0\nqueue 0\ndir /srv/my "cap"\nfiles_removed 2\nbytes_removed 2048\nfiles_held 0\nlimit_unmet 1\n' >"$W/s/run/retention/hpcap_0_0.stats"
+t_run "hpcap-status --json with retention counters" 0 scripts/hpcap-status.bash --json -i 0.1 -c /nonexistent
+echo "$T_OUT" >"$W/st.json"
+t_eq "JSON: retention per queue, in order" "[{'adapter': 0, 'queue': 0, 'state': 'stopped', 'files_removed': 2, 'bytes_removed': 2048, 'files_held': 0, 'limit_unmet': True, 'dir': '/srv/my \"cap\"'}, {'adapter': 0, 'queue': 1, 'state': 'running', 'files_removed': 12, 'bytes_removed': 3221225472, 'files_held': 1, 'limit_unmet': False, 'dir': '/srv/cap/hpcap0_1'}]" "$(jq_ "j['retention']")"
+t_run "hpcap-status --once with retention counters" 0 scripts/hpcap-status.bash --once -i 0.1 -c /nonexistent
+t_grep "table: retention of queue 1" "^  hpcap_0_1 running  12 files \\(3.22 GB\\) removed, 1 put off \\(a reader held them\\), limits met  /srv/cap/hpcap0_1$" "$T_OUT"
+t_grep "table: a limit not met" "^  hpcap_0_0 stopped  2 files \\(2.0 kB\\) removed, 0 put off .*A LIMIT IS NOT MET" "$T_OUT"
+printf 'pid 999999999\nstate running\nadapter 0\nqueue 0\ndir /srv/x\nfiles_removed 2\nbytes_removed 2048\nfiles_held 0\nlimit_unmet 0\n' >"$W/s/run/retention/hpcap_0_0.stats"
+t_grep "... an hpcapdd that ended without saying so: gone" "^  hpcap_0_0 gone " "$(scripts/hpcap-status.bash --once -i 0.1 -c /nonexistent 2>&1)"
+t_run "hpcap-prometheus with retention counters" 0 scripts/hpcap-prometheus.bash -o -
+t_eq "... the retention families, exactly" "# HELP hpcap_retention_removed_files_total Capture files hpcapdd retention deleted (since that hpcapdd started).
+# TYPE hpcap_retention_removed_files_total counter
+hpcap_retention_removed_files_total{adapter=\"0\",queue=\"0\"} 2
+hpcap_retention_removed_files_total{adapter=\"0\",queue=\"1\"} 12
+# HELP hpcap_retention_removed_bytes_total Bytes of the capture files retention deleted, sidecars included.
+# TYPE hpcap_retention_removed_bytes_total counter
+hpcap_retention_removed_bytes_total{adapter=\"0\",queue=\"0\"} 2048
+hpcap_retention_removed_bytes_total{adapter=\"0\",queue=\"1\"} 3221225472
+# HELP hpcap_retention_held_total Deletions retention put off because a reader (hpcap-extract, hpcap-index) held the file.
+# TYPE hpcap_retention_held_total counter
+hpcap_retention_held_total{adapter=\"0\",queue=\"0\"} 0
+hpcap_retention_held_total{adapter=\"0\",queue=\"1\"} 1
+# HELP hpcap_retention_limit_unmet 1 while a retention limit cannot be met (nothing more may be deleted).
+# TYPE hpcap_retention_limit_unmet gauge
+hpcap_retention_limit_unmet{adapter=\"0\",queue=\"0\"} 0
+hpcap_retention_limit_unmet{adapter=\"0\",queue=\"1\"} 0" "$(grep retention <<<"$T_OUT")"
+t_eq "... and the rest as without them" "$(cat "$F/prometheus.expected")" "$(grep -v retention <<<"$T_OUT")"
+t_run "hpcap-monitor --stdout: the retention totals of the adapter's queues" 0 scripts/hpcap-monitor.bash -i 1 -n 1 --stdout hpcap0
+t_grep "... epoch files bytes held unmet" "^retention [0-9]+ 14 3221227520 1 0$" "$T_OUT"
+t_run "hpcap-monitor into its log" 0 scripts/hpcap-monitor.bash -i 1 -n 2 -d "$W/rlogs" hpcap0
+t_eq "... one line in <iface>.retention (the totals did not change after)" 1 "$(cat "$W"/rlogs/*/hpcap0.retention | wc -l)"
+t_eq "... and the traffic log as before" 2 "$(cat "$W"/rlogs/*/hpcap0 | wc -l)"
+rm -rf "$W/s/run/retention"
 t_run "hpcap-prometheus into a missing directory" 1 scripts/hpcap-prometheus.bash -o "$W/none/hpcap.prom"
 t_grep "... says what to do" "no such directory \\(create it, or give -o FILE\\)" "$T_OUT"
 rm -rf "$W/s/sys/class/hpcap" "$W/s/sys/module/hpcap"
@@ -245,6 +285,11 @@ t_grep "... the message" "no /dev/hpcap_7_3: is hpcap set up" "$T_OUT"
 printf 'capture_dir=/srv/cap\ncapture_cores0=2,3\n' >"$W/cap.cfg"
 t_run "hpcap-capture --dry-run: hpcapdd on the queue's capture core, into capture_dir" 0 scripts/hpcap-capture.bash -n -c "$W/cap.cfg" 0_1
 t_grep "... the command" "^taskset -c 3 [^ ]*hpcapdd -i 60 0 1 /srv/cap/hpcap0_1$" "$T_OUT"
+printf 'capture_dir=/srv/cap\nkeep_free=10%%\nkeep_age1=7d\nkeep_size=2T\nkeep_size1=500G\n' >"$W/keep.cfg"
+t_run "hpcap-capture --dry-run with retention keys" 0 scripts/hpcap-capture.bash -n -c "$W/keep.cfg" 1_2
+t_grep "... hpcapdd gets them, the interface's over the global ones, and keeps its counters in the run directory" "hpcapdd -i 60 --keep-free 10% --keep-size 500G --keep-age 7d --retention-stats $W/s/run/retention/hpcap_1_2.stats 1 2 /srv/cap/hpcap1_2$" "$T_OUT"
+t_run "... a bad value is refused, naming the key" 1 scripts/hpcap-capture.bash -n -c <(printf 'keep_age=soon\n') 0_0
+t_grep "... the message" "keep_age=soon: not a duration" "$T_OUT"
 t_run "hpcap-capture --until HH:MM: a duration up to that time" 0 scripts/hpcap-capture.bash -n -c "$W/cap.cfg" --until "$(date -d '+2 hours' +%H:%M)" 0_2
 t_grep "... about two hours" "hpcapdd -i 60 --duration (71[4-9][0-9]|720[0-9]) 0 2 /srv/cap/hpcap0_2$" "$T_OUT"
 t_run "hpcap-capture --until a time already past today: tomorrow" 0 scripts/hpcap-capture.bash -n -c "$W/cap.cfg" --until "$(date -d '-1 hours' +%H:%M)" 0_0

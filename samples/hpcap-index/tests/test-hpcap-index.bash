@@ -40,7 +40,7 @@ def read(path, data_path):
     size, frames, first, last, seg_ns, seg_frames, hcrc, total, check = \
         struct.unpack_from("<QQQQQIIQQ", b, 32)
     assert hcrc == zlib.crc32(b[80:96], zlib.crc32(b[:76])), "header crc"
-    assert ver == 1 and hlen == 96 and total == len(b), "header"
+    assert ver in (1, 2) and hlen == 96 and total == len(b), "header"
     assert zlib.crc32(b[:-4]) == struct.unpack_from("<I", b, len(b) - 4)[0], "crc"
     assert size == len(d), "data size"
     span = min(len(d), 4096)
@@ -48,11 +48,20 @@ def read(path, data_path):
     o = 96
     protos, vlans, ports = b[o:o + 32], b[o + 32:o + 544], b[o + 544:o + 8736]
     o += 8736
-    segs = [struct.unpack_from("<QQQQ", b, o + 32 * i) for i in range(nseg)]
-    o += 32 * nseg
-    v4 = [b[o + 4 * i:o + 4 * i + 4] for i in range(n4)]
-    o += 4 * n4
-    v6 = [b[o + 16 * i:o + 16 * i + 16] for i in range(n6)]
+    def seg_table(o):
+        return [struct.unpack_from("<QQQQ", b, o + 32 * i) for i in range(nseg)], o + 32 * nseg
+    def sets(o):
+        v4 = [b[o + 4 * i:o + 4 * i + 4] for i in range(n4)]
+        o += 4 * n4
+        return v4, [b[o + 16 * i:o + 16 * i + 16] for i in range(n6)], o + 16 * n6
+    if ver == 1:    # bitmaps, segments, sets, CRC
+        segs, o = seg_table(o)
+        v4, v6, o = sets(o)
+    else:           # bitmaps, sets, sets CRC, segments, CRC
+        v4, v6, o = sets(o)
+        assert zlib.crc32(b[96:o]) == struct.unpack_from("<I", b, o)[0], "sets crc"
+        segs, o = seg_table(o + 4)
+    assert o + 4 == len(b), "length"
     bits = lambda m, n: [i for i in range(n) if m[i // 8] >> (i % 8) & 1]
     return dict(fmt=fmt, flags=flags, frames=frames, first=first, last=last,
                 segs=segs, v4=v4, v6=v6, protos=bits(protos, 256),
@@ -61,7 +70,10 @@ def read(path, data_path):
 PY
 
 # check_rules FILE: the segment table follows the rules; the RAW offsets
-# hold the first frame of each segment (12-byte header, its time).
+# hold the first frame of each segment (12-byte header, its time).  Times
+# only grow in these files, so a segment spanning 1 ms or more (version 2:
+# closed on time only once it holds 64 KiB) ends within one record past
+# its first 64 KiB.
 t_eq "segment rules and offsets (every file)" ok "$(python3 - raw/*.raw ns.pcap ng.pcapng us.pcap <<'PY'
 import struct, sys
 sys.path.insert(0, ".")
@@ -71,8 +83,9 @@ for f in sys.argv[1:]:
     x = read(f + ".idx", f)
     s = x["segs"]
     ends = [t[1] for t in s[1:]] + [x["frames"]]
-    for (off, fr, lo, hi), end in zip(s, ends):
-        if end - fr > 4096 or end <= fr or hi - lo >= 1000000:
+    offs = [t[0] for t in s[1:]] + [len(x["data"])]
+    for (off, fr, lo, hi), end, nxt in zip(s, ends, offs):
+        if end - fr > 4096 or end <= fr or (hi - lo >= 1000000 and nxt - off > 65536 + 65536 + 32):
             bad.append("%s seg at %d" % (f, off))
         if x["fmt"] == 1:
             sec, ns = struct.unpack_from("<II", x["data"], off)

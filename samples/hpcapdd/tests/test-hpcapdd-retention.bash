@@ -59,7 +59,7 @@ mkdir fs1/cap
 replay -b 4M --file-size 1M in.pcap 1 0
 wait_queue 1 0
 t_run "--keep-free 3M on a 10 MiB file system" 0 "$bin/hpcapdd" -i 0 --keep-free 3M --sha256 \
-	--name '%{seq}' 1 0 fs1/cap
+	--retention-stats "$T_TMP/stats1" --name '%{seq}' 1 0 fs1/cap
 wait "$REPLAY"
 out=$T_OUT
 t_grep "... nothing lost" "hpcapdd: 0 frames lost" "$out"
@@ -67,6 +67,14 @@ t_grep "... every frame received" "hpcapdd: $sent frames received" "$out"
 ndel=$(grep -c "retention: deleted .* limit)" <<<"$out")
 t_eq "... files were deleted, each logged with its size and age" yes "$([ "$ndel" -ge 10 ] && echo yes || echo no)"
 t_grep "... the summary counts them" "retention: $ndel files deleted" "$out"
+kv() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+t_eq "... --retention-stats: the same count, the queue, state stopped at the end" \
+	"$ndel 1 0 stopped 0 0" \
+	"$(for k in files_removed adapter queue state limit_unmet files_held; do kv $k stats1; done | paste -sd' ' -)"
+t_eq "... and the bytes of the files and sidecars deleted (all the same size here)" \
+	"$(($(kv files_removed stats1) * ($(stat -c %s fs1/cap/"$(ls fs1/cap | grep -m1 '\.raw$')") + $(stat -c %s fs1/cap/"$(ls fs1/cap | grep -m1 '\.sha256$')"))))" \
+	"$(kv bytes_removed stats1)"
+t_eq "... the limits" "3145728 0 0 0" "$(for k in keep_free_bytes keep_free_pct keep_size keep_age_s; do kv $k stats1; done | paste -sd' ' -)"
 t_grep "... a deletion names file, size, age, limit" "retention: deleted fs1/cap/000000.raw \\([0-9.]+ [KM]iB, [0-9]+ s old; free space limit\\)" "$out"
 left=$(cd fs1/cap && ls ./*.raw | sed 's|./||; s|.raw||' | sort -n)
 first=$((10#$(head -1 <<<"$left")))
@@ -154,13 +162,16 @@ sleep 0.2
 python3 "$top/tests/tools/gen_pcap.py" small.pcap --count 2000 --sizes 1000
 replay -b 4M --file-size 1M small.pcap 3 0
 wait_queue 3 0
-t_run "--keep-age 1d" 0 "$bin/hpcapdd" -i 0 --keep-age 1d --name 'new_%{seq}' 3 0 age
+t_run "--keep-age 1d" 0 "$bin/hpcapdd" -i 0 --keep-age 1d --retention-stats "$T_TMP/stats3" --name 'new_%{seq}' 3 0 age
 wait "$REPLAY"
 t_grep "... the old files go, for their age" "deleted age/old1.raw .*age limit" "$T_OUT"
 t_eq "... both of them" "no no" "$([ -e age/old1.raw ] && echo yes || echo no) $([ -e age/old2.raw ] && echo yes || echo no)"
 t_eq "... a file a reader holds stays" yes "$([ -e age/held.raw ] && echo yes || echo no)"
 t_eq "... a file being written stays" yes "$([ -e age/writing.raw.pending ] && echo yes || echo no)"
 t_eq "... the new files stay" 2 "$(ls age/new_*.raw | wc -l)"
+t_grep "... the summary counts the deletions a reader put off" "retention: [1-9][0-9]* deletions put off while a reader held the file" "$T_OUT"
+t_eq "... so does --retention-stats: 2 removed, held at each try" "2 $(grep -o 'retention: [0-9]* deletions put off' <<<"$T_OUT" | grep -o '[0-9]*')" \
+	"$(kv files_removed stats3) $(kv files_held stats3)"
 kill "$HOLD" 2>/dev/null
 
 # --- usage
@@ -172,5 +183,9 @@ for tool in hpcapdd hpcapdd_p; do
 	t_run "$tool: --keep-size 10K" 2 "$bin/$tool" --keep-size 10K 0 0 "$T_TMP"
 	t_run "$tool: --keep-age 5y" 2 "$bin/$tool" --keep-age 5y 0 0 "$T_TMP"
 	t_run "$tool: retention needs a directory" 2 "$bin/$tool" --keep-age 1d 0 0 null
+	t_run "$tool: --retention-stats without a limit" 2 "$bin/$tool" --retention-stats s 0 0 "$T_TMP"
+	t_grep "$tool: ... says which options it counts" "--retention-stats counts what --keep-free, --keep-size or --keep-age delete" "$T_OUT"
+	t_run "$tool: --retention-stats into a missing directory" 1 "$bin/$tool" --keep-age 1d --retention-stats "$T_TMP/none/s" 0 0 "$T_TMP"
+	t_grep "$tool: ... says so" "cannot write $T_TMP/none/s: No such file or directory" "$T_OUT"
 done
 t_done
