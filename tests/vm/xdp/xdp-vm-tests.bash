@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
-# xdp-vm-tests.bash [--kernel KVER]... [--frames N] [--pps RATE] - the AF_XDP
-# source (hpcap-xdp) on real NIC drivers in a QEMU guest, per kernel: the
-# emulated Intel 82576 (igb: native XDP, copy mode) and virtio-net (native
-# XDP; zero-copy where the kernel offers it: the mode obtained is printed),
-# each set up through params.cfg mode0=xdp and install_hpcap.bash, captured
-# by hpcapdd, uninstalled (tests/vm/xdp/xdp-guest.bash).  Then, on the
-# host, each capture against QEMU's own dump of the captured port: the same
-# frames byte for byte, in order per flow, and frames on the wire = frames
-# on disk + frames hpcap-xdp counted lost, exactly.
-# Not part of make check (8 minutes per kernel on a loaded 2-core host): run it by hand
-# after changing srclib/xdp/, samples/hpcap-xdp/ or install's xdp path, or
-# through tests/vm/run-module-tests.bash --only xdp.
+# xdp-vm-tests.bash [--kernel KVER]... [--frames N] [--pps RATE] [--systemd]
+# - the AF_XDP source (hpcap-xdp) on real NIC drivers in a QEMU guest, per
+# kernel: the emulated Intel 82576 (igb: native XDP, copy mode) and
+# virtio-net (native XDP; zero-copy where the kernel offers it: the mode
+# obtained is printed), each set up through params.cfg mode0=xdp and
+# install_hpcap.bash, captured by hpcapdd, uninstalled
+# (tests/vm/xdp/xdp-guest.bash).  Then, on the host, each capture against
+# QEMU's own dump of the captured port: the same frames byte for byte, in
+# order per flow, and frames on the wire = frames on disk + frames
+# hpcap-xdp counted lost, exactly.  --systemd: then a second guest per
+# kernel runs install's systemd path (hpcap-xdp@<if> under the host's
+# systemd started in the guest: xdp-systemd-guest.bash).
+# Not part of make check (6.5-8 minutes per kernel on a loaded 2-core
+# host): run it by hand after changing srclib/xdp/, samples/hpcap-xdp/ or
+# install's xdp path, or through tests/vm/run-module-tests.bash --only xdp.
 # Exit 0 only if every kernel passed.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-if [ "${1:-}" = --help ]; then sed -n '2,14p' "$0"; exit 0; fi
+if [ "${1:-}" = --help ]; then sed -n '2,17p' "$0"; exit 0; fi
 kvers=()
 env_opts=()
+systemd=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kvers+=("$2"); shift 2 ;;
 	--frames) env_opts+=(--env "XDP_VM_FRAMES=$2"); shift 2 ;;
+	--systemd) systemd=1; shift ;;
 	--pps) env_opts+=(--env "XDP_VM_PPS=$2"); shift 2 ;;
 	*) echo "xdp-vm-tests: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -66,6 +71,16 @@ for k in "${kvers[@]}"; do
 		echo "fail xdp-vm on $k: kernel warnings in the guest: $(grep -m1 -E 'WARNING|BUG|Oops' "$res/dmesg.txt")" | tee -a "$res/output.txt"
 	fi
 	echo "xdp-vm on $k: $((SECONDS - start)) s"
+	if [ "$systemd" = 1 ]; then
+		sres=build/vm-results/$k-xdp-systemd
+		rm -rf "$sres"; mkdir -p "$sres"
+		echo "=== install's systemd path for mode0=xdp on $k"
+		start=$SECONDS
+		tests/vm/run-vm.bash --kernel "$k" --timeout 1200 --mem 1536 --results "$sres" --env BUILD="$BUILD" \
+			--nics 2 -- tests/vm/xdp/xdp-systemd-guest.bash | tee "$sres/output.txt" || st=$?
+		echo "xdp-vm systemd on $k: $((SECONDS - start)) s"
+		grep -q '^fail' "$sres/output.txt" && st=1
+	fi
 	if [ "$st" -ne 0 ] || grep -q '^fail' "$res/output.txt"; then
 		echo "FAIL (xdp) on $k (exit $st; guest dmesg in $res/dmesg.txt)"
 		status=1
