@@ -79,7 +79,7 @@ for k in "${kvers[@]}"; do
 		tests/vm/run-vm.bash --kernel "$k" --timeout 1200 --mem 1536 --results "$sres" --env BUILD="$BUILD" \
 			--nics 2 -- tests/vm/xdp/xdp-systemd-guest.bash | tee "$sres/output.txt" || st=$?
 		echo "xdp-vm systemd on $k: $((SECONDS - start)) s"
-		grep -q '^fail' "$sres/output.txt" && st=1
+		if grep -q '^fail' "$sres/output.txt"; then st=1; fi
 	fi
 	if [ "$st" -ne 0 ] || grep -q '^fail' "$res/output.txt"; then
 		echo "FAIL (xdp) on $k (exit $st; guest dmesg in $res/dmesg.txt)"
