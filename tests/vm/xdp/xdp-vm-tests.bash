@@ -11,7 +11,7 @@
 # hpcap-xdp counted lost, exactly.  --systemd: then a second guest per
 # kernel runs install's systemd path (hpcap-xdp@<if> under the host's
 # systemd started in the guest: xdp-systemd-guest.bash).
-# Not part of make check (6.5-8 minutes per kernel on a loaded 2-core
+# Not part of make check (4-8 minutes per kernel on a loaded 2-core
 # host): run it by hand after changing srclib/xdp/, samples/hpcap-xdp/ or
 # install's xdp path, or through tests/vm/run-module-tests.bash --only xdp.
 # Exit 0 only if every kernel passed.
