@@ -66,6 +66,8 @@ done
 t_grep "installed scripts know where their library is" "/usr/local/share/hpcap/hpcap-lib.bash" "$(grep -h 'share/hpcap/hpcap-lib.bash' /usr/local/bin/hpcap-status)"
 t_eq "group hpcap created for the udev rule" 1 "$(getent group hpcap | wc -l)"
 units=(hpcap.service hpcap-capture@0_0.service hpcap-weekday@0_0.service hpcap-weekday@0_0.timer hpcap-mcast@eth1.service hpcap-prometheus.service hpcap-prometheus.timer)
+# (hpcap-xdp is only built, and installed, where libxdp is)
+[ -x /usr/local/bin/hpcap-xdp ] && units+=(hpcap-xdp@eth1.service)
 t_run "systemd-analyze verify of the installed units (man pages included)" 0 \
 	env SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "${units[@]}"
 [ -z "$T_OUT" ] || echo "$T_OUT" | head -5

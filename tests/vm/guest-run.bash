@@ -26,6 +26,7 @@ export PATH=$path
 unset path dirs d
 export HOME=/root TERM=dumb LANG=C.UTF-8 RESULTS=/results
 export VM_KVER VM_NICS VM_NIC_MACS VM_NIC_PCI VM_X599 VM_X599_MACS VM_X599_PCI
+export VM_VIRTIO VM_VIRTIO_MACS VM_VIRTIO_PCI
 unset VM_PATH_EXTRA
 
 # Interface names of the emulated NICs, in --nics order, found by MAC address (only

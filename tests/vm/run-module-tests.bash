@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# run-module-tests.bash [--kernel KVER]... [--only generic|native|pipeline|fault|x599|native-x599] [--native TEST]... [TEST...]
+# run-module-tests.bash [--kernel KVER]... [--only generic|native|pipeline|fault|x599|native-x599|xdp] [--native TEST]... [TEST...]
 # - build hpcap.ko for every kernel with headers (W=1, sparse when available), then boot
 # each kernel in QEMU and run the module's tests inside (the fault suite runs
 # fault-tests.bash with the allocation-failure test build); x599 (Linux's ixgbe on
 # the 82599 model, skipped without the patched QEMU) and hpcap's AUTOC semaphore
 # check on the model run by default, the whole native suite on the model
-# (native-x599) only when asked.
+# (native-x599) only when asked, as is the AF_XDP source on igb and
+# virtio-net (xdp: tests/vm/xdp/xdp-vm-tests.bash, no module build).
 # Exit 0 only if every kernel passed every test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ "${1:-}" = "--help" ]; then sed -n '2,8p' "$0"; exit 0; fi
+if [ "${1:-}" = "--help" ]; then sed -n '2,10p' "$0"; exit 0; fi
 kvers=()
 native_tests=""
 only=""
@@ -24,6 +25,12 @@ done
 [ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(tests/vm/kernels.bash)
 [ ${#kvers[@]} -gt 0 ] || { echo "check-vm: no kernels with headers (scripts/install-deps.bash)"; exit 1; }
 tests/deps/check-deps.bash --preflight --vm || exit 1
+# The AF_XDP source needs no module: its suite has a runner of its own.
+if [ "$only" = xdp ]; then
+	kargs=()
+	for k in "${kvers[@]}"; do kargs+=(--kernel "$k"); done
+	exec tests/vm/xdp/xdp-vm-tests.bash "${kargs[@]}"
+fi
 
 # A build of its own: the guest runs these binaries through 9p while the
 # tests run, so a rebuild of build/ at the same time can not disturb them.

@@ -41,6 +41,12 @@ Options:
                      (tests/vm/qemu/build-qemu.bash).
   --x599-dump FILE   filter-dump of the first 82599's port (needs --x599>=1)
   --x599-opt OPTS    extra hpcap-82599 properties, e.g. link-train-us=1000
+  --virtio N         number of virtio-net NICs (virtio-net-pci), 0 or 1
+                     (default 0), on the same wire as the igb NICs; MAC
+                     52:54:00:00:02:01, PCI slot 0x7; `modprobe virtio_net`
+                     in the guest binds it
+  --virtio-dump FILE filter-dump of the virtio-net NIC's port (needs --virtio 1)
+  --virtio-opt OPTS  extra virtio-net-pci properties, e.g. iommu_platform=on
   --qemu PATH        QEMU binary (default: the system's, or the patched one
                      from tests/vm/qemu/build-qemu.bash when --x599 is used)
   --unimp-log FILE   QEMU's log of device-model accesses it does not implement
@@ -59,6 +65,7 @@ Guest environment: RESULTS=/results, VM_KVER, VM_NICS, and space-separated in NI
 order: VM_NIC_MACS, VM_NIC_PCI (0000:00:04.0 0000:00:08.0), VM_NIC_IFACES
 (interface names, when a driver bound the NICs: eth0 eth1 with igb);
 VM_X599 and VM_X599_MACS, VM_X599_PCI (0000:00:05.0 0000:00:06.0);
+VM_VIRTIO, VM_VIRTIO_MACS, VM_VIRTIO_PCI (0000:00:07.0);
 PATH = system directories followed by the caller's PATH.  /tmp is a tmpfs (50% of
 the guest memory); /sys/kernel/debug is mounted; lo is up; hostname hpcap-vm.
 `modprobe` works inside the guest (the host's /lib/modules/KVER is visible).
@@ -87,6 +94,9 @@ dump=""
 x599=0
 x599_dump=""
 x599_opt=""
+virtio=0
+virtio_dump=""
+virtio_opt=""
 qemu_bin=""
 unimp_log=""
 monitor=""
@@ -110,6 +120,9 @@ while [ $# -gt 0 ]; do
 	--x599) need_arg "$1" $#; x599=$2; shift 2 ;;
 	--x599-dump) need_arg "$1" $#; x599_dump=$2; shift 2 ;;
 	--x599-opt) need_arg "$1" $#; x599_opt=$2; shift 2 ;;
+	--virtio) need_arg "$1" $#; virtio=$2; shift 2 ;;
+	--virtio-dump) need_arg "$1" $#; virtio_dump=$2; shift 2 ;;
+	--virtio-opt) need_arg "$1" $#; virtio_opt=$2; shift 2 ;;
 	--qemu) need_arg "$1" $#; qemu_bin=$2; shift 2 ;;
 	--unimp-log) need_arg "$1" $#; unimp_log=$2; shift 2 ;;
 	--monitor) need_arg "$1" $#; monitor=$2; shift 2 ;;
@@ -137,6 +150,9 @@ case "$nicdrv" in igb | none) ;; *) fail "--nic-driver must be igb or none" ;; e
 [[ $x599 =~ ^[012]$ ]] || fail "--x599 must be 0, 1 or 2"
 [ -z "$x599_dump" ] || [ "$x599" -ge 1 ] || fail "--x599-dump needs --x599 1 or 2"
 [[ $x599_opt =~ ^[A-Za-z0-9_=,.-]*$ ]] || fail "--x599-opt wants prop=value[,prop=value...], got '$x599_opt'"
+[[ $virtio =~ ^[01]$ ]] || fail "--virtio must be 0 or 1"
+[ -z "$virtio_dump" ] || [ "$virtio" -ge 1 ] || fail "--virtio-dump needs --virtio 1"
+[[ $virtio_opt =~ ^[A-Za-z0-9_=,.-]*$ ]] || fail "--virtio-opt wants prop=value[,prop=value...], got '$virtio_opt'"
 for kv in "${guest_env[@]}"; do
 	[[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || fail "--env wants VAR=VALUE, got '$kv'"
 done
@@ -303,7 +319,7 @@ abs_out() {
 	mkdir -p "$(dirname -- "$1")"
 	echo "$(cd -P "$(dirname -- "$1")" && pwd)/$(basename -- "$1")"
 }
-for var in dump x599_dump unimp_log monitor; do
+for var in dump x599_dump virtio_dump unimp_log monitor; do
 	if [ -n "${!var}" ]; then
 		printf -v "$var" '%s' "$(abs_out "${!var}")"
 		rm -f "${!var}"
@@ -330,6 +346,12 @@ for ((i = 0; i < x599; i++)); do
 	x599_macs+=("52:54:00:00:01:0$((i + 1))")
 	x599_pci+=("$(printf '0000:00:%02x.0' "${x599_slots[i]}")")
 done
+virtio_macs=()
+virtio_pci=()
+for ((i = 0; i < virtio; i++)); do
+	virtio_macs+=("52:54:00:00:02:0$((i + 1))")
+	virtio_pci+=("0000:00:07.0")
+done
 
 {
 	printf 'VM_CMD=%q\n' "$command_line"
@@ -341,6 +363,9 @@ done
 	printf 'VM_X599=%q\n' "$x599"
 	printf 'VM_X599_MACS=%q\n' "${x599_macs[*]}"
 	printf 'VM_X599_PCI=%q\n' "${x599_pci[*]}"
+	printf 'VM_VIRTIO=%q\n' "$virtio"
+	printf 'VM_VIRTIO_MACS=%q\n' "${virtio_macs[*]}"
+	printf 'VM_VIRTIO_PCI=%q\n' "${virtio_pci[*]}"
 	printf 'VM_PATH_EXTRA=%q\n' "$PATH"
 	printf 'VM_ENV=('
 	for kv in "${guest_env[@]}"; do printf '%q ' "$kv"; done
@@ -394,6 +419,14 @@ for ((i = 0; i < x599; i++)); do
 	)
 done
 [ -z "$x599_dump" ] || qemu+=(-object "filter-dump,id=dump1,netdev=x0,file=$(qesc "$x599_dump")")
+# virtio-net on the same hub, at a slot clear of the others (0x7).
+for ((i = 0; i < virtio; i++)); do
+	qemu+=(
+		-netdev "hubport,id=v$i,hubid=0"
+		-device "virtio-net-pci,netdev=v$i,mac=${virtio_macs[i]},addr=0x7${virtio_opt:+,$virtio_opt}"
+	)
+done
+[ -z "$virtio_dump" ] || qemu+=(-object "filter-dump,id=dump2,netdev=v0,file=$(qesc "$virtio_dump")")
 [ -z "$unimp_log" ] || qemu+=(-d unimp -D "$unimp_log")
 [ -z "$monitor" ] || qemu+=(-monitor "unix:$(qesc "$monitor"),server=on,wait=off")
 qemu+=("${qemu_extra[@]}")
