@@ -27,14 +27,10 @@ Options:
   --quick        small run: 256 MiB, 3 rounds (unless --size/--runs given)
   --runs N       rounds (default 5; 3 with --quick)
   --no-disk      skip the on-disk output part
-  --no-rxpoll    skip the poll loop with a NIC thread (about 30 s)
   --no-append    print the results only; do not append to bench/RESULTS.md
   --regen        regenerate the data even if it is present
   --clean-data   delete bench/data/ at the end (it is kept for reuse)
   -h, --help     show this help
-
-The poll loop's figures (bench/rxpoll-bench --nic-thread: a second thread
-plays the NIC; SCHED_FIFO when run as root) close the section.
 
 Needs: build/bin/{raw2pcap,checkraw} (`make tools`; `make bench` builds
 them), a C compiler, editcap and capinfos (package tshark or
@@ -55,7 +51,6 @@ size_mb=""
 runs=""
 quick=0
 do_disk=1
-do_rxpoll=1
 do_append=1
 regen=0
 clean_data=0
@@ -75,7 +70,6 @@ while [ $# -gt 0 ]; do
 	--runs=*) runs=${1#--runs=} ;;
 	--quick) quick=1 ;;
 	--no-disk) do_disk=0 ;;
-	--no-rxpoll) do_rxpoll=0 ;;
 	--no-append) do_append=0 ;;
 	--regen) regen=1 ;;
 	--clean-data) clean_data=1 ;;
@@ -151,7 +145,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The helpers, built by the Makefile into the build tree like every program.
-make -s BUILD="$BUILD" "$BUILD/bench/gen-traffic" "$BUILD/bench/memcpy-rate" "$BUILD/bench/rxpoll-bench" >&2 || die "cannot build the benchmark helpers (make bench-progs)"
+make -s BUILD="$BUILD" "$BUILD/bench/gen-traffic" "$BUILD/bench/memcpy-rate" >&2 || die "cannot build the benchmark helpers (make bench-progs)"
 
 # Free space (MiB) of the file system holding a path.
 free_mb() { df -Pk -- "$1" | awk 'NR == 2 { printf "%d\n", $4 / 1024 }'; }
@@ -330,16 +324,6 @@ for ((r = 1; r <= runs; r++)); do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# The poll loop with a NIC thread on the other core (its own load figures).
-rxpoll_out=""
-if [ "$do_rxpoll" = 1 ]; then
-	say "measuring the poll loop with a NIC thread (about 30 s)"
-	rt=()
-	[ "$(id -u)" = 0 ] && rt=(--rt)
-	rxpoll_out=$("$bin_dir/rxpoll-bench" --nic-thread "${rt[@]}" 2>"$tmp/rxpoll.err") ||
-		die "rxpoll-bench --nic-thread failed: $(tail -n 3 "$tmp/rxpoll.err")"
-fi
-
 # ---------------------------------------------------------------- results
 # Verdicts use the BEST of the rounds: on a shared machine noise only ever
 # adds time, so the fastest round is the closest to what the code costs;
@@ -441,16 +425,6 @@ section=$tmp/section.md
 	fi
 	echo "Limits in the same run (best of $runs): $limits.  $rel."
 	echo
-	if [ -n "$rxpoll_out" ]; then
-		echo "### Poll loop with a NIC thread on the other core (bench/rxpoll-bench --nic-thread)"
-		echo
-		echo "Goal: 64 B at or above 14.88 Mpps (10 GbE) per queue on one core; 40 GbE's"
-		echo "59.5 Mpps needs 59.5 / (the 64 B figure) cores.  The hot-cache column is the"
-		echo "same loop with descriptors and buffers in its own cache (same run)."
-		echo
-		echo "$rxpoll_out"
-		echo
-	fi
 } >"$section"
 
 cat "$section"
