@@ -13,6 +13,7 @@ they were sent from.  A RAW file whose first record is a padding record
 (hpcap's leading padding) gives no line at all, as it gave HPCAP's tools
 no frame.
 """
+import signal
 import struct
 import sys
 
@@ -44,6 +45,7 @@ def pcap_frames(path):
 def main():
     if len(sys.argv) < 3 or sys.argv[1] not in ("raw", "pcap"):
         sys.exit(__doc__)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under head
     out = sys.stdout
     for path in sys.argv[2:]:
         frames = raw_frames(path) if sys.argv[1] == "raw" else pcap_frames(path)
