@@ -567,14 +567,14 @@ shm_queue_files() {
 # every adapter number with a live shared-memory queue
 shm_adapters() {
 	local f a
-	local -A S n=()
+	local -A S nq_of=()
 	while IFS= read -r f; do
 		[ -n "$f" ] || continue
 		kv_file S "$f"
 		a=${S[adapter]:-0}
-		n[$a]=$((${n[$a]:-0} + 1))
+		nq_of[$a]=$((${nq_of[$a]:-0} + 1))
 	done <<<"$(shm_queue_files "")"
-	for a in "${!n[@]}"; do echo "$a shm$a shm ${n[$a]} 65523"; done | sort -n
+	for a in "${!nq_of[@]}"; do echo "$a shm$a shm ${nq_of[$a]} 65523"; done | sort -n
 }
 
 # rd VAR FILE [DEFAULT]: the first line of FILE into VAR, without a fork
