@@ -554,7 +554,9 @@ shm_alive() {
 shm_queue_files() {
 	local f
 	local -A S
-	for f in "$HPCAP_XDP_DIR"/hpcap_*_*.stats; do
+	local -a all=("$HPCAP_XDP_DIR"/hpcap_*_*.stats)
+	[ -e "${all[0]}" ] || return 0	# none: no process started
+	for f in "${all[@]}"; do
 		[ -r "$f" ] || continue
 		kv_file S "$f"
 		[ "${S[source]:-}" = shm ] && shm_alive "${S[pid]:-}" || continue
