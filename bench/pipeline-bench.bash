@@ -108,11 +108,12 @@ mkdir -p "$qdir"
 trap 'rm -rf "$out" "$scratch" "$qdir" "$outdir" "$hook" "$hooklog"' EXIT
 in_bytes=$(($(stat -c %s "$real") * loops))
 declare -A T FILES HOOKS
-cases=(plain split split_post split_post_100ms split_post_sha pcap pcap_zstd1)
+cases=(plain split split_layout split_post split_post_100ms split_post_sha pcap pcap_zstd1)
 opts_of() {
 	case $1 in
 	plain) echo "" ;;
 	split) echo "--split-time 500ms" ;;
+	split_layout) echo "--split-time 500ms --hpcap-layout" ;;	# files after the first go through a buffer
 	split_post) echo "--split-time 500ms --post $hook" ;;
 	split_post_100ms) echo "--split-time 100ms --name %H%M%S_%{seq} --post $hook" ;;
 	split_post_sha) echo "--split-time 500ms --sha256 --post $hook" ;;

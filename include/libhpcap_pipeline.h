@@ -596,6 +596,14 @@ struct hpcap_copier_opts {
 	struct hpcap_pipe_opts pipe;
 	int pipeline;		/**< the pipeline's names and completion */
 	uint64_t file_size;	/**< the queue's (hpcap_ring_info.file_size) */
+	/**
+	 * HPCAP's layout: every file starts with a frame, never with a
+	 * leading padding (HPCAP's raw2pcap and checkraw take any padding
+	 * for the end of the file).  A file opening off a 4096-byte
+	 * boundary of the stream (a listener joining mid-file, a split)
+	 * then costs one memcpy per byte and may end unaligned.
+	 */
+	int hpcap_layout;
 };
 
 struct hpcap_copier;

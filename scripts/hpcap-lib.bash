@@ -534,16 +534,19 @@ xdp_adapters() {
 	done | sort -n
 }
 
-# all_adapters: the module's adapters, then hpcap-xdp's
+# all_adapters: the module's adapters, then hpcap-xdp's, then the
+# shared-memory queues'
 all_adapters() {
 	local a
 	a=$(adapters)
 	[ -z "$a" ] || echo "$a"
 	xdp_adapters
+	shm_adapters
 }
 
-# capture_running: the module is loaded, or an hpcap-xdp runs
-capture_running() { module_loaded || [ -n "$(xdp_adapters)" ]; }
+# capture_running: the module is loaded, an hpcap-xdp runs, or a
+# shared-memory queue is fed
+capture_running() { module_loaded || [ -n "$(xdp_adapters)" ] || [ -n "$(shm_queue_files "")" ]; }
 
 # xdp_queues A: the queue numbers of an hpcap-xdp adapter, one per line
 xdp_queues() {
@@ -552,6 +555,51 @@ xdp_queues() {
 	kv_file P "$HPCAP_XDP_DIR/hpcap_$1.port"
 	expand_list_a ql "${P[queues]:-}"
 	[ ${#ql[@]} = 0 ] || printf '%s\n' "${ql[@]}"
+}
+
+# A shared-memory queue (pcap2hpcap; srclib/queue/shm_*) is not the
+# module's either, and cannot be asked without joining it as a listener:
+# its producer keeps HPCAP_XDP_DIR/hpcap_<A>_<Q>.stats ("source shm", pid,
+# adapter, queue, state, the module's queue counters under the same names,
+# buf_size, write_pos), rewritten about every second and removed with the
+# queue.  Such queues show as adapter <A> named shm<A>, source shm.
+
+# shm_alive PID: PID is a running process (not a zombie nobody reaped)
+shm_alive() {
+	local st
+	[[ $1 =~ ^[0-9]+$ ]] || return 1
+	read -r st 2>/dev/null <"$HPCAP_PROCFS/$1/stat" || return 1
+	[[ $st != *") "[ZX]* ]]
+}
+
+# shm_queue_files A: the counter files of adapter A's live shared-memory
+# queues ("" for A: every adapter's), one per line, by queue number
+shm_queue_files() {
+	local f
+	local -A S
+	local -a all=("$HPCAP_XDP_DIR"/hpcap_*_*.stats)
+	[ -e "${all[0]}" ] || return 0	# none: no process started
+	for f in "${all[@]}"; do
+		[ -r "$f" ] || continue
+		kv_file S "$f"
+		[ "${S[source]:-}" = shm ] && shm_alive "${S[pid]:-}" || continue
+		[ -z "$1" ] || [ "${S[adapter]:-}" = "$1" ] || continue
+		echo "${S[queue]:-0} $f"
+	done | sort -n | cut -d' ' -f2-
+}
+
+# shm_adapters: "id shm<id> shm nq caplen" (as adapters prints them) for
+# every adapter number with a live shared-memory queue
+shm_adapters() {
+	local f a
+	local -A S nq_of=()
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
+		kv_file S "$f"
+		a=${S[adapter]:-0}
+		nq_of[$a]=$((${nq_of[$a]:-0} + 1))
+	done <<<"$(shm_queue_files "")"
+	for a in "${!nq_of[@]}"; do echo "$a shm$a shm ${nq_of[$a]} 65523"; done | sort -n
 }
 
 # rd VAR FILE [DEFAULT]: the first line of FILE into VAR, without a fork
@@ -598,6 +646,10 @@ snapshot_adapter_v() {
 	local t=${EPOCHREALTIME/./}000	# nanoseconds
 	if [ "$src" = xdp ]; then
 		snapshot_xdp_v _sa "$id" "$name" "$t"
+		return
+	fi
+	if [ "$src" = shm ]; then
+		snapshot_shm_v _sa "$id" "$t"
 		return
 	fi
 	for ((q = 0; q < nq; q++)); do
@@ -680,8 +732,36 @@ snapshot_xdp_v() {
 	_sx+=" ${P[xdp_mode]:--} ${P[attach]:--} ${P[timestamp]:--} ${P[nic_rx_dropped]:-0}"
 }
 
+# snapshot_shm_v VAR ID TIME_NS: snapshot_adapter_v's line for the
+# shared-memory queues of adapter ID, from their counter files: no NIC, so
+# no NIC losses or errors, and a link that is always up, as for a
+# synthetic source
+snapshot_shm_v() {
+	local -n _sh=$1
+	local id=$2 t=$3 f k lst="" used="" qids="" buf=0
+	local -A Q s=()
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
+		kv_file Q "$f"
+		for k in rx_frames rx_bytes captured_frames captured_bytes client_lost_frames \
+			client_lost_bytes noclient_frames noclient_bytes dup_frames; do
+			s[$k]=$((${s[$k]:-0} + ${Q[$k]:-0}))
+		done
+		lst+="${lst:+,}${Q[listeners]:-0}"
+		qids+="${qids:+,}${Q[queue]:-0}"
+		buf=${Q[buf_size]:-0}
+		# How far the slowest listener is behind is known to the
+		# producer only: not in the file.
+		used+="${used:+,}-"
+	done <<<"$(shm_queue_files "$id")"
+	_sh="$t ${s[rx_frames]:-0} ${s[rx_bytes]:-0} ${s[captured_frames]:-0}"
+	_sh+=" ${s[captured_bytes]:-0} ${s[client_lost_frames]:-0} ${s[client_lost_bytes]:-0}"
+	_sh+=" ${s[noclient_frames]:-0} ${s[noclient_bytes]:-0} ${s[dup_frames]:-0}"
+	_sh+=" 0 0 1 ${lst:--} $buf ${used:--} ${qids:--} 0 - - - -"
+}
+
 # snapshot: "id name source nq <snapshot_adapter fields>" for every adapter
-# (the module's and hpcap-xdp's)
+# (the module's, hpcap-xdp's and the shared-memory queues')
 snapshot() {
 	local id name src nq _c
 	while read -r id name src nq _c; do

@@ -93,6 +93,15 @@ sample() {
 			return 0
 		fi
 	done
+	# Shared-memory queues (pcap2hpcap): adapter <A>, named shm<A>
+	while read -r id name src nq _c; do
+		[ -n "$id" ] || continue
+		if [ "$name" = "$target" ] || [ "$id" = "$target" ]; then
+			logname=$name
+			snapshot_adapter_v SAMPLE "$id" "$name" "$src" "$nq"
+			return 0
+		fi
+	done <<<"$(shm_adapters)"
 }
 
 # retention_sample: this adapter's retention totals into RSAMPLE, from the

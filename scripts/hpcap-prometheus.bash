@@ -92,10 +92,31 @@ xdp_metrics() {
 	done
 }
 
+# shm_metrics ID LABELS: the lines of adapter ID's shared-memory queues
+# (pcap2hpcap), from their counter files; no NIC, so no link or NIC lines
+shm_metrics() {
+	local id=$1 l=$2 f k v q ql txt
+	local -A S
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
+		kv_file S "$f"
+		q=${S[queue]:-0}
+		ql="$l,queue=\"$q\""
+		slurp txt "$f"
+		while read -r k v; do
+			case $k in
+			"" | source | producer | pid | adapter | queue | state | input) ;;
+			buf_size) echo "buffer {$ql} $v" ;;
+			*) echo "$k {$ql} $v" ;;
+			esac
+		done <<<"$txt"
+	done <<<"$(shm_queue_files "$id")"
+}
+
 metrics() {
 	local up=0 id name src nq _c q d k v buf wp rp min l ql txt
 	capture_running && up=1
-	printf '# HELP hpcap_up 1 if the hpcap module is loaded or an hpcap-xdp runs.\n# TYPE hpcap_up gauge\nhpcap_up %s\n' "$up"
+	printf '# HELP hpcap_up 1 if the hpcap module is loaded, an hpcap-xdp runs or a shared-memory queue is fed.\n# TYPE hpcap_up gauge\nhpcap_up %s\n' "$up"
 	[ "$up" = 1 ] || return 0
 	{
 		while read -r id name src nq _c; do
@@ -104,6 +125,10 @@ metrics() {
 			echo "info {$l,source=\"$src\"} 1"
 			if [ "$src" = xdp ]; then
 				xdp_metrics "$id" "$name" "$l"
+				continue
+			fi
+			if [ "$src" = shm ]; then
+				shm_metrics "$id" "$l"
 				continue
 			fi
 			if [ "$src" != synthetic ]; then

@@ -11,12 +11,15 @@ usage() {
 Usage: hpcap-status [-i SEC] [--once] [--json] [-c FILE]
 
 Shows, for every adapter of the hpcap module (native ports hpcap<i> and
-generic captures) and of every running hpcap-xdp (AF_XDP), refreshed every SEC seconds until q or Ctrl-C:
+generic captures), of every running hpcap-xdp (AF_XDP) and of every
+shared-memory queue a producer feeds (pcap2hpcap: adapter <A> shown as
+shm<A>), refreshed every SEC seconds until q or Ctrl-C:
   FLAGS      L link up; C client losses (a full buffer dropped frames: a
              capture program is too slow or stopped); D no client (a queue
              has no listener, its frames are discarded); E receive errors
              (CRC, length); "-" where a flag is off.  C and E are about the
-             last interval.  X: an AF_XDP port (hpcap-xdp).
+             last interval.  X: an AF_XDP port (hpcap-xdp).  S: shared-
+             memory queues (no NIC: no NIC losses or errors, link up).
   RX         rate (bits/s, frames/s) of what the port received, and totals
   LOST NOW   frames/s lost in the last interval, by cause:
                nic  the NIC dropped them (missed, no descriptor); for
@@ -29,7 +32,8 @@ generic captures) and of every running hpcap-xdp (AF_XDP), refreshed every SEC s
   NO LOSS    time since the last loss (from the monitor logs when there are
              some, else since hpcap-status started: shown as ">=")
   QUEUES     per queue: listeners, and how full the buffer is for its
-             slowest listener ("?" for hpcap-xdp: not known outside it)
+             slowest listener ("?" for hpcap-xdp and shared-memory
+             queues: not known outside their producer)
 and the hugepage state (hugetlbfs pages, mount, adapters whose buffers are
 in 2 MiB pages), then, for every capture queue whose hpcapdd deletes old
 files (retention: keep_free, keep_size, keep_age in params.cfg), the files
@@ -47,7 +51,8 @@ Options:
                       else /etc/hpcap/params.cfg)
   -h, --help          this help
 
-Exit status: 0; 1 if the module is not loaded.
+Exit status: 0; 1 if nothing captures (no module, hpcap-xdp or
+shared-memory queue).
 USAGE
 }
 
@@ -73,7 +78,7 @@ while [ $# -gt 0 ]; do
 	*) usage_error "unknown argument '$1'" ;;
 	esac
 done
-capture_running || die "nothing captures: the hpcap module is not loaded (no /sys/class/hpcap) and no hpcap-xdp runs; run install_hpcap.bash"
+capture_running || die "nothing captures: the hpcap module is not loaded (no /sys/class/hpcap), no hpcap-xdp runs and no shared-memory queue is fed; run install_hpcap.bash"
 
 cfg_pick config
 basedir=/var/log/hpcap
@@ -163,15 +168,19 @@ render() {
 			tot_nic = c[15] + tot_x; tot_buf = c[10]; tot_nc = c[12]; tot = tot_nic + tot_buf + tot_nc
 			tpct = pct(tot, c[6] + c[15])
 			nq = split(c[18], lq, ","); split(c[20], uq, ",")
+			# the queue numbers, where the line has them (a
+			# shared-memory adapter may have queue 1 alone)
+			nid = split(n >= 21 ? c[21] : "", qid, ",")
 			noclient = 0; qs = ""; qj = ""
 			for (q = 1; q <= nq; q++) {
 				if (lq[q] == 0) noclient = 1
 				use = pct(uq[q], c[19])
 				# (the use of an hpcap-xdp buffer is not known)
-				qs = qs sprintf("%sq%d:%d (%s)", q > 1 ? " " : "", q - 1, lq[q], uq[q] == "-" ? "?" : sprintf("%.0f%%", use))
-				qj = qj sprintf("%s{\"queue\":%d,\"listeners\":%d,\"buffer_used_pct\":%.1f}", q > 1 ? "," : "", q - 1, lq[q], use)
+				qn = (nid == nq && qid[q] ~ /^[0-9]+$/) ? qid[q] : q - 1
+				qs = qs sprintf("%sq%d:%d (%s)", q > 1 ? " " : "", qn, lq[q], uq[q] == "-" ? "?" : sprintf("%.0f%%", use))
+				qj = qj sprintf("%s{\"queue\":%d,\"listeners\":%d,\"buffer_used_pct\":%.1f}", q > 1 ? "," : "", qn, lq[q], use)
 			}
-			flags = (c[17] == 1 ? "L" : "-") (dcl > 0 ? "C" : "-") (noclient ? "D" : "-") (derr > 0 ? "E" : "-") (xdp ? "X" : "")
+			flags = (c[17] == 1 ? "L" : "-") (dcl > 0 ? "C" : "-") (noclient ? "D" : "-") (derr > 0 ? "E" : "-") (xdp ? "X" : "") (c[3] == "shm" ? "S" : "")
 			if (!(name in ll)) { ll[name] = now; llk[name] = 0 }
 			if (lostnow > 0) { ll[name] = now; llk[name] = 1 }
 			since = now - ll[name]

@@ -61,6 +61,12 @@ static void usage(void)
 	       "  -d, --duration SECONDS  stop after this long\n"
 	       "  -n, --max-files N       stop after N complete files\n"
 	       "      --no-direct         write through the page cache\n"
+	       "      --hpcap-layout      start every RAW file with a frame, never with a\n"
+	       "                          leading padding, so that HPCAP's raw2pcap and\n"
+	       "                          checkraw read it (they stop at any padding); a\n"
+	       "                          file opened mid-block (this listener joined a\n"
+	       "                          running capture, or a split) is then copied\n"
+	       "                          through a buffer, not block by block\n"
 	       "  -i, --interval SECONDS  progress line every SECONDS (default 1; 0 = none)\n"
 	       "  -q, --quiet             no progress, only the final summary\n"
 	       "  -h, --help              show this help\n"
@@ -139,6 +145,7 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "max-files", required_argument, NULL, 'n' },
 		{ "no-direct", no_argument, NULL, 'D' },
+		{ "hpcap-layout", no_argument, NULL, 'H' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -172,6 +179,7 @@ int main(int argc, char **argv)
 		case 'd': duration = cli_parse_u64("--duration", optarg, 1u << 30); break;
 		case 'n': max_files = cli_parse_u64("--max-files", optarg, UINT32_MAX); break;
 		case 'D': co.pipe.direct = 0; break;
+		case 'H': co.hpcap_layout = 1; break;
 		case 'i': interval = cli_parse_u64("--interval", optarg, 86400); break;
 		case 'q': quiet = 1; break;
 		case NUMAPLACE_OPT: numa = numaplace_parse("--numa-node", optarg); break;

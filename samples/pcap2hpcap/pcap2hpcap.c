@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,8 +108,72 @@ static void sleep_until(uint64_t t)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
+/*
+ * The queue's counters for the ops scripts (hpcap-status, the monitors,
+ * the Prometheus export), which cannot ask a shared-memory queue without
+ * joining it: <queue>.stats, "name value" lines with the module's names,
+ * rewritten whole (a new file renamed over the old) about every second
+ * and removed with the queue.  hpcap_producer_stats() publishes the open
+ * batch, so only the replay's own thread may call it.
+ */
+struct statsfile {
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	const char *input;
+	unsigned adapter, queue;
+	uint64_t next;		/* mono_ns() of the next rewrite */
+};
+
+static uint64_t mono_ns(void);
+
+static void statsfile_write(struct statsfile *sf, struct hpcap_producer *p,
+			    const char *state)
+{
+	const struct hpcap_ring_info *info = hpcap_producer_info(p);
+	struct hpcap_queue_stats s;
+	FILE *f;
+
+	sf->next = mono_ns() + 1000000000u;
+	if (!sf->path[0] || hpcap_producer_stats(p, &s) < 0)
+		return;
+	f = fopen(sf->tmp, "we");
+	if (!f)
+		return;	/* the counters are a courtesy: never stop for them */
+	fprintf(f, "source shm\nproducer pcap2hpcap\npid %d\nadapter %u\nqueue %u\n"
+		"state %s\ninput %s\n", (int)getpid(), sf->adapter, sf->queue,
+		state, sf->input);
+	fprintf(f, "rx_frames %llu\nrx_bytes %llu\ncaptured_frames %llu\n"
+		"captured_bytes %llu\nclient_lost_frames %llu\n"
+		"client_lost_bytes %llu\nnoclient_frames %llu\n"
+		"noclient_bytes %llu\ndup_frames %llu\n"
+		"oversize_frames %llu\nlisteners %u\nbuf_size %llu\n"
+		"write_pos %llu\n",
+		(unsigned long long)s.rx_frames, (unsigned long long)s.rx_bytes,
+		(unsigned long long)s.captured_frames,
+		(unsigned long long)s.captured_bytes,
+		(unsigned long long)s.client_lost_frames,
+		(unsigned long long)s.client_lost_bytes,
+		(unsigned long long)s.noclient_frames,
+		(unsigned long long)s.noclient_bytes,
+		(unsigned long long)s.dup_frames,
+		(unsigned long long)s.oversize_frames, s.listeners,
+		(unsigned long long)info->buf_size,
+		(unsigned long long)__atomic_load_n(&info->write_pos,
+						    __ATOMIC_RELAXED));
+	if (fclose(f) || rename(sf->tmp, sf->path))
+		unlink(sf->tmp);
+}
+
+/* Rewrite the file if its second is over. */
+static void statsfile_tick(struct statsfile *sf, struct hpcap_producer *p,
+			   const char *state)
+{
+	if (mono_ns() >= sf->next)
+		statsfile_write(sf, p, state);
+}
+
 struct replay {
 	struct hpcap_producer *p;
+	struct statsfile *sf;
 	int realtime;
 	double speed;
 	uint64_t shift;		/* ns added to every stamp this round */
@@ -151,6 +216,8 @@ static int replay_frame(struct replay *r, uint64_t ts, uint32_t caplen,
 		if (due > now + 50000 && !stop)
 			sleep_until(due);
 	}
+	if (!(r->frames & 255))
+		statsfile_tick(r->sf, r->p, "running");
 	for (;;) {
 		if (stop)
 			return 1;
@@ -163,6 +230,7 @@ static int replay_frame(struct replay *r, uint64_t ts, uint32_t caplen,
 			cli_err("%s", hpcap_producer_geterr(r->p));
 			return -1;
 		}
+		statsfile_tick(r->sf, r->p, "running");	/* held back by a listener */
 	}
 	r->frames++;
 	r->bytes += caplen;
@@ -247,6 +315,7 @@ int main(int argc, char **argv)
 	};
 	struct hpcap_producer_opts po = { 0 };
 	struct replay r = { .speed = 1.0 };
+	struct statsfile sf = { .path = "" };
 	const char *dir = NULL, *path = NULL, *in;
 	char qpath[4096], errbuf[HPCAP_ERRBUF_SIZE], b1[32], b2[32];
 	uint64_t listeners = 1, loops = 1, round, span = 0;
@@ -339,12 +408,22 @@ int main(int argc, char **argv)
 		cli_err("%s", errbuf);
 		return 1;
 	}
+	r.sf = &sf;
+	sf.input = strcmp(in, "-") ? in : "standard input";
+	sf.adapter = po.adapter;
+	sf.queue = po.queue;
+	if (snprintf(sf.path, sizeof(sf.path), "%s.stats", path) >=
+	    (int)sizeof(sf.path))
+		sf.path[0] = 0;
+	snprintf(sf.tmp, sizeof(sf.tmp), "%s.tmp", sf.path);
+	statsfile_write(&sf, r.p, listeners ? "waiting" : "running");
 	if (!quiet)
 		fprintf(stderr, "%s: queue %s (%s buffer)%s\n", cli_prog, path,
 			cli_fmt_bytes(b1, sizeof(b1), hpcap_producer_info(r.p)->buf_size),
 			listeners ? "; waiting for listeners" : "");
 	while (!stop && listeners) {
 		st = hpcap_producer_wait_listeners(r.p, (unsigned)listeners, 200);
+		statsfile_tick(&sf, r.p, "waiting");
 		if (st == 0)
 			break;
 		if (st != -ETIMEDOUT && st != -EINTR) {
@@ -368,6 +447,7 @@ int main(int argc, char **argv)
 	}
 	while (drain && !stop && !failed) {
 		st = hpcap_producer_drain(r.p, 200);
+		statsfile_tick(&sf, r.p, "draining");
 		if (st == 0)
 			break;
 		if (st != -ETIMEDOUT && st != -EINTR) {
@@ -396,6 +476,8 @@ int main(int argc, char **argv)
 			cli_err("warning: %llu frames had a sub-second field of a second or more; it was carried into the seconds, as pcap2raw does (the capture is damaged or was written by a broken writer)",
 				(unsigned long long)r.carried);
 	}
+	if (sf.path[0])	/* the queue goes: so do its counters */
+		unlink(sf.path);
 	hpcap_producer_close(r.p);
 	return failed ? 1 : 0;
 }

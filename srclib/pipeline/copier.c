@@ -17,6 +17,15 @@
  * With the pipeline's splits (split_ns, split_bytes) the record headers
  * are read (hpcap_record.h), never the frames, to find where files end.
  *
+ * hpcap_layout (HPCAP's readers, which stop at the first padding record
+ * whatever its place): a file that opens mid-stream starts with its first
+ * frame instead of a leading padding.  Its file offsets are then not
+ * congruent to stream positions, so its bytes go through the output's
+ * aligned buffer (outfile_put(): one memcpy each) and it ends unaligned
+ * when it runs to the end of its slice.  Files opening on an aligned
+ * position (every file of HPCAP's copy after a listener's first) are
+ * block copies as before.
+ *
  * With --sha256 and workers, the blocks are hashed on a thread of their
  * own (hashq.h) while the copy goes on: the copy hands each block to it
  * before writing it, and acknowledges the stream only up to the oldest
@@ -50,6 +59,7 @@ struct hpcap_copier {
 	struct hashq *hq;	/* SHA-256 on its own thread; NULL: inline */
 	/* the open file */
 	int open;
+	int shifted;		/* hpcap_layout, opened off a block boundary */
 	uint64_t file_end;	/* stream position where it ends */
 	uint64_t file_len;	/* bytes in it */
 	/* stream */
@@ -182,7 +192,8 @@ static int put(struct hpcap_copier *c, const uint8_t *p, size_t n)
 			hashq_add(c->hq, &c->fl.sha, p, n, c->pos);
 		}
 	}
-	if (!c->discard && outfile_write(&c->fl.out, p, n) < 0)
+	if (!c->discard && (c->shifted ? outfile_put(&c->fl.out, p, n)
+				       : outfile_write(&c->fl.out, p, n)) < 0)
 		return cerr(c, -EIO, "%s; stopping.  Earlier files are complete; this one holds what was written before the error (close it with 'checkraw -f %s%s').",
 			    c->fl.out.err, c->fl.path,
 			    filelife_pending_suffix(&c->fl));
@@ -198,6 +209,7 @@ static int open_file(struct hpcap_copier *c)
 	c->file_end = (c->pos / c->o.file_size + 1) * c->o.file_size;
 	c->file_len = 0;
 	c->open = 1;
+	c->shifted = c->o.hpcap_layout && c->pos % ALIGN;
 	if (c->discard)
 		return 0;
 	err = filelife_open(&c->fl, c->name_time);
@@ -238,6 +250,13 @@ static size_t put_padding(uint8_t *p, uint32_t total)
 	return total;
 }
 
+/* The leading padding of a file whose first record is at stream position
+ * pos: none in HPCAP's layout. */
+static uint32_t lead_pad(const struct hpcap_copier *c, uint64_t pos)
+{
+	return c->o.hpcap_layout ? 0 : hpcap_lead_pad(pos, ALIGN);
+}
+
 static int max_files_done(const struct hpcap_copier *c)
 {
 	return c->o.pipe.max_files && c->files >= c->o.pipe.max_files;
@@ -257,7 +276,7 @@ static int write_upto(struct hpcap_copier *c, uint64_t w, int final)
 		if (!c->open && max_files_done(c))
 			return 0;
 		if (!c->open && c->pos < w) {
-			uint32_t lead = hpcap_lead_pad(c->pos, ALIGN);
+			uint32_t lead = lead_pad(c, c->pos);
 			uint64_t a = (c->pos + ALIGN - 1) / ALIGN * ALIGN;
 			size_t n;
 
@@ -362,7 +381,7 @@ static int scan_window(struct hpcap_copier *c, uint64_t w)
 		if (po->split_bytes && was_open) {
 			/* The file's length after this record, with its
 			 * leading padding and an early closing one. */
-			uint64_t len = hpcap_lead_pad(c->file_start, ALIGN) +
+			uint64_t len = lead_pad(c, c->file_start) +
 				       (p + rec - c->file_start);
 
 			too_big = len + hpcap_close_pad(len, ALIGN) >

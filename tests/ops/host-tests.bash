@@ -254,7 +254,7 @@ t_run "hpcap-prometheus into a missing directory" 1 scripts/hpcap-prometheus.bas
 t_grep "... says what to do" "no such directory \\(create it, or give -o FILE\\)" "$T_OUT"
 rm -rf "$W/s/sys/class/hpcap" "$W/s/sys/module/hpcap"
 t_run "hpcap-status without the module" 1 scripts/hpcap-status.bash --once
-t_eq "... says what to do" "hpcap-status: nothing captures: the hpcap module is not loaded (no /sys/class/hpcap) and no hpcap-xdp runs; run install_hpcap.bash" "$T_OUT"
+t_eq "... says what to do" "hpcap-status: nothing captures: the hpcap module is not loaded (no /sys/class/hpcap), no hpcap-xdp runs and no shared-memory queue is fed; run install_hpcap.bash" "$T_OUT"
 t_eq "hpcap-prometheus without the module: hpcap_up 0" "hpcap_up 0" "$(scripts/hpcap-prometheus.bash -o - | grep -v '^#')"
 
 echo "--- argument checks of the tools (before anything is changed)"

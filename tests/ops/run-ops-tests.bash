@@ -45,6 +45,7 @@ status=0
 if [ "$host" = 1 ]; then
 	echo "=== operations: host tests"
 	tests/ops/host-tests.bash || status=1
+	tests/ops/shm-queue-tests.bash || status=1
 fi
 [ "$vm" = 1 ] || exit $status
 

@@ -7,7 +7,9 @@
  * byte; HPCAP's names and the pipeline's (size splits, sidecars, the
  * callback) both; files aligned for O_DIRECT; max_files honoured.  The
  * SHA-256 on its own thread (workers 1) gives the sidecars of the copy's
- * thread (workers 0), and both pass sha256sum -c.
+ * thread (workers 0), and both pass sha256sum -c.  In HPCAP's layout
+ * (hpcap_layout) a reader that stops at the first padding record, as
+ * HPCAP's raw2pcap does, sees every frame of every file.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -136,8 +138,46 @@ static unsigned list_raw(const char *d, char **out, unsigned max)
 	return n;
 }
 
-/* The files hold frames first..first+count-1, each whole and in order. */
-static unsigned check_files(char **paths, unsigned n, uint64_t max_size)
+static unsigned first_seen;	/* frames an HPCAP-era reader saw */
+
+/*
+ * Frames of the file at path as HPCAP's raw2pcap reads it: records from
+ * offset 0 until the first padding record, wherever it is.  Each must be
+ * frame next, next + 1, ...; returns how many there were.
+ */
+static unsigned hpcap_era_read(const char *path, unsigned next)
+{
+	static uint8_t buf[2 * FILE_SIZE];
+	FILE *f = fopen(path, "rb");
+	size_t size, off = 0;
+	unsigned got = 0;
+	struct hpcap_rec r;
+
+	CHECK(f != NULL);
+	if (!f)
+		return 0;
+	size = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	while (off + HPCAP_RAW_HDR_LEN <= size) {
+		hpcap_rec_decode(buf + off, &r);
+		if (!r.sec && !r.nsec)
+			break;
+		CHECK(next + got < nframes);
+		if (next + got >= nframes)
+			break;
+		CHECK_EQ(r.caplen, caplens[next + got]);
+		CHECK_EQ(buf[off + HPCAP_RAW_HDR_LEN], (next + got) & 0xff);
+		off += hpcap_rec_size(buf + off);
+		got++;
+	}
+	return got;
+}
+
+/* The files hold frames first..first+count-1, each whole and in order;
+ * hpcap_layout: files may end unaligned, and an HPCAP-era reader sees
+ * the same frames. */
+static unsigned check_files(char **paths, unsigned n, uint64_t max_size,
+			    int hpcap_layout)
 {
 	unsigned i, next = 0;
 
@@ -145,14 +185,19 @@ static unsigned check_files(char **paths, unsigned n, uint64_t max_size)
 		struct hpcap_raw_reader *r;
 		struct hpcap_raw_record rec;
 		char eb[HPCAP_ERRBUF_SIZE];
+		unsigned old = 0, before;
 		int st;
 
 		if (!strstr(paths[i], ".raw") || strstr(paths[i], ".sha256"))
 			continue;
 		CHECK(hpcap_raw_open(&r, paths[i], 0, eb) == 0);
-		CHECK_EQ(hpcap_raw_file_size(r) % 4096, 0);
+		if (!hpcap_layout)
+			CHECK_EQ(hpcap_raw_file_size(r) % 4096, 0);
 		if (max_size)
 			CHECK(hpcap_raw_file_size(r) <= max_size);
+		if (hpcap_layout)
+			old = hpcap_era_read(paths[i], next);
+		before = next;
 		while ((st = hpcap_raw_next(r, &rec)) == HPCAP_RAW_FRAME) {
 			CHECK(next < nframes);
 			if (next >= nframes)
@@ -163,6 +208,12 @@ static unsigned check_files(char **paths, unsigned n, uint64_t max_size)
 			next++;
 		}
 		CHECK_EQ(st, HPCAP_RAW_END);
+		if (hpcap_layout) {	/* the same frames, none missed */
+			CHECK_EQ(hpcap_raw_lead_padding(r), 0);
+			CHECK(old > 0);
+			CHECK_EQ(old, next - before);
+			first_seen += old;
+		}
 		hpcap_raw_close(r);
 	}
 	return next;
@@ -185,8 +236,8 @@ static void on_file(void *arg, const struct hpcap_file_facts *f, int hook_err)
 /* Sidecars of the last pipeline run, all of them (sha256sum's lines). */
 static char sidecars[2][64 << 10];
 
-static void run(int pipeline, uint64_t split_bytes, uint64_t max_files,
-		unsigned workers)
+static void run_layout(int pipeline, uint64_t split_bytes,
+		       uint64_t max_files, unsigned workers, int hpcap_layout)
 {
 	char d[] = "/tmp/hpcap-copier.XXXXXX", *paths[256];
 	struct hpcap_copier_opts o = { .file_size = FILE_SIZE };
@@ -207,7 +258,9 @@ static void run(int pipeline, uint64_t split_bytes, uint64_t max_files,
 	o.pipe.max_files = max_files;
 	o.pipe.direct = 1;
 	o.pipe.workers = workers;
+	o.hpcap_layout = hpcap_layout;
 	files_seen = 0;
+	first_seen = 0;
 	CHECK(hpcap_copier_open(&c, &o, START, eb) == 0);
 	if (pipeline)
 		hpcap_copier_on_file(c, on_file, NULL);
@@ -223,7 +276,9 @@ static void run(int pipeline, uint64_t split_bytes, uint64_t max_files,
 	CHECK_EQ(raws, hpcap_copier_files(c));
 	if (pipeline)
 		CHECK_EQ(files_seen, raws);
-	got = check_files(paths, n, split_bytes);
+	got = check_files(paths, n, split_bytes, hpcap_layout);
+	if (hpcap_layout)
+		CHECK_EQ(first_seen, got);
 	if (!max_files) {
 		/* Every frame, once; as many files as slices, or more. */
 		CHECK_EQ(got, nframes);
@@ -256,6 +311,12 @@ static void run(int pipeline, uint64_t split_bytes, uint64_t max_files,
 	CHECK(system(cmd) == 0);
 }
 
+static void run(int pipeline, uint64_t split_bytes, uint64_t max_files,
+		unsigned workers)
+{
+	run_layout(pipeline, split_bytes, max_files, workers, 0);
+}
+
 static void refused(void)
 {
 	struct hpcap_copier_opts o = { .file_size = 1000 };
@@ -284,6 +345,12 @@ int main(void)
 	CHECK(!strcmp(sidecars[0], sidecars[1]));
 	run(0, 0, 2, 0);		/* --max-files 2 */
 	run(1, 0, 2, 1);		/* with a hashing thread */
+	/* HPCAP's layout: the first file (mid-stream) and every split one
+	 * start with a frame. */
+	run_layout(0, 0, 0, 0, 1);
+	run_layout(1, 100u << 10, 0, 0, 1);
+	run_layout(1, 100u << 10, 0, 1, 1);
+	CHECK(!strcmp(sidecars[0], sidecars[1]));
 	refused();
 	return check_report("block copier");
 }
