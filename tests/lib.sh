@@ -80,3 +80,42 @@ ipv6_off() {
 		fi || { echo "ipv6_off: cannot write $f${ns:+ in namespace $ns}: IPv6 frames would reach the captures" >&2; exit 1; }
 	done
 }
+
+# Tests over shared-memory queues (pcap2hpcap replays, no module).
+# t_queues: a private queue directory (HPCAP_DEV_DIR under T_TMP) and an
+# EXIT trap that kills the background jobs the test put in the array pids
+# (with signal T_JOB_SIGNAL, TERM by default), runs t_cleanup_extra (a
+# test redefines it when it has more to undo), then t_cleanup.
+t_queues() {
+	export HPCAP_DEV_DIR=$T_TMP/q
+	mkdir -p "$HPCAP_DEV_DIR"
+	pids=()
+	trap t_end_jobs EXIT
+}
+
+t_end_jobs() {
+	local p
+	for p in "${pids[@]}"; do kill "-${T_JOB_SIGNAL:-TERM}" "$p" 2>/dev/null || true; done
+	t_cleanup_extra
+	t_cleanup
+}
+t_cleanup_extra() { :; }	# a test redefines it for more to undo
+
+# t_replay ARGS...: "$bin/pcap2hpcap" ARGS in the background; its pid in
+# REPLAY and in pids (so it ends with the test).
+# shellcheck disable=SC2154,SC2034 # bin is the test's, REPLAY its to read
+t_replay() {
+	"$bin/pcap2hpcap" "$@" &
+	pids+=($!)
+	REPLAY=$!
+}
+
+# t_wait_queue A Q: until queue A_Q exists (5 s); 1 if it never appears.
+t_wait_queue() {
+	local _
+	for _ in $(seq 1 100); do
+		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}

@@ -288,7 +288,8 @@ t_grep "... the command" "^taskset -c 3 [^ ]*hpcapdd -i 60 0 1 /srv/cap/hpcap0_1
 printf 'capture_dir=/srv/cap\nkeep_free=10%%\nkeep_age1=7d\nkeep_size=2T\nkeep_size1=500G\n' >"$W/keep.cfg"
 t_run "hpcap-capture --dry-run with retention keys" 0 scripts/hpcap-capture.bash -n -c "$W/keep.cfg" 1_2
 t_grep "... hpcapdd gets them, the interface's over the global ones, and keeps its counters in the run directory" "hpcapdd -i 60 --keep-free 10% --keep-size 500G --keep-age 7d --retention-stats $W/s/run/retention/hpcap_1_2.stats 1 2 /srv/cap/hpcap1_2$" "$T_OUT"
-t_run "... a bad value is refused, naming the key" 1 scripts/hpcap-capture.bash -n -c <(printf 'keep_age=soon\n') 0_0
+printf 'keep_age=soon\n' >"$W/keep-bad.cfg"
+t_run "... a bad value is refused, naming the key" 1 scripts/hpcap-capture.bash -n -c "$W/keep-bad.cfg" 0_0
 t_grep "... the message" "keep_age=soon: not a duration" "$T_OUT"
 t_run "hpcap-capture --until HH:MM: a duration up to that time" 0 scripts/hpcap-capture.bash -n -c "$W/cap.cfg" --until "$(date -d '+2 hours' +%H:%M)" 0_2
 t_grep "... about two hours" "hpcapdd -i 60 --duration (71[4-9][0-9]|720[0-9]) 0 2 /srv/cap/hpcap0_2$" "$T_OUT"

@@ -14,15 +14,9 @@ t_init ops-shm
 bin=${1:-$top/build/bin}
 command -v python3 >/dev/null || t_skip "python3 not installed"
 cd "$T_TMP" || exit 1
-export HPCAP_DEV_DIR=$T_TMP/q HPCAP_SYSFS=$T_TMP/sys
-mkdir -p "$HPCAP_DEV_DIR" "$HPCAP_SYSFS"	# no module here
-pids=()
-cleanup_jobs() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	t_cleanup
-}
-trap cleanup_jobs EXIT
+t_queues
+export HPCAP_SYSFS=$T_TMP/sys
+mkdir -p "$HPCAP_SYSFS"	# no module here
 S=$top/scripts
 era=$top/tests/tools/hpcap_era_read.py
 wait_file() { # until the file exists

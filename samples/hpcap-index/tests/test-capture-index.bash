@@ -16,27 +16,9 @@ for p in python3 tcpdump tshark; do
 	command -v $p >/dev/null || t_skip "$p not installed"
 done
 cd "$T_TMP" || exit 1
-export HPCAP_DEV_DIR=$T_TMP/q
-mkdir -p "$HPCAP_DEV_DIR" gen
-pids=()
-cleanup_jobs() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	t_cleanup
-}
-trap cleanup_jobs EXIT
-replay() {
-	"$bin/pcap2hpcap" -q "$@" &
-	pids+=($!)
-	REPLAY=$!
-}
-wait_queue() {
-	for _ in $(seq 1 100); do
-		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+t_queues
+mkdir gen
+replay() { t_replay -q "$@"; }
 records() { tail -c +25 "$1"; }
 
 python3 "$here/../../hpcap-extract/tests/gen_queues.py" gen --queues 1 --count 20000 --step-ns 10000
@@ -69,7 +51,7 @@ check() {
 
 mkdir dd
 replay -b 4M --file-size 1M in.pcap 1 0
-wait_queue 1 0
+t_wait_queue 1 0
 t_run "hpcapdd --index (block copy)" 0 "$bin/hpcapdd" -i 0 --index --index-queue 4096 --name '%{seq}' 1 0 dd
 wait "$REPLAY"
 t_grep "hpcapdd: indexes counted" "indexes: [1-9][0-9]* written, 0 skipped \\(indexer behind\\), 0 failed" "$T_OUT"
@@ -79,7 +61,7 @@ check hpcapdd dd
 for fmt in pcap pcapng; do
 	mkdir "p$fmt"
 	replay -b 4M in.pcap 1 1
-	wait_queue 1 1
+	t_wait_queue 1 1
 	t_run "hpcapdd_p --index --format $fmt" 0 "$bin/hpcapdd_p" --index --index-queue 4096 --format $fmt \
 		--split-size 256K --name '%{seq}' 1 1 "p$fmt"
 	wait "$REPLAY"
@@ -92,7 +74,7 @@ done
 # for; every file is indexed or reported; the extraction does not change.
 mkdir behind
 replay -b 4M in.pcap 1 2
-wait_queue 1 2
+t_wait_queue 1 2
 t_run "--index-queue 1" 0 "$bin/hpcapdd_p" -q --index --index-queue 1 --split-size 64K --name '%{seq}' 1 2 behind
 wait "$REPLAY"
 summary=$(grep -E "indexes: [0-9]+ written" <<<"$T_OUT" | sed -E 's/.*indexes: ([0-9]+) written, ([0-9]+) skipped.*/\1 \2/')

@@ -15,15 +15,7 @@ command -v tshark >/dev/null || t_skip "tshark not installed"
 command -v tcpdump >/dev/null || t_skip "tcpdump not installed"
 command -v python3 >/dev/null || t_skip "python3 not installed"
 cd "$T_TMP"
-export HPCAP_DEV_DIR=$T_TMP/q
-mkdir -p "$HPCAP_DEV_DIR"
-pids=()
-cleanup_jobs() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	t_cleanup
-}
-trap cleanup_jobs EXIT
+t_queues
 
 python3 "$top/tests/tools/gen_pcap.py" in.pcap --count 20000
 "$bin/pcap2raw" -q --file-size 1M in.pcap "$(mkdir raw && echo raw)"
@@ -81,21 +73,10 @@ t_eq "frames before and after the damage kept" \
 	"$(tshark -r dmg.pcap 2>/dev/null | wc -l)"
 
 # --- live: a pcap2hpcap replay, lossless, into a buffer 7 times smaller
-replay() { # replay <args...>: start pcap2hpcap in the background
-	"$bin/pcap2hpcap" -q "$@" &
-	pids+=($!)
-	REPLAY=$!
-}
-wait_queue() { # until the queue file exists
-
-	for _ in $(seq 1 100); do
-		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# replay <args...>: start pcap2hpcap in the background
+replay() { t_replay -q "$@"; }
 replay -b 1M in.pcap 0 0
-wait_queue 0 0
+t_wait_queue 0 0
 t_run "live queue to stdout" 0 sh -c "'$bin/hpcap2pcap' -q 0 0 > live.pcap"
 wait "$REPLAY"
 t_same_file "live: the original pcap, byte for byte" in.pcap live.pcap
@@ -103,7 +84,7 @@ t_eq "the replay's queue file is gone" "no" "$([ -e "$HPCAP_DEV_DIR/hpcap_0_0" ]
 
 # tshark reading a live queue through a pipe, pcapng, lossy listener
 replay -b 32M in.pcap 1 2
-wait_queue 1 2
+t_wait_queue 1 2
 "$bin/hpcap2pcap" -q --lossy --pcapng 1 2 | tshark -r - -T fields -e frame.time_epoch -e frame.len -e frame.cap_len >got.txt 2>/dev/null
 wait "$REPLAY"
 tshark -r in.pcap -T fields -e frame.time_epoch -e frame.len -e frame.cap_len 2>/dev/null >want-t.txt
@@ -125,7 +106,7 @@ while off < len(b):
 open(sys.argv[1], "wb").write(b)
 EOF
 replay --realtime slow.pcap 2 0
-wait_queue 2 0
+t_wait_queue 2 0
 t0=$EPOCHREALTIME
 "$bin/hpcap2pcap" -q 2 0 | tcpdump -n -c 3 -r - >three.txt 2>/dev/null || true
 t1=$EPOCHREALTIME
@@ -138,7 +119,7 @@ t_eq "hpcap2pcap left when its reader did (replay finished, queue gone)" "no" \
 
 # -w FILE grows while the queue is live (flushed every --flush-ms).
 replay --realtime slow.pcap 2 1
-wait_queue 2 1
+t_wait_queue 2 1
 "$bin/hpcap2pcap" -q -F 50 -w grow.pcap 2 1 &
 cap=$!
 pids+=("$cap")
@@ -161,7 +142,7 @@ t_eq "-w FILE has every frame at the end" 20 "$(tshark -r grow.pcap 2>/dev/null 
 
 # SIGINT on an idle queue: a well-formed (empty) pcap, exit 0.
 replay -l 1 slow.pcap 3 0
-wait_queue 3 0
+t_wait_queue 3 0
 "$bin/hpcap2pcap" -w idle.pcap --duration 30 3 0 2>idle.err &
 cap=$!
 pids+=("$cap")
@@ -171,7 +152,7 @@ wait "$cap" || st=$?
 t_eq "queue gone: hpcap2pcap ends by itself, exit 0" 0 "$st"
 t_eq "... with every frame" 20 "$(tshark -r idle.pcap 2>/dev/null | wc -l)"
 replay -l 2 slow.pcap 3 1 # waits for a second listener that never comes
-wait_queue 3 1
+t_wait_queue 3 1
 "$bin/hpcap2pcap" -w int.pcap 3 1 2>int.err &
 cap=$!
 pids+=("$cap")

@@ -16,24 +16,9 @@ t_init hpcap-layout
 bin=${1:-$root/build/bin}
 command -v python3 >/dev/null || t_skip "python3 not installed"
 cd "$T_TMP" || exit 1
-export HPCAP_DEV_DIR=$T_TMP/q
-mkdir -p "$HPCAP_DEV_DIR"
+t_queues
 era=$root/tests/tools/hpcap_era_read.py
-pids=()
-cleanup_jobs() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	t_cleanup
-}
-trap cleanup_jobs EXIT
 
-wait_queue() { # until the queue file exists
-	for _ in $(seq 1 100); do
-		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 raws() { find "$1" -name '*.raw' | sort -V; }
 # The frames HPCAP's reader sees in the RAW files of directory $1.
 era_raw() { mapfile -t f < <(raws "$1"); python3 "$era" raw "${f[@]}"; }
@@ -54,7 +39,7 @@ sent=$(wc -l <sent.txt)
 "$bin/pcap2hpcap" -q -b 1M --file-size 1M --speed 4 in.pcap 2 0 &
 pids+=($!)
 replay=$!
-wait_queue 2 0
+t_wait_queue 2 0
 mkdir first joined plain
 "$bin/hpcapdd" -q 2 0 first >first.log 2>&1 &
 pids+=($!)
@@ -99,7 +84,7 @@ split_run() { # split_run DIR [OPTION]
 	"$bin/pcap2hpcap" -q -b 1M --file-size 1M in.pcap 2 1 &
 	pids+=($!)
 	replay=$!
-	wait_queue 2 1
+	t_wait_queue 2 1
 	mkdir "$1"
 	t_run "--split-size 128K${2:+ $2}: exits 0" 0 "$bin/hpcapdd" -q --split-size 128K \
 		--name '%{seq}' ${2:+"$2"} 2 1 "$1"

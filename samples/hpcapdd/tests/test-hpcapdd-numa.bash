@@ -19,28 +19,10 @@ command -v python3 >/dev/null || t_skip "python3 not installed"
 # shellcheck source=tests/ops/fakesys.bash
 . "$root/tests/ops/fakesys.bash"
 cd "$T_TMP" || exit 1
-export HPCAP_DEV_DIR=$T_TMP/q
-mkdir -p "$HPCAP_DEV_DIR"
-pids=()
-cleanup_jobs() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	t_cleanup
-}
-trap cleanup_jobs EXIT
+t_queues
 
-replay() { # replay <args...>: start pcap2hpcap in the background
-	"$bin/pcap2hpcap" -q -b 1M --file-size 1M "$@" &
-	pids+=($!)
-	REPLAY=$!
-}
-wait_queue() { # until the queue file exists
-	for _ in $(seq 1 100); do
-		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# replay <args...>: start pcap2hpcap in the background
+replay() { t_replay -q -b 1M --file-size 1M "$@"; }
 nic() { # nic IFNAME|-: the interface behind adapter 0 (a producer's port file)
 	if [ "$1" = - ]; then rm -f "$HPCAP_DEV_DIR/hpcap_0.port"; return; fi
 	printf 'adapter 0\nifname %s\nsource xdp\n' "$1" >"$HPCAP_DEV_DIR/hpcap_0.port"
@@ -54,7 +36,7 @@ capture() {
 	n=$((n + 1))
 	mkdir "$name"
 	replay in.pcap 0 0
-	wait_queue 0 0
+	t_wait_queue 0 0
 	t_run "$name: $tool" 0 "$bin/$tool" "$@" 0 0 "$name"
 	wait "$REPLAY"
 	mapfile -t files < <(find "$name" -name '*.raw' | sort)
@@ -71,7 +53,7 @@ policy() {
 	local tool=$1 p
 	shift
 	replay -L 0 -R in.pcap 0 1
-	wait_queue 0 1
+	t_wait_queue 0 1
 	"$bin/$tool" "$@" -d 3 0 1 null >policy.out 2>&1 &
 	p=$!
 	sleep 1

@@ -18,30 +18,14 @@ t_init retention
 command -v python3 >/dev/null || t_skip "python3 not installed"
 [ "$(id -u)" = 0 ] || t_skip "needs root (mounts tmpfs file systems)"
 cd "$T_TMP" || exit 1
-export HPCAP_DEV_DIR=$T_TMP/q
-mkdir -p "$HPCAP_DEV_DIR"
-pids=()
+t_queues
 mounts=()
-cleanup_all() {
-	local p m
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+t_cleanup_extra() { # the replays are gone: unmount
+	local m
 	wait 2>/dev/null
 	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || true; done
-	t_cleanup
 }
-trap cleanup_all EXIT
-replay() {
-	"$bin/pcap2hpcap" -q "$@" &
-	pids+=($!)
-	REPLAY=$!
-}
-wait_queue() {
-	for _ in $(seq 1 100); do
-		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+replay() { t_replay -q "$@"; }
 small_fs() { # small_fs DIR SIZE
 	mkdir -p "$1"
 	mount -t tmpfs -o size="$2" tmpfs "$1" || t_skip "cannot mount tmpfs"
@@ -57,7 +41,7 @@ sent=30000
 small_fs fs1 10M
 mkdir fs1/cap
 replay -b 4M --file-size 1M in.pcap 1 0
-wait_queue 1 0
+t_wait_queue 1 0
 t_run "--keep-free 3M on a 10 MiB file system" 0 "$bin/hpcapdd" -i 0 --keep-free 3M --sha256 \
 	--retention-stats "$T_TMP/stats1" --name '%{seq}' 1 0 fs1/cap
 wait "$REPLAY"
@@ -71,8 +55,9 @@ kv() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 t_eq "... --retention-stats: the same count, the queue, state stopped at the end" \
 	"$ndel 1 0 stopped 0 0" \
 	"$(for k in files_removed adapter queue state limit_unmet files_held; do kv $k stats1; done | paste -sd' ' -)"
+kept_raw=(fs1/cap/*.raw) kept_sum=(fs1/cap/*.sha256)
 t_eq "... and the bytes of the files and sidecars deleted (all the same size here)" \
-	"$(($(kv files_removed stats1) * ($(stat -c %s fs1/cap/"$(ls fs1/cap | grep -m1 '\.raw$')") + $(stat -c %s fs1/cap/"$(ls fs1/cap | grep -m1 '\.sha256$')"))))" \
+	"$(($(kv files_removed stats1) * ($(stat -c %s "${kept_raw[0]}") + $(stat -c %s "${kept_sum[0]}"))))" \
 	"$(kv bytes_removed stats1)"
 t_eq "... the limits" "3145728 0 0 0" "$(for k in keep_free_bytes keep_free_pct keep_size keep_age_s; do kv $k stats1; done | paste -sd' ' -)"
 t_grep "... a deletion names file, size, age, limit" "retention: deleted fs1/cap/000000.raw \\([0-9.]+ [KM]iB, [0-9]+ s old; free space limit\\)" "$out"
@@ -96,7 +81,7 @@ t_same_file "... they hold exactly the last $nleft frames sent" want.rec got.rec
 small_fs fs2 6M
 mkdir fs2/cap
 replay -b 4M --file-size 1M in.pcap 1 1
-wait_queue 1 1
+t_wait_queue 1 1
 t_run "no retention: a full disk stops hpcapdd" 1 "$bin/hpcapdd" -i 0 --name '%{seq}' 1 1 fs2/cap
 kill "$REPLAY" 2>/dev/null; wait "$REPLAY" 2>/dev/null
 t_grep "... saying why" "[Nn]o space left" "$T_OUT"
@@ -113,8 +98,8 @@ replay -b 4M --file-size 1M in.pcap 2 0
 R0=$REPLAY
 replay -b 4M --file-size 1M in.pcap 2 1
 R1=$REPLAY
-wait_queue 2 0
-wait_queue 2 1
+t_wait_queue 2 0
+t_wait_queue 2 1
 # (each writer's end time is kept: once a writer has ended, its newest
 # file is no longer protected, and the other may delete it)
 for q in 0 1; do
@@ -161,7 +146,7 @@ HOLD=$!
 sleep 0.2
 python3 "$top/tests/tools/gen_pcap.py" small.pcap --count 2000 --sizes 1000
 replay -b 4M --file-size 1M small.pcap 3 0
-wait_queue 3 0
+t_wait_queue 3 0
 t_run "--keep-age 1d" 0 "$bin/hpcapdd" -i 0 --keep-age 1d --retention-stats "$T_TMP/stats3" --name 'new_%{seq}' 3 0 age
 wait "$REPLAY"
 t_grep "... the old files go, for their age" "deleted age/old1.raw .*age limit" "$T_OUT"

@@ -15,23 +15,8 @@ bin=${1:-$root/build/bin}
 command -v python3 >/dev/null || t_skip "python3 not installed"
 command -v tshark >/dev/null || t_skip "tshark not installed"
 cd "$T_TMP" || exit 1
-export HPCAP_DEV_DIR=$T_TMP/q
-mkdir -p "$HPCAP_DEV_DIR"
-pids=()
-cleanup_jobs() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	t_cleanup
-}
-trap cleanup_jobs EXIT
+t_queues
 
-wait_queue() { # until the queue file exists
-	for _ in $(seq 1 100); do
-		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 tview() { # the frames as tshark reads them: time, lengths, bytes
 	tshark -r "$1" -T fields -e frame.time_epoch -e frame.len -e frame.cap_len 2>/dev/null
 	tshark -r "$1" -x 2>/dev/null | grep -v '^$'
@@ -45,7 +30,7 @@ for w in 0 1; do
 	"$bin/pcap2hpcap" -q -b 1M --file-size 1M in.pcap 1 "$w" &
 	pids+=($!)
 	replay=$!
-	wait_queue 1 "$w"
+	t_wait_queue 1 "$w"
 	cores=""
 	[ "$w" = 1 ] && cores="--cores $(($(nproc) - 1))"
 	# shellcheck disable=SC2086 # the option and its value are words

@@ -13,28 +13,10 @@ bin=${1:-$root/build/bin}
 command -v python3 >/dev/null || t_skip "python3 not installed"
 command -v tshark >/dev/null || t_skip "tshark not installed"
 cd "$T_TMP" || exit 1
-export HPCAP_DEV_DIR=$T_TMP/q
-mkdir -p "$HPCAP_DEV_DIR"
-pids=()
-cleanup_jobs() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	t_cleanup
-}
-trap cleanup_jobs EXIT
+t_queues
 
-replay() { # replay <args...>: start pcap2hpcap in the background
-	"$bin/pcap2hpcap" -q "$@" &
-	pids+=($!)
-	REPLAY=$!
-}
-wait_queue() { # until the queue file exists
-	for _ in $(seq 1 100); do
-		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# replay <args...>: start pcap2hpcap in the background
+replay() { t_replay -q "$@"; }
 # The frames of a capture as tshark reads them: time, lengths, bytes.
 tview() {
 	tshark -r "$1" -T fields -e frame.time_epoch -e frame.len -e frame.cap_len 2>/dev/null
@@ -67,7 +49,7 @@ t_grep "... names it and what to do" "hpcap_9_9.*(no such device|pcap2hpcap)" "$
 # --- RAW files: every frame once, byte for byte, files of 1 MiB
 mkdir raw
 replay -b 1M --file-size 1M in.pcap 0 0
-wait_queue 0 0
+t_wait_queue 0 0
 t_run "to RAW files" 0 "$bin/hpcapdd_p" 0 0 raw
 wait "$REPLAY"
 t_grep "summary: 20000 frames, nothing lost" \
@@ -83,7 +65,7 @@ t_run "every file passes checkraw" 0 "$bin/checkraw" -q "${FILES[@]}"
 
 # --- --print --count: the first frames' times and lengths on stdout
 replay -b 1M in.pcap 0 1
-wait_queue 0 1
+t_wait_queue 0 1
 "$bin/hpcapdd_p" -q --print --count 10 0 1 null >print.txt 2>print.err
 st=$?
 kill "$REPLAY" 2>/dev/null
@@ -96,7 +78,7 @@ t_same_file "--print: sec.nsec caplen len of the first 10 frames" want10.txt got
 # --- a lossy listener with room to spare loses nothing
 mkdir lossy
 replay -b 64M in.pcap 1 0
-wait_queue 1 0
+t_wait_queue 1 0
 t_run "--lossy" 0 "$bin/hpcapdd_p" --lossy 1 0 lossy
 wait "$REPLAY"
 raw_frames lossy lossy.pcap
@@ -110,7 +92,7 @@ echo "$HPCAP_FILE_FRAMES $HPCAP_FILE_FORMAT ${1##*/}" >>"$(dirname "$0")/hooks.t
 EOF
 chmod +x hook.sh
 replay -b 1M in.pcap 1 1
-wait_queue 1 1
+t_wait_queue 1 1
 t_run "pipeline: pcap, --split-size, --sha256, --post" 0 "$bin/hpcapdd_p" -q --format pcap \
 	--split-size 1M --name '%{seq}' --sha256 --post "$T_TMP/hook.sh" --post-queue 4096 1 1 pipe
 wait "$REPLAY"
@@ -142,7 +124,7 @@ with open(sys.argv[1], "wb") as f:
 EOF
 mkdir lt
 replay -b 1M --any-linktype rawip.pcap 1 2
-wait_queue 1 2
+t_wait_queue 1 2
 t_run "pipeline: --format pcap --linktype RAW" 0 "$bin/hpcapdd_p" -q --format pcap \
 	--linktype RAW --name '%{seq}' 1 2 lt
 wait "$REPLAY"
@@ -154,7 +136,7 @@ t_eq "--linktype RAW: tshark decodes IP" "10.0.0.1 10.0.0.2" \
 python3 "$root/tests/tools/gen_pcap.py" slow.pcap --count 400 --sizes 100
 mkdir int
 replay --speed 0.1 slow.pcap 2 0	# 0.4 s of capture in 4 s
-wait_queue 2 0
+t_wait_queue 2 0
 "$bin/hpcapdd_p" -q 2 0 int 2>int.err &
 cap=$!
 pids+=("$cap")

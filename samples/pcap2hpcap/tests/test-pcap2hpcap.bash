@@ -15,29 +15,11 @@ t_init pcap2hpcap
 command -v tshark >/dev/null || t_skip "tshark not installed"
 command -v python3 >/dev/null || t_skip "python3 not installed"
 cd "$T_TMP"
-export HPCAP_DEV_DIR=$T_TMP/q
-mkdir -p "$HPCAP_DEV_DIR"
-pids=()
-cleanup_jobs() {
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	t_cleanup
-}
-trap cleanup_jobs EXIT
+export T_JOB_SIGNAL=KILL	# (t_end_jobs reads it)
+t_queues
 
-replay() { # replay <args...>: pcap2hpcap in the background, pid in REPLAY
-	"$bin/pcap2hpcap" "$@" 2>>replay.err &
-	pids+=($!)
-	REPLAY=$!
-}
-wait_queue() { # <adapter> <queue>: until the queue file exists
-
-	for _ in $(seq 1 100); do
-		[ -e "$HPCAP_DEV_DIR/hpcap_$1_$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# replay <args...>: pcap2hpcap in the background, pid in REPLAY
+replay() { t_replay "$@" 2>>replay.err; }
 frames() { tshark -r "$1" 2>/dev/null | wc -l; }
 reap() { # wait for the replay; a failure is a failed check, not an exit
 	local st=0
@@ -55,7 +37,7 @@ tview() {
 # Lossless, 1 MiB buffer for 11 MiB of frames: the replay waits for the
 # listener; nothing is lost, byte for byte.
 replay -b 1M in.pcap 0 0
-wait_queue 0 0
+t_wait_queue 0 0
 t_run "lossless listener through a small buffer" 0 sh -c "'$bin/hpcap2pcap' -q 0 0 > out.pcap"
 reap
 t_same_file "lossless: every frame, byte for byte" in.pcap out.pcap
@@ -64,7 +46,7 @@ t_eq "the queue file is removed at the end" no "$([ -e "$HPCAP_DEV_DIR/hpcap_0_0
 
 # Two listeners (one lossless, one lossy with room for everything).
 replay -b 16M -l 2 in.pcap 0 1
-wait_queue 0 1
+t_wait_queue 0 1
 "$bin/hpcap2pcap" -q -w a.pcap 0 1 &
 a=$!
 "$bin/hpcap2pcap" -q --lossy -w b.pcap 0 1 &
@@ -80,7 +62,7 @@ t_same_file "two listeners: the lossy one has every frame" in.pcap b.pcap
 
 # pcapng in, nanosecond pcap out: tshark sees the same frames.
 replay -b 1M in.pcapng 0 2
-wait_queue 0 2
+t_wait_queue 0 2
 "$bin/hpcap2pcap" -q 0 2 >ng.pcap
 reap
 tview in.pcapng >want.txt
@@ -91,7 +73,7 @@ t_same_file "pcapng replay: the same frames for tshark" want.txt got.txt
 "$bin/pcap2hpcap" -b 1M - 0 3 <in.pcap 2>>replay.err &
 REPLAY=$!
 pids+=("$REPLAY")
-wait_queue 0 3
+t_wait_queue 0 3
 "$bin/hpcap2pcap" -q 0 3 >stdin.pcap
 reap
 t_same_file "standard input replay" in.pcap stdin.pcap
@@ -99,7 +81,7 @@ t_same_file "standard input replay" in.pcap stdin.pcap
 # --drop: a listener that stops reading for a while loses frames, and the
 # replay counts them as client losses; without --drop it would wait.
 replay -b 1M --drop in.pcap 0 4
-wait_queue 0 4
+t_wait_queue 0 4
 "$bin/hpcap2pcap" -q 0 4 | { sleep 2; cat >drop.pcap; }
 reap
 n=$(frames drop.pcap)
@@ -123,7 +105,7 @@ open(sys.argv[1], "wb").write(b)
 EOF
 for speed in 1 10; do
 	replay --speed "$speed" slow.pcap 1 "$speed"
-	wait_queue 1 "$speed"
+	t_wait_queue 1 "$speed"
 	t0=$EPOCHREALTIME
 	"$bin/hpcap2pcap" -q 1 "$speed" >paced.pcap
 	t1=$EPOCHREALTIME
@@ -136,7 +118,7 @@ done
 
 # --loop: the capture twice, time going on.
 replay --loop 2 slow.pcap 1 5
-wait_queue 1 5
+t_wait_queue 1 5
 "$bin/hpcap2pcap" -q 1 5 >loop.pcap
 reap
 t_eq "--loop 2: twice the frames" 40 "$(frames loop.pcap)"
@@ -146,7 +128,7 @@ t_eq "--loop 2: time never goes back" 0 \
 # A listener killed with SIGKILL while the replay waits for it: its slot
 # is reclaimed and the replay goes on.
 replay -b 1M -l 2 in.pcap 2 0
-wait_queue 2 0
+t_wait_queue 2 0
 mkfifo stall
 # shellcheck disable=SC2217 # on purpose: opens the pipe, never reads it
 sleep 60 <stall &
@@ -173,7 +155,7 @@ python3 "$top/tests/tools/gen_mgmon.py" seq seq.pcap --expect seq.exp
 "$bin/pcap2raw" -q seq.pcap seq.raw
 "$bin/seqgap" --csv --window 64 --raw seq.raw >seq-off.csv 2>/dev/null
 replay -b 1M seq.pcap 3 0
-wait_queue 3 0
+t_wait_queue 3 0
 "$bin/seqgap" --csv --window 64 3 0 >seq-live.csv 2>/dev/null
 reap
 t_same_file "seqgap live on a replay = seqgap on the RAW file" seq-off.csv seq-live.csv
@@ -181,7 +163,7 @@ python3 "$top/tests/tools/gen_mgmon.py" burst b.pcap --expect b.exp
 "$bin/pcap2raw" -q b.pcap b.raw
 "$bin/microburst" --csv -i 100us --raw b.raw >mb-off.csv 2>/dev/null
 replay -b 1M b.pcap 3 1
-wait_queue 3 1
+t_wait_queue 3 1
 "$bin/microburst" --csv -i 100us 3 1 >mb-live.csv 2>/dev/null
 reap
 t_same_file "microburst live on a replay = microburst on the RAW file" mb-off.csv mb-live.csv
@@ -192,7 +174,7 @@ python3 "$top/tests/fixtures/gen-bad-times.py" .
 q=0
 for u in usec nsec; do
 	replay "bad-$u.pcap" 5 $q
-	wait_queue 5 $q
+	t_wait_queue 5 $q
 	"$bin/hpcap2pcap" -q 5 $q >"bad-$u-replay.pcap"
 	reap
 	"$bin/pcap2raw" -q "bad-$u.pcap" "bad-$u.raw"
@@ -208,7 +190,7 @@ done
 
 # Errors.
 replay -l 1 slow.pcap 4 0
-wait_queue 4 0
+t_wait_queue 4 0
 t_run "a second replay on the same queue" 1 "$bin/pcap2hpcap" -q slow.pcap 4 0
 t_grep "... names the other producer" "another producer \\(pid $REPLAY\\)" "$T_OUT"
 kill -INT "$REPLAY"
