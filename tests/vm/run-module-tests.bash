@@ -55,6 +55,11 @@ for src in tests/vm/module/*.c; do
 	cc -std=c11 -Wall -Wextra -Werror -O2 -g -Iinclude -Isrclib -o "$BUILD/tests-vm/$(basename "$src" .c)" \
 		"$src" $BUILD/lib/libhpcap.a
 done
+# The HPCAP User Guide's libmgmon example, as its users build it (the
+# guest runs it on a live queue: guest-tests.bash guide)
+read -r -a libs_extra <srclib/LIBS
+cc -std=gnu11 -Wall -Wextra -Werror -O2 -Iinclude -o $BUILD/tests-vm/hpcap_guide_example \
+	tests/compat/hpcap_guide_example.c $BUILD/lib/libmgmon.a $BUILD/lib/libhpcap.a -lpcap -lpthread "${libs_extra[@]}"
 
 
 # run_native KVER LABEL [run-vm options]: tests/vm/module/native-tests.bash in a

@@ -91,6 +91,39 @@ test_mirror() {
 	t_eq "mirror: the stack still receives" hello "$got"
 }
 
+# The HPCAP User Guide's libmgmon example (tests/compat/hpcap_guide_example.c,
+# built on the host with -Werror) on a live queue: its handler, declared
+# with libpcap's struct pcap_pkthdr and passed unchanged to
+# mgmon_packet_online_loop(), sees every frame sent with its lengths, until
+# SIGINT ends the loop.
+test_guide() {
+	load buf_size=4194304 file_size=1048576 && mkveth && attach va mirror || return
+	"$TB/hpcap_guide_example" online 0 0 0 >"$W/guide.out" 2>"$W/guide.err" & local gp=$!
+	for _ in $(seq 100); do [ "$(stat_of 0_0 listeners)" = 1 ] && break; sleep 0.05; done
+	t_eq "guide: the example listens on queue 0_0" 1 "$(stat_of 0_0 listeners)"
+	send --count 2000 --sizes 60-1514 --pcap "$W/guide-sent.pcap"
+	wait_stat 0_0 captured_frames 1999
+	sleep 0.3
+	kill -INT "$gp"
+	wait "$gp"
+	t_eq "guide: SIGINT ends mgmon_packet_online_loop, exit 0" "0 " "$? $(cat "$W/guide.err")"
+	local want
+	want=$(python3 - "$W/guide-sent.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+off = 24
+n = b = c = 0
+while off + 16 <= len(d):
+    incl, orig = struct.unpack_from("<II", d, off + 8)
+    n += 1; b += orig; c += incl
+    off += 16 + incl
+print(f"frames {n} bytes {b} caplen {c}")
+PY
+)
+	t_eq "guide: the handler saw every frame sent, lengths as sent (struct pcap_pkthdr)" "$want" "$(cut -d' ' -f1-6 "$W/guide.out")"
+	t_eq "guide: and the module lost none" 0 "$(stat_of 0_0 client_lost_frames)"
+}
+
 test_drop() {
 	load buf_size=4194304 file_size=1048576 && mkveth && attach va drop || return
 	ip addr add 10.9.0.1/24 dev va
@@ -555,7 +588,7 @@ test_caps() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(mirror drop per_packet wrap caplen vlan listeners lossy_stop wakeups restart boundary synth control bad_callers lifecycle
+[ ${#tests[@]} -gt 0 ] || tests=(mirror guide drop per_packet wrap caplen vlan listeners lossy_stop wakeups restart boundary synth control bad_callers lifecycle
 	unload_race bounds rtnl_free names caps)
 for t in "${tests[@]}"; do
 	echo "--- $t ($(uname -r))"
