@@ -159,7 +159,7 @@ test_rss16() {
 	load nrxq=16 || return
 	t_eq "sixteen queue devices" 16 "$(ls /dev/hpcap_0_* | wc -l)"
 	start_cap rss16 16
-	send rss16 0d --count 3000 --sizes 64-600 --flows 256 --pps 1500 --seed 33
+	send rss16 0e --count 3000 --sizes 64-600 --flows 256 --pps 1500 --seed 33
 	stop_cap
 	check rss16 --flows
 	local q n exp got="" used=0
