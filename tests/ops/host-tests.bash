@@ -315,7 +315,7 @@ if command -v systemd-analyze >/dev/null; then
 	if [ -x "$top/$BUILD/bin/hpcap-xdp" ]; then
 		ln -s "$top/$BUILD/bin/hpcap-xdp" "$W/sd/bin/hpcap-xdp"
 	else
-		ln -s "$(command -v true)" "$W/sd/bin/hpcap-xdp"
+		ln -s "$(type -P true)" "$W/sd/bin/hpcap-xdp"	# (the program: command -v names the builtin)
 	fi
 	for u in systemd/*.service systemd/*.timer; do
 		sed -e "s|@SBINDIR@|$W/sd/sbin|g; s|@BINDIR@|$W/sd/bin|g; s|@SYSCONFDIR@|/etc|g; s|@DOCDIR@|/usr/share/doc/hpcap|g" \
