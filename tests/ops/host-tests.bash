@@ -199,7 +199,7 @@ t_grep "table: hpcap0" "^0   hpcap0 +L--- +0 b/s 0 pps +200.0 kB 2.0k pkt +0/0/0
 t_grep "table: veth0" "^1   veth0 +L-D- .* 500 \\(0/0/500\\) 100.000% " "$T_OUT"
 if command -v script >/dev/null; then
 	t_run "live view on a terminal: refreshes until q" 0 \
-		bash -c "(sleep 3.6; printf q) | script -qec '$top/scripts/hpcap-status.bash -i 1 -c /nonexistent' /dev/null"
+		bash -c "(sleep 8; printf q) | script -qec '$top/scripts/hpcap-status.bash -i 1 -c /nonexistent' /dev/null"
 	t_eq "... drew at least twice" yes "$([ "$(grep -c 'hpcap-status  ' <<<"$T_OUT")" -ge 2 ] && echo yes || echo no)"
 	t_grep "... clearing the screen each time" $'\033\\[H\033\\[2J' "$T_OUT"
 fi
