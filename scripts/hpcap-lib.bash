@@ -561,7 +561,7 @@ xdp_queues() {
 # module's either, and cannot be asked without joining it as a listener:
 # its producer keeps HPCAP_XDP_DIR/hpcap_<A>_<Q>.stats ("source shm", pid,
 # adapter, queue, state, the module's queue counters under the same names,
-# buf_size, write_pos), rewritten about every second and removed with the
+# buf_size, write_pos), rewritten every 100 ms and removed with the
 # queue.  Such queues show as adapter <A> named shm<A>, source shm.
 
 # shm_alive PID: PID is a running process (not a zombie nobody reaped)

@@ -112,10 +112,13 @@ static void sleep_until(uint64_t t)
  * The queue's counters for the ops scripts (hpcap-status, the monitors,
  * the Prometheus export), which cannot ask a shared-memory queue without
  * joining it: <queue>.stats, "name value" lines with the module's names,
- * rewritten whole (a new file renamed over the old) about every second
- * and removed with the queue.  hpcap_producer_stats() publishes the open
+ * rewritten whole (a new file renamed over the old) every 100 ms, so a
+ * rate the scripts take over half a second spans several rewrites, and
+ * removed with the queue.  hpcap_producer_stats() publishes the open
  * batch, so only the replay's own thread may call it.
  */
+#define STATSFILE_PERIOD_NS 100000000u
+
 struct statsfile {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	const char *input;
@@ -132,7 +135,7 @@ static void statsfile_write(struct statsfile *sf, struct hpcap_producer *p,
 	struct hpcap_queue_stats s;
 	FILE *f;
 
-	sf->next = mono_ns() + 1000000000u;
+	sf->next = mono_ns() + STATSFILE_PERIOD_NS;
 	if (!sf->path[0] || hpcap_producer_stats(p, &s) < 0)
 		return;
 	f = fopen(sf->tmp, "we");
@@ -163,7 +166,7 @@ static void statsfile_write(struct statsfile *sf, struct hpcap_producer *p,
 		unlink(sf->tmp);
 }
 
-/* Rewrite the file if its second is over. */
+/* Rewrite the file when its period is over. */
 static void statsfile_tick(struct statsfile *sf, struct hpcap_producer *p,
 			   const char *state)
 {
