@@ -76,7 +76,9 @@ fs_nic eth8 0000:04:00.0 8086:10fb ixgbe 0 2
 fs_virt veth0 1
 fake=$T_TMP/fake/sys
 # Built without libnuma the tools place nothing and say so.
-if ldd "$bin/hpcapdd" 2>/dev/null | grep -q libnuma; then
+# (ldd's whole output first: with pipefail, grep -q leaving early can
+# give ldd a SIGPIPE and the pipeline a failure)
+if grep -q libnuma <<<"$(ldd "$bin/hpcapdd" 2>/dev/null)"; then
 	placed0="buffers on node 0, threads on its CPUs" prefer0=prefer:0
 	placed1="the kernel offers no node 1: nothing placed"
 else
