@@ -79,6 +79,12 @@ t_eq "prometheus: no NIC line for it" "" "$(grep -E '^hpcap_(link_up|nic_lost)' 
 t_eq "monitor: two lines, frames arriving, nothing lost" yes \
 	"$(awk 'NF == 5 && $3 > 0 && $5 == 0 { n++ } END { print n == 2 ? "yes" : "no" }' <<<"$mon")"
 t_eq "monitor by adapter number: one line" 1 "$(grep -c . <<<"$mon4")"
+# The first round whole in the queue before the replay is stopped (on a
+# fast machine the checks above take less than a round): 60 s at most.
+for _ in $(seq 600); do
+	[ "$(awk '$1 == "captured_frames" { print $2 }' "$HPCAP_DEV_DIR/hpcap_4_1.stats" 2>/dev/null)" -ge "$(wc -l <sent.txt)" ] 2>/dev/null && break
+	sleep 0.1
+done
 kill "$replay"
 wait "$replay"
 t_eq "the replay ends at SIGTERM with status 0" 0 $?

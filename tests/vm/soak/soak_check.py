@@ -166,10 +166,10 @@ def main():
 
 
 def describe_missing(res, missing):
-    """Where on the wire the frames neither captured nor counted were: a
-    NIC whose RX ring stays full makes QEMU queue frames for it and drop
-    them past the queue's limit, which no counter in the guest sees (the
-    real 82576 would count them in MPC/RNBC)."""
+    """Where on the wire the frames not on disk were: lost at a queue
+    (counted), or dropped by QEMU before the NIC when its RX ring stayed
+    full, which no counter in the guest sees (a real 82576 would count
+    them in MPC/RNBC)."""
     first = None
     runs = []
     for _, frame, ts in read_pcap(os.path.join(res, "truth.pcap")):
@@ -187,7 +187,7 @@ def describe_missing(res, missing):
         elif runs:
             runs[-1][2] = False
     longest = sorted(runs, key=lambda r: -r[3])[:5]
-    print(f"info soak {len(missing)} frames of the dump neither captured nor counted, in {len(runs)} runs; "
+    print(f"info soak {len(missing)} frames of the dump not on disk (lost and counted, or dropped before the NIC), in {len(runs)} runs; "
           "the largest: " + ", ".join(f"{r[3]} frames at {r[0]:.1f}-{r[1]:.1f} s" for r in longest))
 
 
