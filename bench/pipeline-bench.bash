@@ -38,8 +38,8 @@ imix=bench/data/imix-${size}M.pcap
 out=$(mktemp)
 scratch=/dev/shm/pipeline-bench.$$
 trap 'rm -rf "$out" "$scratch"' EXIT
-calc() { awk "BEGIN { printf \"%.${1}f\", $2 }"; }
-best() { sort -g | head -1; }
+# shellcheck source=bench/stats.bash
+. bench/stats.bash
 
 {
 	echo "## Capture pipeline, $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -148,7 +148,6 @@ done
 	echo "| hpcapdd options | MB/s best | MB/s median | vs plain (best) | files | files/s | hooks |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
 } >> "$out"
-med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # shellcheck disable=SC2086 # lists of numbers
 pbest=$(printf '%s\n' ${T[plain]} | best)
 for c in "${cases[@]}"; do

@@ -312,7 +312,8 @@ stat_of() { # <median|best> <numbers...>
 		}'
 }
 
-calc() { awk "BEGIN { printf \"%.${1}f\", $2 }"; }
+# shellcheck source=bench/stats.bash
+. "$root/bench/stats.bash"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 say "measuring: ${#cases[@]} cases x $runs rounds on ${size_mb} MiB ($frames frames)"

@@ -183,7 +183,8 @@ stat_of() { # <median|best> <numbers...>
 			else printf "%.6f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2
 		}'
 }
-calc() { awk "BEGIN { printf \"%.${1}f\", $2 }"; }
+# shellcheck source=bench/stats.bash
+. "$root/bench/stats.bash"
 declare -A MED BEST
 for c in "${cases[@]}"; do
 	# shellcheck disable=SC2086 # space-separated numbers

@@ -46,10 +46,8 @@ mkdir -p "$qdir"
 printf '#!/bin/sh\nstat -c %%s "$1" > /dev/null\n' > "$hook"
 chmod +x "$hook"
 trap 'rm -rf "$out" "$qdir" "$outdir" "$hook"' EXIT
-calc() { awk "BEGIN { printf \"%.${1}f\", $2 }"; }
-best() { sort -g | head -1; }
-med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
+# shellcheck source=bench/stats.bash
+. bench/stats.bash
 
 in_bytes=$(($(stat -c %s "$real") * loops))
 mib=$((in_bytes / 1048576))

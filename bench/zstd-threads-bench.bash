@@ -42,10 +42,8 @@ out=$(mktemp)
 notes=$qdir/notes
 mkdir -p "$qdir"
 trap 'rm -rf "$out" "$qdir" "$outdir"' EXIT
-calc() { awk "BEGIN { printf \"%.${1}f\", $2 }"; }
-best() { sort -g | head -1; }
-med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
+# shellcheck source=bench/stats.bash
+. bench/stats.bash
 
 in_bytes=$(($(stat -c %s "$real") * loops))
 mib=$((in_bytes / 1048576))
