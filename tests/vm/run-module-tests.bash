@@ -66,7 +66,7 @@ cc -std=gnu11 -Wall -Wextra -Werror -O2 -Iinclude -o $BUILD/tests-vm/hpcap_guide
 # guest with two igb NICs (and whatever the options add); each test's capture
 # is then compared with QEMU's dump of the captured port.
 run_native() {
-	local k=$1 label=$2 nres st=0 src name dump
+	local k=$1 label=$2 nres st=0 dump
 	shift 2
 	nres=build/vm-results/$k-$label
 	rm -rf "$nres"; mkdir -p "$nres"
@@ -78,15 +78,7 @@ run_native() {
 		--nics 2 "${dump[@]}" "$@" -- \
 		tests/vm/module/native-tests.bash $native_tests | tee "$nres/output.txt" || st=$?
 	# Each test's capture against the wire itself.
-	for src in "$nres"/*.src; do
-		[ -e "$src" ] || continue
-		name=$(basename "$src" .src)
-		[ -f "$nres/$name-got.pcap" ] || continue
-		# shellcheck disable=SC2046 # options are words
-		python3 tests/vm/module/compare.py "$nres/truth.pcap" "$nres/$name-got.pcap" \
-			--src "$(cat "$src")" --name "$label $name: capture = QEMU's dump of the wire" \
-			$(cat "$nres/$name.opts" 2>/dev/null) | tee -a "$nres/output.txt"
-	done
+	tests/vm/compare-with-dump.bash "$nres" "$label"
 	if [ "$st" -ne 0 ] || grep -q '^fail' "$nres/output.txt"; then
 		echo "FAIL ($label) on $k (exit $st; guest dmesg in $nres/dmesg.txt)"
 		return 1
