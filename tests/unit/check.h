@@ -6,6 +6,7 @@
 #ifndef HPCAP_CHECK_H
 #define HPCAP_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,6 +32,16 @@ static int check_failures;
 			check_failures++;                                  \
 		}                                                          \
 	} while (0)
+
+/* The tests' pseudo-random numbers: xorshift64 over the caller's state
+ * (never 0), so a seed gives the same sequence on every run. */
+static inline uint64_t check_rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
 
 static inline int check_report(const char *name)
 {

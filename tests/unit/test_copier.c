@@ -37,10 +37,7 @@ static unsigned nframes;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return check_rnd(&rng);
 }
 
 /* Frames from START on, framed into FILE_SIZE slices as the producer

@@ -46,10 +46,7 @@ static int sh(const char *fmt, const char *a, const char *b)
 static uint64_t rng = 88172645463325252ull;
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return check_rnd(&rng);
 }
 
 /* Half text-like, half random: compresses, but not to nothing. */

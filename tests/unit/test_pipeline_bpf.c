@@ -25,10 +25,7 @@ static char errbuf[HPCAP_ERRBUF_SIZE];
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
+	return (uint32_t)check_rnd(&rng);
 }
 
 static void put16(uint8_t *p, unsigned v)

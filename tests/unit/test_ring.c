@@ -491,10 +491,7 @@ struct lossy_rd {
 
 static uint64_t rnd(uint64_t *s)
 {
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
+	return check_rnd(s);
 }
 
 /* Acknowledge everything handed out; under the ring lock. */

@@ -37,10 +37,7 @@ static char errbuf[HPCAP_ERRBUF_SIZE];
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return check_rnd(&rng);
 }
 
 /* Compressible but not trivial: runs of repeated and random bytes. */
