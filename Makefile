@@ -99,7 +99,8 @@ ifeq ($(XDP_OK),1)
 XDP_SRCS   := $(filter-out %.bpf.c,$(wildcard srclib/xdp/*.c))
 XDP_OBJS   := $(XDP_SRCS:%.c=$(BUILD)/%.o)
 XDPA       := $(BUILD)/lib/libhpcapxdp.a
-XDP_LIBS   := $(XDPA) $(shell pkg-config --libs libxdp libbpf) -lnuma -lpthread
+# (libhpcapxdp sits on libhpcap: its queue files use libhpcap's writer)
+XDP_LIBS   := $(XDPA) $(LIBA) $(shell pkg-config --libs libxdp libbpf) -lnuma -lpthread
 BPF_OBJS   := $(BUILD)/bpf/hpcap_xdp.o $(BUILD)/bpf/hpcap_xdp_nic_ts.o
 BPF_CFLAGS := -O2 -g -target bpf -std=gnu11 -Wall -Werror -Isrclib/xdp \
               -I/usr/include/$(shell cc -dumpmachine)

@@ -17,6 +17,7 @@
 #include "libhpcap_live.h"
 #include "cli/cli.h"
 #include "cli/pcapin.h"
+#include "queue/qstats_text.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -144,24 +145,8 @@ static void statsfile_write(struct statsfile *sf, struct hpcap_producer *p,
 	fprintf(f, "source shm\nproducer pcap2hpcap\npid %d\nadapter %u\nqueue %u\n"
 		"state %s\ninput %s\n", (int)getpid(), sf->adapter, sf->queue,
 		state, sf->input);
-	fprintf(f, "rx_frames %llu\nrx_bytes %llu\ncaptured_frames %llu\n"
-		"captured_bytes %llu\nclient_lost_frames %llu\n"
-		"client_lost_bytes %llu\nnoclient_frames %llu\n"
-		"noclient_bytes %llu\ndup_frames %llu\n"
-		"oversize_frames %llu\nlisteners %u\nbuf_size %llu\n"
-		"write_pos %llu\n",
-		(unsigned long long)s.rx_frames, (unsigned long long)s.rx_bytes,
-		(unsigned long long)s.captured_frames,
-		(unsigned long long)s.captured_bytes,
-		(unsigned long long)s.client_lost_frames,
-		(unsigned long long)s.client_lost_bytes,
-		(unsigned long long)s.noclient_frames,
-		(unsigned long long)s.noclient_bytes,
-		(unsigned long long)s.dup_frames,
-		(unsigned long long)s.oversize_frames, s.listeners,
-		(unsigned long long)info->buf_size,
-		(unsigned long long)__atomic_load_n(&info->write_pos,
-						    __ATOMIC_RELAXED));
+	qstats_write_text(f, &s, info->buf_size,
+			  __atomic_load_n(&info->write_pos, __ATOMIC_RELAXED));
 	if (fclose(f) || rename(sf->tmp, sf->path))
 		unlink(sf->tmp);
 }

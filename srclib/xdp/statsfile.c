@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "statsfile.h"
+#include "queue/qstats_text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -88,25 +89,7 @@ int hxdp_write_queue_file(const char *path, const struct hxdp_port *p,
 	fprintf(f, "queue %u\ncore %d\nbusy_poll %d\n", q->qid, r->core,
 		q->busy_poll);
 	/* The module's names and meanings (hpcap_sysfs.c stats). */
-	fprintf(f, "rx_frames %llu\nrx_bytes %llu\ncaptured_frames %llu\n"
-		"captured_bytes %llu\nclient_lost_frames %llu\n"
-		"client_lost_bytes %llu\nnoclient_frames %llu\n"
-		"noclient_bytes %llu\ndup_frames %llu\n"
-		"oversize_frames %llu\nlisteners %u\n",
-		(unsigned long long)s->rx_frames,
-		(unsigned long long)s->rx_bytes,
-		(unsigned long long)s->captured_frames,
-		(unsigned long long)s->captured_bytes,
-		(unsigned long long)s->client_lost_frames,
-		(unsigned long long)s->client_lost_bytes,
-		(unsigned long long)s->noclient_frames,
-		(unsigned long long)s->noclient_bytes,
-		(unsigned long long)s->dup_frames,
-		(unsigned long long)s->oversize_frames, s->listeners);
-	/* As the module's buf_size and write_pos files. */
-	fprintf(f, "buf_size %llu\nwrite_pos %llu\n",
-		(unsigned long long)r->buf_size,
-		(unsigned long long)r->write_pos);
+	qstats_write_text(f, s, r->buf_size, r->write_pos);
 	fprintf(f, "xdp_lost_frames %llu\nxdp_rx_dropped %llu\n"
 		"xdp_rx_ring_full %llu\nxdp_rx_invalid_descs %llu\n"
 		"xdp_rx_fill_ring_empty_descs %llu\n",
