@@ -5,7 +5,7 @@
 # RESULTS/truth.pcap; one ok/fail line per capture, also appended to
 # RESULTS/output.txt (which the callers grep for failures).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 res=$1 label=$2
 for src in "$res"/*.src; do
 	[ -e "$src" ] || continue
