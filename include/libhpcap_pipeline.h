@@ -154,6 +154,12 @@ uint32_t hpcap_zsk_frame_at(const struct hpcap_zsk_reader *r, uint64_t off);
  */
 int64_t hpcap_zsk_pread(struct hpcap_zsk_reader *r, void *buf, size_t n,
 			uint64_t off);
+/**
+ * Decompress frame i (i < nframes) whole into dst, which holds its
+ * d_size bytes; the checksum is verified when the table has it.
+ * @return 0, -EINVAL, HPCAP_ERR_FORMAT (damaged frame) or -errno.
+ */
+int hpcap_zsk_read_frame(struct hpcap_zsk_reader *r, uint32_t i, void *dst);
 /** Frames decompressed so far (to show that reads stay local). */
 uint64_t hpcap_zsk_decompressed_frames(const struct hpcap_zsk_reader *r);
 const char *hpcap_zsk_reader_geterr(const struct hpcap_zsk_reader *r);

@@ -31,7 +31,7 @@ static void usage(void)
 	       "frames), and the IPv4/IPv6 addresses, ports, IP protocols and VLAN\n"
 	       "ids its frames carry, for hpcap-extract to skip files and seek in\n"
 	       "them.  Reads hpcap's RAW files, pcap and pcapng (any byte order,\n"
-	       "micro- or nanoseconds).  An index that is already up to date (valid\n"
+	       "micro- or nanoseconds), zstd-compressed or not.  An index that is already up to date (valid\n"
 	       "and made for the file as it is now: size, first and last 4 KiB) is\n"
 	       "kept.\n"
 	       "\n"
@@ -65,8 +65,9 @@ static void show(const char *path, const struct capindex *ix)
 	char a[32], b[32];
 	unsigned i, n;
 
-	printf("%s: %s, %" PRIu64 " frames, %s .. %s, %u segments, data %" PRIu64
-	       " bytes%s\n", path, capscan_fmt_name(ix->fmt), ix->frames,
+	printf("%s: %s%s, %" PRIu64 " frames, %s .. %s, %u segments, data %" PRIu64
+	       " bytes%s\n", path, capscan_fmt_name(ix->fmt),
+	       ix->flags & CAPINDEX_F_ZSTD ? " (zstd)" : "", ix->frames,
 	       cli_fmt_ts(a, sizeof(a), (uint32_t)(ix->first_ns / NS),
 			  (uint32_t)(ix->first_ns % NS)),
 	       cli_fmt_ts(b, sizeof(b), (uint32_t)(ix->last_ns / NS),

@@ -371,8 +371,6 @@ void pipecli_check(struct pipecli *pc, const char *dir)
 	pc->po.zsk.cpus = pc->po.worker_cpus;
 	if (pc->io.max_pending && !pc->index)
 		cli_usage_error("--index-queue needs --index");
-	if (pc->index && pc->po.zstd)
-		cli_usage_error("--index does not read zstd output yet: leave out --zstd, or index the decompressed files with hpcap-index");
 	if (pc->ro.stats_path && !hpcap_retention_any(&pc->ro))
 		cli_usage_error("--retention-stats counts what --keep-free, --keep-size or --keep-age delete: give one of them");
 	if (pc->ro.stats_path)

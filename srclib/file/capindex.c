@@ -323,8 +323,24 @@ int capindex_build(struct capindex *ix, const char *path, char *errbuf)
 	off = cs.start;
 	while ((r = capscan_next(&cs, &off, &f)) > 0)
 		capindex_add(ix, f.off, f.ts_ns, f.data, f.caplen);
-	ix->data_size = cs.size;
-	ix->data_check = capindex_data_check(cs.map, cs.size);
+	if (cs.z) {
+		ix->flags |= CAPINDEX_F_ZSTD;
+		/* Offsets are into the decompressed content; what the index
+		 * is checked against (capindex_matches) is the file on disk. */
+		char eb[HPCAP_ERRBUF_SIZE];
+
+		err = capindex_data_check_file(path, &ix->data_size,
+					       &ix->data_check, eb);
+		if (err) {
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s", eb);
+			capscan_close(&cs);
+			capindex_free(ix);
+			return err;
+		}
+	} else {
+		ix->data_size = cs.size;
+		ix->data_check = capindex_data_check(cs.map, cs.size);
+	}
 	if (r < 0) {
 		ix->flags |= CAPINDEX_F_DAMAGED;
 		snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s", cs.err);
@@ -611,7 +627,8 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 		s->frame = get64(b + o + 8);
 		s->min_ns = get64(b + o + 16);
 		s->max_ns = get64(b + o + 24);
-		if (s->off >= ix->data_size || s->frame >= ix->frames ||
+		if ((s->off >= ix->data_size && !(ix->flags & CAPINDEX_F_ZSTD)) ||
+		    s->frame >= ix->frames ||
 		    s->min_ns > s->max_ns || s->min_ns < ix->first_ns ||
 		    s->max_ns > ix->last_ns ||
 		    (i && (s->off <= s[-1].off || s->frame <= s[-1].frame)) ||

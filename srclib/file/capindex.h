@@ -35,6 +35,8 @@
 #define CAPINDEX_F_V6_ALL 2u	/* the IPv6 set overflowed */
 #define CAPINDEX_F_DAMAGED 4u	/* the data file is damaged: indexed up to
 				 * the damage (data_size is where) */
+#define CAPINDEX_F_ZSTD 8u	/* the data file is zstd-compressed: segment
+				 * offsets count in its decompressed content */
 
 struct capindex_seg {
 	uint64_t off;		/* record offset of its first frame */
@@ -75,7 +77,9 @@ void capindex_add(struct capindex *ix, uint64_t off, uint64_t ts_ns,
 int capindex_finish(struct capindex *ix);
 
 /*
- * Index the capture file at path (RAW, pcap or pcapng).  A damaged file
+ * Index the capture file at path (RAW, pcap or pcapng, or any of them
+ * zstd-compressed: offsets then count in the decompressed content, and
+ * data_size and data_check describe the compressed file).  A damaged file
  * is indexed up to the damage (CAPINDEX_F_DAMAGED), with the reason in
  * errbuf and a return of 1; 0 when whole; negative when it cannot be read.
  */

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "file/capscan.h"
 #include "file/capfmt.h"
+#include "file/capzst.h"
 #include "file/filelist.h"
 #include "hpcap_record.h"
 
@@ -24,6 +25,9 @@
  * for Ethernet); larger is a damaged record, not a frame. */
 #define CAPSCAN_MAX_FRAME 262144u
 #define PCAPNG_SPB 0x00000003u
+/* The most a record can span from its first byte: what a zstd file must
+ * have decompressed before one is read (capzst_need). */
+#define CAPSCAN_RECORD_SPAN (CAPSCAN_MAX_FRAME + 64u)
 
 const char *capscan_fmt_name(enum capscan_fmt fmt)
 {
@@ -55,9 +59,16 @@ static uint16_t rd16(const struct capscan *cs, const uint8_t *p)
 
 static int damaged(struct capscan *cs, uint64_t off, const char *what)
 {
-	snprintf(cs->err, sizeof(cs->err),
-		 "%s: damaged at offset %" PRIu64 ": %s", cs->path, off, what);
+	snprintf(cs->err, sizeof(cs->err), "%s: damaged at offset %" PRIu64
+		 "%s: %s", cs->path, off,
+		 cs->z ? " of its decompressed content" : "", what);
 	return -EBADMSG;
+}
+
+/* Content [off, off + len) readable (only zstd files need the call). */
+static int need(struct capscan *cs, uint64_t off, uint64_t len)
+{
+	return cs->z ? capzst_need(cs, off, len) : 0;
 }
 
 /* if_tsresol's byte into "ns per unit" or "units per ns". */
@@ -116,11 +127,18 @@ static int open_pcapng(struct capscan *cs)
 	else
 		return damaged(cs, 8, "bad pcapng byte-order magic");
 	while (off + 12 <= cs->size) {
-		uint32_t type = rd32(cs, cs->map + off);
-		uint32_t blen = rd32(cs, cs->map + off + 4);
+		uint32_t type, blen;
+		int err = need(cs, off, 12);
 
+		if (err)
+			return err;
+		type = rd32(cs, cs->map + off);
+		blen = rd32(cs, cs->map + off + 4);
 		if (blen < 12 || blen % 4 || blen > cs->size - off)
 			return damaged(cs, off, "pcapng block length out of bounds");
+		err = need(cs, off, blen);
+		if (err)
+			return err;
 		if (type == PCAPNG_EPB || type == PCAPNG_SPB)
 			break;
 		if (type == PCAPNG_IDB && blen >= 20)
@@ -200,6 +218,33 @@ int capscan_open(struct capscan *cs, const char *path, char *errbuf)
 	madvise((void *)cs->map, cs->size, MADV_SEQUENTIAL);
 	memcpy(&magic, cs->map, 4);
 	magic = le32toh(magic);
+	if (magic == CAPZST_MAGIC) {
+		err = capzst_open(cs);
+		if (!err)
+			err = need(cs, 0, CAPSCAN_RECORD_SPAN);
+		if (!err && cs->size < HPCAP_RAW_HDR_LEN) {
+			if (!capzst_damaged_end(cs))
+				snprintf(cs->err, sizeof(cs->err),
+					 "%s: %" PRIu64 " bytes once decompressed (no capture file is that short)",
+					 path, cs->size);
+			err = -EINVAL;
+		}
+		if (!err) {
+			memcpy(&magic, cs->map, 4);
+			magic = le32toh(magic);
+			if (magic == CAPZST_MAGIC) {
+				snprintf(cs->err, sizeof(cs->err),
+					 "%s: compressed twice: decompress it once first (zstd -d)",
+					 path);
+				err = -EINVAL;
+			}
+		}
+		if (err) {
+			snprintf(errbuf, HPCAP_ERRBUF_SIZE, "%s", cs->err);
+			capscan_close(cs);
+			return err;
+		}
+	}
 	if (magic == PCAP_MAGIC_USEC || magic == PCAP_MAGIC_NSEC ||
 	    __builtin_bswap32(magic) == PCAP_MAGIC_USEC ||
 	    __builtin_bswap32(magic) == PCAP_MAGIC_NSEC) {
@@ -210,11 +255,6 @@ int capscan_open(struct capscan *cs, const char *path, char *errbuf)
 					   ? 1000 : 1;
 		cs->start = 24;
 		err = cs->size < 24 ? damaged(cs, 0, "pcap header cut short") : 0;
-	} else if (magic == 0xfd2fb528u) {
-		snprintf(cs->err, sizeof(cs->err),
-			 "%s: zstd-compressed; not read here yet: decompress it first (zstd -d)",
-			 path);
-		err = -ENOTSUP;
 	} else if (magic == PCAPNG_SHB) {
 		cs->fmt = CAPSCAN_PCAPNG;
 		err = open_pcapng(cs);
@@ -235,8 +275,10 @@ static int next_raw(struct capscan *cs, uint64_t *off, struct capscan_frame *f)
 	for (;;) {
 		uint64_t o = *off;
 		struct hpcap_rec r;
-		int st;
+		int st = need(cs, o, CAPSCAN_RECORD_SPAN);
 
+		if (st)
+			return st;
 		if (o > cs->size)
 			return damaged(cs, o, "offset past the end of the file");
 		st = hpcap_rec_next(cs->map + o, o, cs->size - o, cs->lead_pad,
@@ -270,7 +312,10 @@ static int next_pcap(struct capscan *cs, uint64_t *off, struct capscan_frame *f)
 	uint64_t o = *off;
 	const uint8_t *p = cs->map + o;
 	uint32_t caplen;
+	int err = need(cs, o, CAPSCAN_RECORD_SPAN);
 
+	if (err)
+		return err;
 	if (o == cs->size)
 		return 0;
 	if (o > cs->size || cs->size - o < 16)
@@ -298,7 +343,10 @@ static int next_pcapng(struct capscan *cs, uint64_t *off,
 		const uint8_t *p = cs->map + o;
 		uint32_t type, blen, caplen, ifid;
 		uint64_t ts;
+		int err = need(cs, o, CAPSCAN_RECORD_SPAN);
 
+		if (err)
+			return err;
 		if (o == cs->size)
 			return 0;
 		if (o > cs->size || cs->size - o < 12)
@@ -339,7 +387,7 @@ static int next_pcapng(struct capscan *cs, uint64_t *off,
 	}
 }
 
-int capscan_next(struct capscan *cs, uint64_t *off, struct capscan_frame *f)
+static int next_any(struct capscan *cs, uint64_t *off, struct capscan_frame *f)
 {
 	switch (cs->fmt) {
 	case CAPSCAN_RAW: return next_raw(cs, off, f);
@@ -349,8 +397,21 @@ int capscan_next(struct capscan *cs, uint64_t *off, struct capscan_frame *f)
 	return 0;
 }
 
+int capscan_next(struct capscan *cs, uint64_t *off, struct capscan_frame *f)
+{
+	int st = next_any(cs, off, f);
+
+	/* A plain zstd stream that stopped early: its content ends there,
+	 * and that, not a cut record, is what to report. */
+	if (st <= 0 && cs->z && capzst_damaged_end(cs))
+		return -EBADMSG;
+	return st;
+}
+
 void capscan_close(struct capscan *cs)
 {
+	if (cs->z)
+		capzst_close(cs);
 	if (cs->map)
 		munmap((void *)cs->map, cs->size);
 	if (cs->fd >= 0)

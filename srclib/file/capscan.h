@@ -6,6 +6,10 @@
  * the mapping, never a copy.  What the index writer (capindex.c) and
  * hpcap-extract share.  Private to libhpcap and its tools.
  *
+ * Any of them compressed with zstd is read too (capzst.c): seekable files
+ * (hpcapdd --zstd) frame by frame as the scan goes, with offsets into the
+ * decompressed content; a plain zstd stream decompressed whole.
+ *
  * RAW records are decoded by include/hpcap_record.h only.  pcap: both byte
  * orders, microsecond or nanosecond magic.  pcapng: one section, the
  * interfaces described before the first packet (if_tsresol honoured);
@@ -26,11 +30,14 @@ enum capscan_fmt {
 
 #define CAPSCAN_MAX_IF 16
 
+struct capzst;
+
 struct capscan {
 	const char *path;
 	int fd;
 	const uint8_t *map;
-	uint64_t size;
+	uint64_t size;		/* of the content (decompressed, for zstd) */
+	struct capzst *z;	/* zstd-compressed: see capzst.h; else NULL */
 	enum capscan_fmt fmt;
 	uint64_t start;		/* offset of the first record */
 	int swapped;		/* pcap/pcapng written big-endian */
@@ -43,13 +50,13 @@ struct capscan {
 };
 
 struct capscan_frame {
-	uint64_t off;		/* offset of its record */
+	uint64_t off;		/* offset of its record (in the content) */
 	uint64_t ts_ns;		/* since the epoch */
 	uint32_t caplen, len;
 	const uint8_t *data;
 };
 
-/* Map the file and read its header.  0, or a negative code with errbuf
+/* Map the file (decompressing, see above) and read its header.  0, or a negative code with errbuf
  * naming the file and what is wrong. */
 int capscan_open(struct capscan *cs, const char *path, char *errbuf);
 

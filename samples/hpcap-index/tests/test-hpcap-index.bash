@@ -165,9 +165,16 @@ t_grep "... named with its offset" "cut.pcap: damaged at offset [0-9]+" "$T_OUT"
 
 # Errors.
 if command -v zstd >/dev/null; then
+	# A plain zstd stream (the zstd tool's, no seek table) is indexed
+	# like its content; one compressed twice is refused with what to do.
 	zstd -q ns.pcap -o z.pcap.zst
-	t_run "a zstd file" 1 "$bin/hpcap-index" z.pcap.zst
-	t_grep "... says what to do" "zstd-compressed.*zstd -d" "$T_OUT"
+	t_run "a zstd file" 0 "$bin/hpcap-index" z.pcap.zst
+	"$bin/hpcap-index" --show z.pcap.zst | sed 1d >z.show
+	"$bin/hpcap-index" --show ns.pcap | sed 1d >ns.show
+	t_same_file "... its index is what its content's would be" ns.show z.show
+	zstd -q -c z.pcap.zst >zz.pcap.zst.zst
+	t_run "a file compressed twice" 1 "$bin/hpcap-index" zz.pcap.zst.zst
+	t_grep "... says what to do" "compressed twice.*zstd -d" "$T_OUT"
 fi
 echo "hello, not a capture" >text.txt
 t_run "not a capture file" 1 "$bin/hpcap-index" text.txt
