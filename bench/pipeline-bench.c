@@ -17,7 +17,8 @@
  *   pipeline-bench pipe IN.raw OUTDIR CONFIG
  *       feed the frames of a RAW file through hpcap_pipe (CONFIG: pcap,
  *       pcapng, raw, pcap+zstd1, pcap+zstd3, pcap+sha256, pcap+bpf,
- *       raw+split) and print seconds, frames and bytes.
+ *       raw+split; "+tN" compresses on N zstd threads, e.g.
+ *       pcap+zstd1+t2) and print seconds, frames and bytes.
  *   pipeline-bench copier IN.raw OUTDIR plain|sha256 WORKERS
  *       hpcapdd's block copier alone (no queue, no producer): the RAW file
  *       mapped as if it were the capture buffer, handed over in windows of
@@ -307,6 +308,8 @@ static int pipe_bench(const char *in, const char *dir, const char *cfg)
 		o.zstd = 1, o.zsk.level = 1;
 	if (strstr(cfg, "zstd3"))
 		o.zstd = 1, o.zsk.level = 3;
+	if (strstr(cfg, "+t"))
+		o.zsk.threads = (unsigned)atoi(strstr(cfg, "+t") + 2);
 	if (strstr(cfg, "sha256"))
 		o.sha256 = 1;
 	if (strstr(cfg, "split"))

@@ -47,7 +47,9 @@ trap 'rm -rf "$out" "$qdir" "$outdir"' EXIT
 
 in_bytes=$(($(stat -c %s "$real") * loops))
 mib=$((in_bytes / 1048576))
-cases=(zstd_cli_t1 zstd_cli_t2 zstd_t0 zstd_t1 zstd_t2 pcap_plain pcap_sha_w0 pcap_sha_w1)
+raw=${real%.pcap}.raw
+[ -f "$raw" ] || "$BUILD/bin/pcap2raw" -q "$real" "$raw"
+cases=(zstd_cli_t1 zstd_cli_t2 zstd_t0 zstd_t1 zstd_t2 pipe_t0 pipe_t1 pipe_t2 pcap_plain pcap_sha_w0 pcap_sha_w1)
 opts_of() {
 	case $1 in
 	zstd_t*) echo "--format pcap --zstd=1 --zstd-threads ${1#zstd_t} --cores 0-$(($(nproc) - 1))" ;;
@@ -58,6 +60,7 @@ opts_of() {
 label_of() {
 	case $1 in
 	zstd_cli_t*) echo "limit: zstd -1 -T${1#zstd_cli_t} of the capture x $loops (page cache)" ;;
+	pipe_t*) echo "the pipeline alone (no producer): pcap + zstd=1 on ${1#pipe_t} threads" ;;
 	*) echo "hpcapdd $(opts_of "$1")" ;;
 	esac
 }
@@ -71,6 +74,17 @@ run_case() {
 		t0=$EPOCHREALTIME
 		for _ in $(seq "$loops"); do zstd -q -1 -T"${c#zstd_cli_t}" -c "$real" > /dev/null; done
 		t1=$EPOCHREALTIME ;;
+	pipe_t*)
+		# The same frames through hpcap_pipe from a RAW file in the page
+		# cache: what the threads give when no producer takes a core.
+		cat "$raw" > /dev/null
+		t0=$EPOCHREALTIME
+		for _ in $(seq "$loops"); do
+			"$BUILD/bench/pipeline-bench" pipe "$raw" "$outdir" "pcap+zstd1+t${c#pipe_t}" > /dev/null ||
+				{ echo "zstd-threads-bench: pipeline-bench $c failed" >&2; exit 1; }
+		done
+		t1=$EPOCHREALTIME
+		find "$outdir" -name '*.zst' -exec cat {} + | sha256sum | cut -d' ' -f1 > "$qdir/$c.digest" ;;
 	*)
 		"$BUILD/bin/pcap2hpcap" -q -D "$qdir" --file-size 64M -L "$loops" "$real" 0 0 &
 		pp=$!
@@ -103,6 +117,8 @@ for _ in $(seq "$rounds"); do
 	for n in 1 2; do
 		cmp -s "$qdir/zstd_t0.digest" "$qdir/zstd_t$n.digest" ||
 			echo "zstd output with $n threads differs from 0 threads" >> "$notes"
+		cmp -s "$qdir/pipe_t0.digest" "$qdir/pipe_t$n.digest" ||
+			echo "the pipeline alone: zstd output with $n threads differs from 0 threads" >> "$notes"
 	done
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -124,7 +140,7 @@ x() { calc 2 "$(b_of "$2") / $(b_of "$1")"; }
 		echo "| $(label_of "$c") | $(calc 0 "$in_bytes / $(b_of "$c") / 1e6") | $(calc 0 "$in_bytes / $(m_of "$c") / 1e6") |"
 	done
 	echo
-	echo "Ratios (best against best, same run): zstd=1 with 1 thread against the writer's thread $(x zstd_t1 zstd_t0)x, 2 threads against 1 $(x zstd_t2 zstd_t1)x (goal 1.8x), 2 against the writer's thread $(x zstd_t2 zstd_t0)x; hpcapdd against zstd -T of the same threads: 1 thread $(x zstd_t1 zstd_cli_t1)x, 2 threads $(x zstd_t2 zstd_cli_t2)x (goal 0.9x); zstd -T2 against -T1 $(x zstd_cli_t2 zstd_cli_t1)x. pcap --sha256 against plain pcap: $(calc 2 "$(b_of pcap_plain) / $(b_of pcap_sha_w0)") in the writer's thread, $(calc 2 "$(b_of pcap_plain) / $(b_of pcap_sha_w1)") on its own thread (goal 0.9); on its own thread against in the writer's $(x pcap_sha_w1 pcap_sha_w0)x. A 10 GbE port needs 1250 MB/s.$( [ -s "$notes" ] && echo " CHECKS FAILED: $(sort -u "$notes" | xargs)" || echo " Checks passed: the same zstd output for 0, 1 and 2 threads in every round, sha256sum -c on every sidecar, 0 frames lost.")"
+	echo "Ratios (best against best, same run): zstd=1 with 1 thread against the writer's thread $(x zstd_t1 zstd_t0)x, 2 threads against 1 $(x zstd_t2 zstd_t1)x (goal 1.8x), 2 against the writer's thread $(x zstd_t2 zstd_t0)x; hpcapdd against zstd -T of the same threads: 1 thread $(x zstd_t1 zstd_cli_t1)x, 2 threads $(x zstd_t2 zstd_cli_t2)x (goal 0.9x); zstd -T2 against -T1 $(x zstd_cli_t2 zstd_cli_t1)x. The pipeline alone (no producer beside it, so both cores are free): 1 thread against the writer's thread $(x pipe_t1 pipe_t0)x, 2 threads against 1 $(x pipe_t2 pipe_t1)x (goal 1.8x; zstd's own -T2 against -T1: $(x zstd_cli_t2 zstd_cli_t1)x), against zstd -T of the same threads: 1 thread $(x pipe_t1 zstd_cli_t1)x, 2 threads $(x pipe_t2 zstd_cli_t2)x (goal 0.9x). pcap --sha256 against plain pcap: $(calc 2 "$(b_of pcap_plain) / $(b_of pcap_sha_w0)") in the writer's thread, $(calc 2 "$(b_of pcap_plain) / $(b_of pcap_sha_w1)") on its own thread (goal 0.9); on its own thread against in the writer's $(x pcap_sha_w1 pcap_sha_w0)x. A 10 GbE port needs 1250 MB/s.$( [ -s "$notes" ] && echo " CHECKS FAILED: $(sort -u "$notes" | xargs)" || echo " Checks passed: the same zstd output for 0, 1 and 2 threads in every round (hpcapdd and the pipeline alone), sha256sum -c on every sidecar, 0 frames lost.")"
 	echo
 } > "$out"
 cat "$out"
