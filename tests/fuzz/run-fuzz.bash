@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run-fuzz.bash [SECONDS] - build the libFuzzer targets with ASan/UBSan and
 # run each for a bounded time (default 30 s) from the seed corpus of RAW
-# fixtures.  A crash leaves its input in build-fuzz/ and fails the run.
+# fixtures (one of them zstd-compressed).  A crash leaves its input in build-fuzz/ and fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-30}
@@ -11,6 +11,9 @@ out=build-fuzz
 mkdir -p "$out/corpus-raw"
 cp tests/fixtures/small-16k/*.raw "$out/corpus-raw/" 2>/dev/null || true
 tests/fixtures/unhex.bash tests/fixtures/tiny.raw.hex "$out/corpus-raw/tiny.raw"
+# A zstd-compressed capture too, so capscan's zstd path (file/capzst.c)
+# is reached from the start.
+zstd -q -f -c "$out/corpus-raw/tiny.raw" >"$out/corpus-raw/tiny.raw.zst"
 make -s -j2 BUILD="$out" SAN=fuzz CC=clang fuzz-targets
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)

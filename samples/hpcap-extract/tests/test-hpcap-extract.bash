@@ -13,7 +13,7 @@ bin=${1:-$top/build/bin}
 # shellcheck source=../../../tests/lib.sh
 . "$top/tests/lib.sh"
 t_init hpcap-extract
-for p in python3 tcpdump tshark mergecap editcap; do
+for p in python3 tcpdump tshark mergecap editcap zstd; do
 	command -v $p >/dev/null || t_skip "$p not installed"
 done
 cd "$T_TMP"
@@ -109,10 +109,9 @@ done
 # after them, no checksums), q1 (pcapng) as the zstd tool's plain streams.
 # Indexes for q0 and q1 only.  Every query gives tcpdump's frames, and
 # the time range is still answered from the indexes.
-if command -v zstd >/dev/null; then
-	cp -a tree tree-z
-	find tree-z -name '*.idx' -delete
-	python3 - tree-z/q0/* tree-z/q2/* <<'PY'
+cp -a tree tree-z
+find tree-z -name '*.idx' -delete
+python3 - tree-z/q0/* tree-z/q2/* <<'PY'
 import os, struct, subprocess, sys
 for p in sys.argv[1:]:
     data = open(p, "rb").read()
@@ -128,17 +127,16 @@ for p in sys.argv[1:]:
         f.write(b"".join(frames) + struct.pack("<II", 0x184D2A5E, len(tab)) + tab)
     os.unlink(p)
 PY
-	for f in tree-z/q1/*; do zstd -q --rm "$f"; done
-	t_run "hpcap-index over compressed files" 0 "$bin/hpcap-index" -q tree-z/q0 tree-z/q1
-	TREE=tree-z
-	check "zstd: everything" "" 0 2000000000
-	t_grep "zstd: ... every file read" "18 files considered, .* 0 damaged, 0 unreadable; 6000 frames scanned, 6000 written" "$T_IX"
-	check "zstd: a time range" "" $t0.1 $t0.2
-	t_grep "zstd: ... the index skips files out of the range" "[1-9][0-9]* skipped by index \\([1-9][0-9]* time" "$T_IX"
-	check "zstd: one host (early only)" "host 10.9.9.9" 0 2000000000
-	check "zstd: port, protocol and network" "tcp port 443 and net 10.1.0.0/16" $t0.05 $t0.25
-	TREE=tree
-fi
+for f in tree-z/q1/*; do zstd -q --rm "$f"; done
+t_run "hpcap-index over compressed files" 0 "$bin/hpcap-index" -q tree-z/q0 tree-z/q1
+TREE=tree-z
+check "zstd: everything" "" 0 2000000000
+t_grep "zstd: ... every file read" "18 files considered, .* 0 damaged, 0 unreadable; 6000 frames scanned, 6000 written" "$T_IX"
+check "zstd: a time range" "" $t0.1 $t0.2
+t_grep "zstd: ... the index skips files out of the range" "[1-9][0-9]* skipped by index \\([1-9][0-9]* time" "$T_IX"
+check "zstd: one host (early only)" "host 10.9.9.9" 0 2000000000
+check "zstd: port, protocol and network" "tcp port 443 and net 10.1.0.0/16" $t0.05 $t0.25
+TREE=tree
 
 # Times: ISO 8601 in UTC and with an offset = the same epoch seconds.
 "$bin/hpcap-extract" -q -b $t0.1 -e $t0.2 -o epoch.pcap tree
