@@ -692,31 +692,44 @@ snapshot_adapter_v() {
 	_sa+=" $(seq -s, 0 $((nq - 1))) 0 - - - -"
 }
 
+# queue_files_sum ARRAY FILE...: the counter files of userspace producers'
+# queues (the module's names, srclib/queue/qstats_text.c; unreadable ones
+# skipped) added up into the associative ARRAY: the module's frame and
+# byte counters and xdp_lost_frames summed; listeners and queues (the queue
+# numbers) as comma lists in FILE order; buf_size, the last file's; used, a
+# "-" per queue (how far the slowest listener is behind is known to the
+# producer only: not in the file)
+queue_files_sum() {
+	local -n _qs=$1
+	local f k
+	local -A Q
+	shift
+	_qs=()
+	for f in "$@"; do
+		[ -r "$f" ] || continue
+		kv_file Q "$f"
+		for k in rx_frames rx_bytes captured_frames captured_bytes client_lost_frames \
+			client_lost_bytes noclient_frames noclient_bytes dup_frames xdp_lost_frames; do
+			_qs[$k]=$((${_qs[$k]:-0} + ${Q[$k]:-0}))
+		done
+		_qs["listeners"]+="${_qs["listeners"]:+,}${Q[listeners]:-0}"
+		_qs["queues"]+="${_qs["queues"]:+,}${Q[queue]:-0}"
+		_qs["buf_size"]=${Q[buf_size]:-0}
+		_qs["used"]+="${_qs["used"]:+,}-"
+	done
+}
+
 # snapshot_xdp_v VAR ID NAME TIME_NS: snapshot_adapter_v's line for an
 # hpcap-xdp adapter, from its counter files
 snapshot_xdp_v() {
 	local -n _sx=$1
-	local id=$2 name=$3 t=$4 q k f lst="" used="" qids="" buf=0 xl=0 errs=0 link=0 a b c
-	local -A P Q s=()
-	local -a ql
+	local id=$2 name=$3 t=$4 q errs=0 link=0 a b c
+	local -A P s
+	local -a ql files=()
 	kv_file P "$HPCAP_XDP_DIR/hpcap_$id.port"
 	expand_list_a ql "${P[queues]:-}"
-	for q in "${ql[@]}"; do
-		f=$HPCAP_XDP_DIR/hpcap_${id}_$q.stats
-		[ -r "$f" ] || continue
-		kv_file Q "$f"
-		for k in rx_frames rx_bytes captured_frames captured_bytes client_lost_frames \
-			client_lost_bytes noclient_frames noclient_bytes dup_frames; do
-			s[$k]=$((${s[$k]:-0} + ${Q[$k]:-0}))
-		done
-		xl=$((xl + ${Q[xdp_lost_frames]:-0}))
-		lst+="${lst:+,}${Q[listeners]:-0}"
-		qids+="${qids:+,}$q"
-		buf=${Q[buf_size]:-0}
-		# How far the slowest listener is behind is known to the
-		# producer only: not in the file.
-		used+="${used:+,}-"
-	done
+	for q in "${ql[@]}"; do files+=("$HPCAP_XDP_DIR/hpcap_${id}_$q.stats"); done
+	queue_files_sum s "${files[@]}"
 	local n=$HPCAP_SYSFS/class/net/$name
 	if [ -e "$n" ]; then
 		rd a "$n/statistics/rx_crc_errors"
@@ -728,7 +741,7 @@ snapshot_xdp_v() {
 	_sx="$t ${s[rx_frames]:-0} ${s[rx_bytes]:-0} ${s[captured_frames]:-0}"
 	_sx+=" ${s[captured_bytes]:-0} ${s[client_lost_frames]:-0} ${s[client_lost_bytes]:-0}"
 	_sx+=" ${s[noclient_frames]:-0} ${s[noclient_bytes]:-0} ${s[dup_frames]:-0}"
-	_sx+=" ${P[nic_rx_missed]:-0} $errs $link ${lst:--} $buf ${used:--} ${qids:--} $xl"
+	_sx+=" ${P[nic_rx_missed]:-0} $errs $link ${s[listeners]:--} ${s[buf_size]:-0} ${s[used]:--} ${s[queues]:--} ${s[xdp_lost_frames]:-0}"
 	_sx+=" ${P[xdp_mode]:--} ${P[attach]:--} ${P[timestamp]:--} ${P[nic_rx_dropped]:-0}"
 }
 
@@ -738,26 +751,15 @@ snapshot_xdp_v() {
 # synthetic source
 snapshot_shm_v() {
 	local -n _sh=$1
-	local id=$2 t=$3 f k lst="" used="" qids="" buf=0
-	local -A Q s=()
-	while IFS= read -r f; do
-		[ -n "$f" ] || continue
-		kv_file Q "$f"
-		for k in rx_frames rx_bytes captured_frames captured_bytes client_lost_frames \
-			client_lost_bytes noclient_frames noclient_bytes dup_frames; do
-			s[$k]=$((${s[$k]:-0} + ${Q[$k]:-0}))
-		done
-		lst+="${lst:+,}${Q[listeners]:-0}"
-		qids+="${qids:+,}${Q[queue]:-0}"
-		buf=${Q[buf_size]:-0}
-		# How far the slowest listener is behind is known to the
-		# producer only: not in the file.
-		used+="${used:+,}-"
-	done <<<"$(shm_queue_files "$id")"
+	local id=$2 t=$3
+	local -A s
+	local -a files
+	mapfile -t files < <(shm_queue_files "$id")
+	queue_files_sum s "${files[@]}"
 	_sh="$t ${s[rx_frames]:-0} ${s[rx_bytes]:-0} ${s[captured_frames]:-0}"
 	_sh+=" ${s[captured_bytes]:-0} ${s[client_lost_frames]:-0} ${s[client_lost_bytes]:-0}"
 	_sh+=" ${s[noclient_frames]:-0} ${s[noclient_bytes]:-0} ${s[dup_frames]:-0}"
-	_sh+=" 0 0 1 ${lst:--} $buf ${used:--} ${qids:--} 0 - - - -"
+	_sh+=" 0 0 1 ${s[listeners]:--} ${s[buf_size]:-0} ${s[used]:--} ${s[queues]:--} 0 - - - -"
 }
 
 # snapshot: "id name source nq <snapshot_adapter fields>" for every adapter
