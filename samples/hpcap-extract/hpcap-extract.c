@@ -197,18 +197,30 @@ struct run {
 	unsigned files, skipped_time, skipped_filter, no_index, bad_index,
 		 damaged, unreadable, opened;
 	uint64_t scanned, written;
+	uint64_t seg_skipped;	/* segments in the range the filter ruled out */
 };
 
-static int seg_wanted(const struct run *r, const struct capindex_seg *s)
+/* Whether segment i of the source's index can hold a frame of the range
+ * that the filter takes (index version 3: its address filter). */
+static int seg_wanted(struct run *r, const struct src *s, uint32_t i)
 {
-	return s->max_ns >= r->begin && s->min_ns < r->end;
+	const struct capindex_seg *g = &s->ix.seg[i];
+
+	if (g->max_ns < r->begin || g->min_ns >= r->end)
+		return 0;
+	if (g->filt_words && idxfilter_useful(r->ixf) &&
+	    !idxfilter_may_match_seg(r->ixf, &s->ix, i)) {
+		r->seg_skipped++;
+		return 0;
+	}
+	return 1;
 }
 
 /* Move off to the first segment at or after seg that can hold a frame of
  * the range; 0 if there is none. */
 static int seek_segment(struct run *r, struct src *s, uint32_t seg)
 {
-	while (seg < s->ix.n_seg && !seg_wanted(r, &s->ix.seg[seg]))
+	while (seg < s->ix.n_seg && !seg_wanted(r, s, seg))
 		seg++;
 	if (seg >= s->ix.n_seg)
 		return 0;
@@ -599,11 +611,13 @@ int main(int argc, char **argv)
 		if (isatty(2))
 			fprintf(stderr, "\r");
 		fprintf(stderr,
-			"%s: %u file%s considered, %u skipped by index (%u time, %u filter), %u without index, %u bad index%s, %u damaged, %u unreadable; %"
+			"%s: %u file%s considered, %u skipped by index (%u time, %u filter), %" PRIu64
+			" segment%s skipped by filter, %u without index, %u bad index%s, %u damaged, %u unreadable; %"
 			PRIu64 " frames scanned, %" PRIu64 " written\n",
 			cli_prog, r.files, r.files == 1 ? "" : "s",
 			r.skipped_time + r.skipped_filter, r.skipped_time,
-			r.skipped_filter, r.no_index, r.bad_index,
+			r.skipped_filter, r.seg_skipped,
+			r.seg_skipped == 1 ? "" : "s", r.no_index, r.bad_index,
 			r.bad_index == 1 ? "" : "es", r.damaged, r.unreadable,
 			r.scanned, r.written);
 	}

@@ -15,9 +15,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #define BITMAPS_LEN (32u + 512u + 8192u)
-#define SEG_LEN 32u
+
+/* Bytes of a segment entry: version 3 adds the filter's place. */
+static size_t seg_len(unsigned version)
+{
+	return version >= 3 ? 40u : 32u;
+}
 
 void capindex_init(struct capindex *ix)
 {
@@ -29,6 +35,8 @@ void capindex_free(struct capindex *ix)
 	free(ix->seg);
 	free(ix->v4);
 	free(ix->v6);
+	free(ix->filt);
+	free(ix->keys);
 	capindex_init(ix);
 }
 
@@ -129,14 +137,122 @@ static void set_add(struct capindex *ix, uint8_t **v, uint32_t *n,
 	(*n)++;
 }
 
+/* ---- the segments' address filters (version 3) ---------------------- */
+
+/* The hash an address is filed under: XXH64, seed 0, of its bytes. */
+static uint64_t addr_hash(const uint8_t *a, size_t n)
+{
+	return XXH64(a, n, 0);
+}
+
+/* Probe i of a hash in a filter of m bits (double hashing). */
+static uint64_t probe(uint64_t h, unsigned i, uint64_t m)
+{
+	uint64_t h1 = (uint32_t)h, h2 = (uint32_t)(h >> 32) | 1u;
+
+	return (h1 + (uint64_t)i * h2) % m;
+}
+
+static void key_add(struct capindex *ix, uint64_t h)
+{
+	if (ix->n_keys == ix->cap_keys) {
+		uint32_t nc = ix->cap_keys ? ix->cap_keys * 2 : 256;
+		uint64_t *nk = realloc(ix->keys, (size_t)nc * sizeof(*nk));
+
+		if (!nk) {
+			ix->err = -ENOMEM;
+			return;
+		}
+		ix->keys = nk;
+		ix->cap_keys = nc;
+	}
+	ix->keys[ix->n_keys++] = h;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The open segment's filter from the addresses seen in it: 10 bits per
+ * distinct address (at least one word, so a segment without addresses
+ * answers "no"), 7 probes. */
+static void close_filter(struct capindex *ix, struct capindex_seg *s)
+{
+	uint32_t n = 0, i;
+	uint64_t words, m;
+
+	if (ix->n_keys) {
+		qsort(ix->keys, ix->n_keys, sizeof(*ix->keys), cmp_u64);
+		for (i = 0; i < ix->n_keys; i++)
+			if (!i || ix->keys[i] != ix->keys[i - 1])
+				ix->keys[n++] = ix->keys[i];
+	}
+	words = ((uint64_t)n * CAPINDEX_BLOOM_BITS + 63) / 64;
+	if (!words)
+		words = 1;
+	ix->n_keys = 0;
+	if (ix->n_filt + words > UINT32_MAX)
+		return;		/* no filter: "maybe" for any address */
+	if (ix->n_filt + words > ix->cap_filt) {
+		uint64_t nc = ix->cap_filt ? ix->cap_filt * 2 : 1024;
+		uint64_t *nf;
+
+		while (nc < ix->n_filt + words)
+			nc *= 2;
+		nf = realloc(ix->filt, (size_t)nc * sizeof(*nf));
+		if (!nf) {
+			ix->err = -ENOMEM;
+			return;
+		}
+		ix->filt = nf;
+		ix->cap_filt = nc;
+	}
+	memset(ix->filt + ix->n_filt, 0, (size_t)words * 8);
+	m = words * 64;
+	for (i = 0; i < n; i++)
+		for (unsigned k = 0; k < CAPINDEX_BLOOM_K; k++) {
+			uint64_t b = probe(ix->keys[i], k, m);
+
+			ix->filt[ix->n_filt + b / 64] |= UINT64_C(1) << (b % 64);
+		}
+	s->filt_off = (uint32_t)ix->n_filt;
+	s->filt_words = (uint32_t)words;
+	ix->n_filt += words;
+}
+
+int capindex_seg_may_have(const struct capindex *ix, uint32_t seg,
+			  const uint8_t *a, size_t alen)
+{
+	const struct capindex_seg *s;
+	uint64_t h, m;
+
+	if (seg >= ix->n_seg || !ix->seg[seg].filt_words)
+		return 1;
+	s = &ix->seg[seg];
+	h = addr_hash(a, alen);
+	m = (uint64_t)s->filt_words * 64;
+	for (unsigned k = 0; k < CAPINDEX_BLOOM_K; k++) {
+		uint64_t b = probe(h, k, m);
+
+		if (!(ix->filt[s->filt_off + b / 64] >> (b % 64) & 1))
+			return 0;
+	}
+	return 1;
+}
+
 static void add_v4(struct capindex *ix, const uint8_t *a)
 {
+	key_add(ix, addr_hash(a, 4));
 	set_add(ix, &ix->v4, &ix->n_v4, &ix->cap_v4, &ix->sorted_v4, 4,
 		CAPINDEX_MAX_V4, CAPINDEX_F_V4_ALL, a, cmp4);
 }
 
 static void add_v6(struct capindex *ix, const uint8_t *a)
 {
+	key_add(ix, addr_hash(a, 16));
 	set_add(ix, &ix->v6, &ix->n_v6, &ix->cap_v6, &ix->sorted_v6, 16,
 		CAPINDEX_MAX_V6, CAPINDEX_F_V6_ALL, a, cmp16);
 }
@@ -257,6 +373,8 @@ void capindex_add(struct capindex *ix, uint64_t off, uint64_t ts_ns,
 						: ix->seg_first_ns - ts_ns;
 	if (!s || ix->frames - s->frame >= CAPINDEX_SEG_FRAMES ||
 	    (span >= CAPINDEX_SEG_NS && off - s->off >= CAPINDEX_SEG_BYTES)) {
+		if (s)
+			close_filter(ix, s);
 		if (ix->n_seg == ix->cap_seg) {
 			uint32_t nc = ix->cap_seg ? ix->cap_seg * 2 : 64;
 			struct capindex_seg *ns = realloc(ix->seg,
@@ -270,6 +388,7 @@ void capindex_add(struct capindex *ix, uint64_t off, uint64_t ts_ns,
 			ix->cap_seg = nc;
 		}
 		s = &ix->seg[ix->n_seg++];
+		memset(s, 0, sizeof(*s));
 		s->off = off;
 		s->frame = ix->frames;
 		s->min_ns = s->max_ns = ts_ns;
@@ -289,6 +408,11 @@ void capindex_add(struct capindex *ix, uint64_t off, uint64_t ts_ns,
 
 int capindex_finish(struct capindex *ix)
 {
+	if (ix->n_seg)
+		close_filter(ix, &ix->seg[ix->n_seg - 1]);
+	free(ix->keys);
+	ix->keys = NULL;
+	ix->n_keys = ix->cap_keys = 0;
 	ix->n_v4 = uniq(ix->v4, ix->n_v4, 4, cmp4);
 	ix->n_v6 = uniq(ix->v6, ix->n_v6, 16, cmp16);
 	ix->sorted_v4 = ix->n_v4;
@@ -400,12 +524,15 @@ static uint64_t get64(const uint8_t *p)
 	return le64toh(v);
 }
 
-/* Version 2 adds the sets' CRC after the sets. */
+/* Version 2 adds the sets' CRC after the sets; version 3 the filters'
+ * places in the segment entries, then the filters' word count and words
+ * after the segment table. */
 static uint64_t encoded_len(unsigned version, uint64_t n_seg, uint64_t n_v4,
-			    uint64_t n_v6)
+			    uint64_t n_v6, uint64_t n_filt)
 {
-	return CAPINDEX_HDR_LEN + BITMAPS_LEN + n_seg * SEG_LEN + n_v4 * 4 +
-	       n_v6 * 16 + 4 + (version >= 2 ? 4 : 0);
+	return CAPINDEX_HDR_LEN + BITMAPS_LEN + n_seg * seg_len(version) +
+	       n_v4 * 4 + n_v6 * 16 + 4 + (version >= 2 ? 4 : 0) +
+	       (version >= 3 ? 8 + n_filt * 8 : 0);
 }
 
 /*
@@ -414,7 +541,8 @@ static uint64_t encoded_len(unsigned version, uint64_t n_seg, uint64_t n_v4,
  * reader asking only about addresses and ports stops before the segments.
  */
 struct layout {
-	size_t seg, v4, v6, sets_crc;	/* sets_crc: version 2 only */
+	size_t seg, v4, v6, sets_crc;	/* sets_crc: version 2 and later */
+	size_t filt;	/* version 3: the filters' word count, then words */
 };
 
 static struct layout layout_of(unsigned version, uint64_t n_seg,
@@ -428,9 +556,11 @@ static struct layout layout_of(unsigned version, uint64_t n_seg,
 		l.v6 = l.v4 + (size_t)n_v4 * 4;
 		l.sets_crc = l.v6 + (size_t)n_v6 * 16;
 		l.seg = l.sets_crc + 4;
+		l.filt = l.seg + (size_t)n_seg * seg_len(version);
 	} else {
+		l.filt = 0;
 		l.seg = o;
-		l.v4 = l.seg + (size_t)n_seg * SEG_LEN;
+		l.v4 = l.seg + (size_t)n_seg * seg_len(version);
 		l.v6 = l.v4 + (size_t)n_v4 * 4;
 		l.sets_crc = 0;
 	}
@@ -441,7 +571,8 @@ int capindex_encode(const struct capindex *ix, uint8_t **bufp, size_t *lenp)
 {
 	/* An index read from a file encodes back to the same version. */
 	unsigned version = ix->version ? ix->version : CAPINDEX_VERSION;
-	size_t len = encoded_len(version, ix->n_seg, ix->n_v4, ix->n_v6), o;
+	uint64_t n_filt = version >= 3 ? ix->n_filt : 0;
+	size_t len = encoded_len(version, ix->n_seg, ix->n_v4, ix->n_v6, n_filt), o;
 	struct layout l = layout_of(version, ix->n_seg, ix->n_v4, ix->n_v6);
 	uint8_t *b = calloc(1, len);
 	uint32_t i;
@@ -470,11 +601,22 @@ int capindex_encode(const struct capindex *ix, uint8_t **bufp, size_t *lenp)
 	memcpy(b + o, ix->protos, 32);
 	memcpy(b + o + 32, ix->vlans, 512);
 	memcpy(b + o + 544, ix->ports, 8192);
-	for (i = 0, o = l.seg; i < ix->n_seg; i++, o += SEG_LEN) {
+	for (i = 0, o = l.seg; i < ix->n_seg; i++, o += seg_len(version)) {
 		put64(b + o, ix->seg[i].off);
 		put64(b + o + 8, ix->seg[i].frame);
 		put64(b + o + 16, ix->seg[i].min_ns);
 		put64(b + o + 24, ix->seg[i].max_ns);
+		if (version >= 3) {
+			put32(b + o + 32, ix->seg[i].filt_off);
+			put32(b + o + 36, ix->seg[i].filt_words);
+		}
+	}
+	if (version >= 3) {
+		uint64_t w;
+
+		put64(b + l.filt, n_filt);
+		for (w = 0; w < n_filt; w++)
+			put64(b + l.filt + 8 + w * 8, ix->filt[w]);
 	}
 	if (ix->n_v4)
 		memcpy(b + l.v4, ix->v4, (size_t)ix->n_v4 * 4);
@@ -588,8 +730,10 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 	size_t o;
 	int v, err;
 
+	uint64_t n_filt = 0, w;
+
 	capindex_init(ix);
-	if (len < encoded_len(1, 0, 0, 0))
+	if (len < encoded_len(1, 0, 0, 0, 0))
 		return bad(errbuf, "too short for an index");
 	v = check_header(b, errbuf);
 	if (v < 0)
@@ -597,12 +741,21 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 	n_seg = get32(b + 20);
 	n_v4 = get32(b + 24);
 	n_v6 = get32(b + 28);
+	l = layout_of((unsigned)v, n_seg, n_v4, n_v6);
+	if (v >= 3) {
+		/* The filters' word count sits after the segment table. */
+		if (n_v4 > CAPINDEX_MAX_V4 || n_v6 > CAPINDEX_MAX_V6 ||
+		    (uint64_t)l.filt + 12 > len)
+			return bad(errbuf, "length does not match its counts (cut or damaged)");
+		n_filt = get64(b + l.filt);
+		if (n_filt > len / 8)
+			return bad(errbuf, "length does not match its counts (cut or damaged)");
+	}
 	if (get64(b + 80) != len ||
-	    encoded_len((unsigned)v, n_seg, n_v4, n_v6) != len)
+	    encoded_len((unsigned)v, n_seg, n_v4, n_v6, n_filt) != len)
 		return bad(errbuf, "length does not match its counts (cut or damaged)");
 	if (capindex_crc32(0, b, len - 4) != get32(b + len - 4))
 		return bad(errbuf, "CRC mismatch (damaged)");
-	l = layout_of((unsigned)v, n_seg, n_v4, n_v6);
 	if (v >= 2 && get32(b + l.sets_crc) !=
 		      capindex_crc32(0, b + CAPINDEX_HDR_LEN,
 				     l.sets_crc - CAPINDEX_HDR_LEN))
@@ -615,19 +768,28 @@ int capindex_decode(struct capindex *ix, const uint8_t *b, size_t len,
 		return err;
 	}
 	ix->seg = calloc(n_seg ? n_seg : 1, sizeof(*ix->seg));
-	if (!ix->seg) {
+	ix->filt = malloc(n_filt ? (size_t)n_filt * 8 : 1);
+	if (!ix->seg || !ix->filt) {
 		capindex_free(ix);
 		return bad(errbuf, "out of memory");
 	}
+	for (w = 0; w < n_filt; w++)
+		ix->filt[w] = get64(b + l.filt + 8 + w * 8);
+	ix->n_filt = ix->cap_filt = n_filt;
 	ix->n_seg = ix->cap_seg = n_seg;
-	for (i = 0, o = l.seg; i < n_seg; i++, o += SEG_LEN) {
+	for (i = 0, o = l.seg; i < n_seg; i++, o += seg_len((unsigned)v)) {
 		struct capindex_seg *s = &ix->seg[i];
 
 		s->off = get64(b + o);
 		s->frame = get64(b + o + 8);
 		s->min_ns = get64(b + o + 16);
 		s->max_ns = get64(b + o + 24);
-		if ((s->off >= ix->data_size && !(ix->flags & CAPINDEX_F_ZSTD)) ||
+		if (v >= 3) {
+			s->filt_off = get32(b + o + 32);
+			s->filt_words = get32(b + o + 36);
+		}
+		if ((uint64_t)s->filt_off + s->filt_words > n_filt ||
+		    (s->off >= ix->data_size && !(ix->flags & CAPINDEX_F_ZSTD)) ||
 		    s->frame >= ix->frames ||
 		    s->min_ns > s->max_ns || s->min_ns < ix->first_ns ||
 		    s->max_ns > ix->last_ns ||
@@ -870,6 +1032,7 @@ int capindex_read_sets(struct capindex *ix, const char *path, char *errbuf)
 			 "%s: address set larger than allowed", path);
 		return -EINVAL;
 	}
+	/* The sets sit where version 2 put them in every later version. */
 	l = layout_of(2, get32(h + 20), n_v4, n_v6);
 	len = l.sets_crc + 4;
 	b = malloc(len);

@@ -18,7 +18,7 @@
 #include "libhpcap.h"
 
 #define CAPINDEX_MAGIC "HPCAPIDX"
-#define CAPINDEX_VERSION 2	/* written; version 1 is still read */
+#define CAPINDEX_VERSION 3	/* written; versions 1 and 2 are still read */
 #define CAPINDEX_HDR_LEN 96u
 #define CAPINDEX_SEG_NS UINT64_C(1000000)	/* 1 ms */
 #define CAPINDEX_SEG_FRAMES 4096u
@@ -30,6 +30,11 @@
  * "overflowed" (it then answers "maybe" for every address). */
 #define CAPINDEX_MAX_V4 (1u << 20)
 #define CAPINDEX_MAX_V6 (1u << 18)
+/* Version 3: each segment's addresses in a Bloom filter of this many bits
+ * per distinct address and CAPINDEX_BLOOM_K probes (about 1 % false
+ * positives), so a host query reads only the segments that may hold it. */
+#define CAPINDEX_BLOOM_BITS 10u
+#define CAPINDEX_BLOOM_K 7u
 
 #define CAPINDEX_F_V4_ALL 1u	/* the IPv4 set overflowed */
 #define CAPINDEX_F_V6_ALL 2u	/* the IPv6 set overflowed */
@@ -42,6 +47,10 @@ struct capindex_seg {
 	uint64_t off;		/* record offset of its first frame */
 	uint64_t frame;		/* number of its first frame (from 0) */
 	uint64_t min_ns, max_ns;
+	/* Version 3: its address filter, words [filt_off, filt_off +
+	 * filt_words) of capindex.filt; 0 words: none (any address may be
+	 * there). */
+	uint32_t filt_off, filt_words;
 };
 
 struct capindex {
@@ -61,8 +70,12 @@ struct capindex {
 	uint32_t n_v4, cap_v4, sorted_v4;
 	uint8_t *v6;		/* sorted, 16 bytes each */
 	uint32_t n_v6, cap_v6, sorted_v6;
+	uint64_t *filt;		/* version 3: the segments' Bloom filters */
+	uint64_t n_filt, cap_filt;	/* in 64-bit words */
 	/* building */
 	uint64_t seg_first_ns;
+	uint64_t *keys;		/* hashes of the open segment's addresses */
+	uint32_t n_keys, cap_keys;
 	int err;		/* out of memory while adding */
 };
 
@@ -134,6 +147,11 @@ int capindex_has_v6(const struct capindex *ix, const uint8_t a[16],
 int capindex_has_port(const struct capindex *ix, uint16_t port);
 int capindex_has_proto(const struct capindex *ix, uint8_t proto);
 int capindex_has_vlan(const struct capindex *ix, uint16_t vid);
+/* Whether segment seg may hold a frame with this whole address (a /32 or
+ * /128: the filter holds addresses, not prefixes), by its Bloom filter;
+ * 1 when the segment has none.  Ask the file's sets first. */
+int capindex_seg_may_have(const struct capindex *ix, uint32_t seg,
+			  const uint8_t *a, size_t alen);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32()). */
 uint32_t capindex_crc32(uint32_t crc, const void *p, size_t n);

@@ -373,15 +373,25 @@ nomem:
 	return -ENOMEM;
 }
 
-static int eval(const struct node *n, const struct capindex *ix)
+/* seg: the segment whose filter also answers for whole addresses, or
+ * UINT32_MAX for the file alone.  The tree has no negation, so asking a
+ * segment's filter on top of the file's sets only ever turns a "maybe"
+ * into a "no" where the segment holds no such address. */
+static int eval(const struct node *n, const struct capindex *ix, uint32_t seg)
 {
 	unsigned p;
 
 	switch (n->kind) {
-	case N_AND: return eval(n->l, ix) && eval(n->r, ix);
-	case N_OR: return eval(n->l, ix) || eval(n->r, ix);
-	case N_V4: return capindex_has_v4(ix, n->addr, n->prefix);
-	case N_V6: return capindex_has_v6(ix, n->addr, n->prefix);
+	case N_AND: return eval(n->l, ix, seg) && eval(n->r, ix, seg);
+	case N_OR: return eval(n->l, ix, seg) || eval(n->r, ix, seg);
+	case N_V4:
+		return capindex_has_v4(ix, n->addr, n->prefix) &&
+		       (seg == UINT32_MAX || n->prefix < 32 ||
+			capindex_seg_may_have(ix, seg, n->addr, 4));
+	case N_V6:
+		return capindex_has_v6(ix, n->addr, n->prefix) &&
+		       (seg == UINT32_MAX || n->prefix < 128 ||
+			capindex_seg_may_have(ix, seg, n->addr, 16));
 	case N_PROTO: return capindex_has_proto(ix, (uint8_t)n->lo);
 	case N_VLAN: return capindex_has_vlan(ix, (uint16_t)n->lo);
 	case N_PORT:
@@ -396,7 +406,13 @@ static int eval(const struct node *n, const struct capindex *ix)
 
 int idxfilter_may_match(const struct idxfilter *f, const struct capindex *ix)
 {
-	return !f || !f->root || eval(f->root, ix);
+	return !f || !f->root || eval(f->root, ix, UINT32_MAX);
+}
+
+int idxfilter_may_match_seg(const struct idxfilter *f,
+			    const struct capindex *ix, uint32_t seg)
+{
+	return !f || !f->root || eval(f->root, ix, seg);
 }
 
 int idxfilter_useful(const struct idxfilter *f)

@@ -23,6 +23,11 @@ int idxfilter_parse(struct idxfilter **f, const char *expr);
 /* 0 when no frame of the file the index describes can match, else 1. */
 int idxfilter_may_match(const struct idxfilter *f, const struct capindex *ix);
 
+/* The same for one segment of the file: whole addresses are also asked
+ * of the segment's filter (index version 3; without one, as the file). */
+int idxfilter_may_match_seg(const struct idxfilter *f,
+			    const struct capindex *ix, uint32_t seg);
+
 /* Whether the expression gives the index anything to check (for the
  * summary: "the filter cannot use the index"). */
 int idxfilter_useful(const struct idxfilter *f);

@@ -75,18 +75,20 @@ check "negation" "not host 10.0.0.1 and not ip6" $t0.123456789 $t0.2
 check "no match" "host 192.0.2.99" 0 2000000000
 t_grep "... every indexed file skipped" "16 skipped by index \\(0 time, 16 filter\\)" "$T_IX"
 
-# Version 1 indexes (segments before the sets, no sets CRC) are still read:
-# the same tree with every index rewritten as version 1 (doc/index-format.md)
-# gives the same frames and skips the same files.
+# Version 1 indexes (segments before the sets, no sets CRC, no segment
+# filters) are still read: the same tree with every index rewritten as
+# version 1 (doc/index-format.md) gives the same frames and skips the same
+# files.
 cp -a tree tree-v1
 python3 - tree-v1/*/*.idx <<'PY'
 import struct, sys, zlib
 for p in sys.argv[1:]:
     b = open(p, "rb").read()
     ver, _, _, _, nseg, n4, n6 = struct.unpack_from("<HHIIIII", b, 8)
-    assert ver == 2
+    assert ver == 3
     sets_end = 96 + 8736 + 4 * n4 + 16 * n6
-    segs = b[sets_end + 4:sets_end + 4 + 32 * nseg]
+    # Version 3's 40-byte entries lose their filter's place (8 bytes).
+    segs = b"".join(b[sets_end + 4 + 40 * i:sets_end + 4 + 40 * i + 32] for i in range(nseg))
     h = bytearray(b[:96])
     struct.pack_into("<H", h, 8, 1)
     body = b[96:96 + 8736] + segs + b[96 + 8736:sets_end]
@@ -97,11 +99,27 @@ for p in sys.argv[1:]:
 PY
 for q in "host 10.9.9.9|0|2000000000" "tcp port 443 and net 10.1.0.0/16|$t0.05|$t0.25" "host 192.0.2.99|0|2000000000"; do
 	IFS='|' read -r f b e <<<"$q"
-	"$bin/hpcap-extract" -b "$b" -e "$e" -f "$f" -o v2.pcap tree 2>v2.err
+	"$bin/hpcap-extract" -b "$b" -e "$e" -f "$f" -o v3.pcap tree 2>v3.err
 	t_run "version 1 indexes: $f" 0 "$bin/hpcap-extract" -b "$b" -e "$e" -f "$f" -o v1.pcap tree-v1
-	t_same_file "... the same frames as with version 2" v2.pcap v1.pcap
-	t_eq "... the same files skipped, no index ignored" "$(grep -o '[0-9]* skipped by index.*' v2.err)" "$(grep -o '[0-9]* skipped by index.*' <<<"$T_OUT")"
+	t_same_file "... the same frames as with version 3" v3.pcap v1.pcap
+	t_eq "... the same files skipped" "$(grep -o '[0-9]* skipped by index ([^)]*)' v3.err)" "$(grep -o '[0-9]* skipped by index ([^)]*)' <<<"$T_OUT")"
+	t_grep "... no index ignored, no segment filter in version 1" "0 segments skipped by filter, .* 0 bad indexes" "$T_OUT"
 done
+
+# Every address of the tree asked alone: what the indexes answer (the
+# files' sets, version 3's segment filters) never loses a frame: with
+# indexes = without, for each; and the segment filters do skip segments.
+tshark -r all.pcap -T fields -E separator=, -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst 2>/dev/null |
+	tr ',' '\n' | sed '/^$/d' | sort -u >addrs.txt
+bad=0 segs=0
+while read -r a; do
+	"$bin/hpcap-extract" -f "host $a" -o a-ix.pcap tree 2>a.err
+	"$bin/hpcap-extract" -q --no-index -f "host $a" -o a-scan.pcap tree
+	cmp -s a-ix.pcap a-scan.pcap || bad=$((bad + 1))
+	segs=$((segs + $(sed -nE 's/.* ([0-9]+) segments? skipped by filter.*/\1/p' a.err)))
+done <addrs.txt
+t_eq "every address alone ($(wc -l <addrs.txt)): with indexes = without" 0 "$bad"
+t_eq "... segments skipped by their filters" yes "$([ "$segs" -gt 0 ] && echo yes || echo no)"
 
 # The same tree compressed with zstd.  q0 (RAW) and q2 (pcap) as seekable
 # zstd written here by a writer of its own (the zstd tool on every 8 KiB

@@ -40,7 +40,7 @@ def read(path, data_path):
     size, frames, first, last, seg_ns, seg_frames, hcrc, total, check = \
         struct.unpack_from("<QQQQQIIQQ", b, 32)
     assert hcrc == zlib.crc32(b[80:96], zlib.crc32(b[:76])), "header crc"
-    assert ver in (1, 2) and hlen == 96 and total == len(b), "header"
+    assert ver in (1, 2, 3) and hlen == 96 and total == len(b), "header"
     assert zlib.crc32(b[:-4]) == struct.unpack_from("<I", b, len(b) - 4)[0], "crc"
     assert size == len(d), "data size"
     span = min(len(d), 4096)
@@ -48,8 +48,9 @@ def read(path, data_path):
     o = 96
     protos, vlans, ports = b[o:o + 32], b[o + 32:o + 544], b[o + 544:o + 8736]
     o += 8736
+    sl = 40 if ver >= 3 else 32
     def seg_table(o):
-        return [struct.unpack_from("<QQQQ", b, o + 32 * i) for i in range(nseg)], o + 32 * nseg
+        return [struct.unpack_from("<QQQQ", b, o + sl * i) for i in range(nseg)], o + sl * nseg
     def sets(o):
         v4 = [b[o + 4 * i:o + 4 * i + 4] for i in range(n4)]
         o += 4 * n4
@@ -57,10 +58,17 @@ def read(path, data_path):
     if ver == 1:    # bitmaps, segments, sets, CRC
         segs, o = seg_table(o)
         v4, v6, o = sets(o)
-    else:           # bitmaps, sets, sets CRC, segments, CRC
+    else:           # bitmaps, sets, sets CRC, segments, [filters,] CRC
         v4, v6, o = sets(o)
         assert zlib.crc32(b[96:o]) == struct.unpack_from("<I", b, o)[0], "sets crc"
-        segs, o = seg_table(o + 4)
+        so = o + 4
+        segs, o = seg_table(so)
+        if ver >= 3:    # each segment's filter inside the words after the table
+            nw = struct.unpack_from("<Q", b, o)[0]
+            for i in range(nseg):
+                fo, fw = struct.unpack_from("<II", b, so + sl * i + 32)
+                assert 0 < fw and fo + fw <= nw, "segment filter out of bounds"
+            o += 8 + 8 * nw
     assert o + 4 == len(b), "length"
     bits = lambda m, n: [i for i in range(n) if m[i // 8] >> (i % 8) & 1]
     return dict(fmt=fmt, flags=flags, frames=frames, first=first, last=last,
