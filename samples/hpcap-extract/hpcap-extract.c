@@ -185,6 +185,7 @@ struct src {
 	struct capscan cs;
 	uint64_t off;
 	uint32_t seg;		/* with an index: the segment off is in */
+	uint32_t ahead;		/* segments before this one were asked for */
 	struct capscan_frame f;	/* the next frame to write */
 };
 
@@ -202,30 +203,62 @@ struct run {
 
 /* Whether segment i of the source's index can hold a frame of the range
  * that the filter takes (index version 3: its address filter). */
-static int seg_wanted(struct run *r, const struct src *s, uint32_t i)
+static int seg_may_hold(const struct run *r, const struct src *s, uint32_t i)
 {
 	const struct capindex_seg *g = &s->ix.seg[i];
 
 	if (g->max_ns < r->begin || g->min_ns >= r->end)
 		return 0;
-	if (g->filt_words && idxfilter_useful(r->ixf) &&
-	    !idxfilter_may_match_seg(r->ixf, &s->ix, i)) {
-		r->seg_skipped++;
-		return 0;
-	}
-	return 1;
+	return !g->filt_words || !idxfilter_useful(r->ixf) ||
+	       idxfilter_may_match_seg(r->ixf, &s->ix, i);
+}
+
+static int seg_wanted(struct run *r, const struct src *s, uint32_t i)
+{
+	const struct capindex_seg *g = &s->ix.seg[i];
+
+	if (seg_may_hold(r, s, i))
+		return 1;
+	if (g->max_ns >= r->begin && g->min_ns < r->end)
+		r->seg_skipped++;	/* in the range, ruled out by the filter */
+	return 0;
+}
+
+/* Segments read ahead: the wanted ones among the next this many. */
+#define SEG_AHEAD 16u
+
+/* Ask for the wanted segments among seg and the few after it, each in one
+ * read: with an index the reads are sparse, and the kernel's read-ahead
+ * (off from the first call, capscan_will_read) would read the gaps. */
+static void read_ahead(const struct run *r, struct src *s, uint32_t seg)
+{
+	uint32_t i = seg > s->ahead ? seg : s->ahead;
+
+	for (; i < s->ix.n_seg && i < seg + SEG_AHEAD; i++, s->ahead = i)
+		if (i == seg || seg_may_hold(r, s, i))
+			capscan_will_read(&s->cs, s->ix.seg[i].off,
+					  i + 1 < s->ix.n_seg
+						  ? s->ix.seg[i + 1].off - s->ix.seg[i].off
+						  : s->cs.size - s->ix.seg[i].off);
 }
 
 /* Move off to the first segment at or after seg that can hold a frame of
  * the range; 0 if there is none. */
 static int seek_segment(struct run *r, struct src *s, uint32_t seg)
 {
+	uint64_t filtered = r->seg_skipped;
+
 	while (seg < s->ix.n_seg && !seg_wanted(r, s, seg))
 		seg++;
 	if (seg >= s->ix.n_seg)
 		return 0;
 	s->seg = seg;
 	s->off = s->ix.seg[seg].off;
+	/* Reads turn sparse once the filter jumps over segments; a time
+	 * range alone reads one run of segments, which the kernel's
+	 * sequential read-ahead serves best. */
+	if (s->cs.sparse || r->seg_skipped != filtered)
+		read_ahead(r, s, seg);
 	return 1;
 }
 

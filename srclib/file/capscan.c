@@ -408,6 +408,21 @@ int capscan_next(struct capscan *cs, uint64_t *off, struct capscan_frame *f)
 	return st;
 }
 
+void capscan_will_read(struct capscan *cs, uint64_t off, uint64_t len)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE), a, b;
+
+	if (cs->z || !cs->map || off >= cs->size)
+		return;
+	if (!cs->sparse) {
+		madvise((void *)cs->map, cs->size, MADV_RANDOM);
+		cs->sparse = 1;
+	}
+	b = len < cs->size - off ? off + len : cs->size;
+	a = off / pg * pg;
+	madvise((void *)(cs->map + a), (size_t)(b - a), MADV_WILLNEED);
+}
+
 void capscan_close(struct capscan *cs)
 {
 	if (cs->z)
