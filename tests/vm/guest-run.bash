@@ -51,6 +51,9 @@ if ! cd "$VM_CWD" 2>/dev/null; then
 	cd /
 fi
 
+# The host boots again a guest whose QEMU crashed before this point
+# (run-vm.bash), never one that got here.
+: >/results/.started && sync /results/.started
 bash -c "$VM_CMD" </dev/null
 rc=$?
 
