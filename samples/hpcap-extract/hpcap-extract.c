@@ -203,24 +203,31 @@ struct run {
 
 /* Whether segment i of the source's index can hold a frame of the range
  * that the filter takes (index version 3: its address filter). */
-static int seg_may_hold(const struct run *r, const struct src *s, uint32_t i)
+static int seg_in_range(const struct run *r, const struct capindex_seg *g)
 {
-	const struct capindex_seg *g = &s->ix.seg[i];
+	return g->max_ns >= r->begin && g->min_ns < r->end;
+}
 
-	if (g->max_ns < r->begin || g->min_ns >= r->end)
-		return 0;
-	return !g->filt_words || !idxfilter_useful(r->ixf) ||
+static int seg_filter_allows(const struct run *r, const struct src *s,
+			     uint32_t i)
+{
+	return !s->ix.seg[i].filt_words || !idxfilter_useful(r->ixf) ||
 	       idxfilter_may_match_seg(r->ixf, &s->ix, i);
 }
 
+static int seg_may_hold(const struct run *r, const struct src *s, uint32_t i)
+{
+	return seg_in_range(r, &s->ix.seg[i]) && seg_filter_allows(r, s, i);
+}
+
+/* seg_may_hold(), counting the segments of the range the filter rules out. */
 static int seg_wanted(struct run *r, const struct src *s, uint32_t i)
 {
-	const struct capindex_seg *g = &s->ix.seg[i];
-
-	if (seg_may_hold(r, s, i))
+	if (!seg_in_range(r, &s->ix.seg[i]))
+		return 0;
+	if (seg_filter_allows(r, s, i))
 		return 1;
-	if (g->max_ns >= r->begin && g->min_ns < r->end)
-		r->seg_skipped++;	/* in the range, ruled out by the filter */
+	r->seg_skipped++;
 	return 0;
 }
 

@@ -41,7 +41,7 @@ struct capscan {
 	enum capscan_fmt fmt;
 	uint64_t start;		/* offset of the first record */
 	int swapped;		/* pcap/pcapng written big-endian */
-	int sparse;		/* capscan_will_read() called: not sequential */
+	int sparse;		/* capscan_will_read() called: no read-ahead */
 	uint32_t lead_pad;	/* RAW: size of the opening padding (0: none) */
 	uint64_t pcap_unit_ns;	/* pcap: ns per timestamp fraction unit */
 	uint64_t if_unit_ns[CAPSCAN_MAX_IF];	/* pcapng, per interface */
@@ -57,8 +57,8 @@ struct capscan_frame {
 	const uint8_t *data;
 };
 
-/* Map the file (decompressing, see above) and read its header.  0, or a negative code with errbuf
- * naming the file and what is wrong. */
+/* Map the file (decompressing, see above) and read its header.  0, or a
+ * negative code with errbuf naming the file and what is wrong. */
 int capscan_open(struct capscan *cs, const char *path, char *errbuf);
 
 /*
@@ -73,10 +73,11 @@ int capscan_next(struct capscan *cs, uint64_t *off, struct capscan_frame *f);
 
 /*
  * The reader is about to jump to [off, off + len) (an index's segment):
- * ask for those bytes now, in one read, and from the first call on drop
- * the sequential read-ahead (the kernel's ordinary read-ahead stays),
- * which would otherwise read the gaps between segments too.  A hint
- * only; nothing for a zstd file (it reads its own).
+ * ask for those bytes now, in one read, and from the first call on turn
+ * the kernel's read-ahead off for the file (MADV_RANDOM), which would
+ * otherwise read the gaps between segments too: the caller asks for
+ * every range it will read.  A hint only; nothing for a zstd file (it
+ * reads its own).
  */
 void capscan_will_read(struct capscan *cs, uint64_t off, uint64_t len);
 
