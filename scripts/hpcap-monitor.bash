@@ -140,6 +140,7 @@ while [ "$count" = 0 ] || [ "$written" -lt "$count" ]; do
 	nap "$secs"
 	sample
 	cur=$SAMPLE
+	covered=1	# intervals this pass accounts for
 	if [ -n "$prev" ] && [ -n "$cur" ]; then
 		read -r -a p <<<"$prev"
 		read -r -a c <<<"$cur"
@@ -164,8 +165,13 @@ while [ "$count" = 0 ] || [ "$written" -lt "$count" ]; do
 			# interval and rate x interval still adds up to the counters.
 			k=$(((epoch - last) / interval))
 			[ "$k" -ge 1 ] || k=1
+			covered=$k
+			# -n N: N intervals, N lines, even when the last ones came
+			# late together (the oldest are kept: they follow the last
+			# line written)
+			[ "$count" = 0 ] || [ $((written + k)) -le "$count" ] || k=$((count - written))
 			out=""
-			for ((j = k - 1; j >= 0; j--)); do out+="$((epoch - j * interval)) $line"$'\n'; done
+			for ((j = covered - 1; j >= covered - k; j--)); do out+="$((epoch - j * interval)) $line"$'\n'; done
 			if [ "$to_stdout" = 1 ]; then
 				printf '%s' "$out"
 			else
@@ -187,6 +193,6 @@ while [ "$count" = 0 ] || [ "$written" -lt "$count" ]; do
 	fi
 	rprev=$RSAMPLE
 	last=$epoch
-	written=$((written + 1))
+	written=$((written + covered))
 	prev=$cur
 done
