@@ -603,6 +603,13 @@ struct hpcap_copier_opts {
 	int pipeline;		/**< the pipeline's names and completion */
 	uint64_t file_size;	/**< the queue's (hpcap_ring_info.file_size) */
 	/**
+	 * The queue's buffer (hpcap_ring_info.buf_size).  With an indexer
+	 * in pipe, known: the index is built from the buffer beside the
+	 * copy, which may then keep up to half of it unacknowledged; 0:
+	 * the indexer reads each file back.
+	 */
+	uint64_t buffer_size;
+	/**
 	 * HPCAP's layout: every file starts with a frame, never with a
 	 * leading padding (HPCAP's raw2pcap and checkraw take any padding
 	 * for the end of the file).  A file opening off a 4096-byte

@@ -249,6 +249,7 @@ int main(int argc, char **argv)
 	co.pipe.names.queue = queue;
 	co.pipe.max_files = max_files;
 	co.file_size = file_size;
+	co.buffer_size = hpcap_info(d.h)->buf_size;
 	err = hpcap_wait(d.h, 0, 0, 0, &win);
 	if (!err && hpcap_copier_open(&cp, &co, win.pos, errbuf) < 0) {
 		cli_err("%s", errbuf);

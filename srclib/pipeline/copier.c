@@ -33,10 +33,21 @@
  * then.  The bounce buffer's pieces (rare: a file's first and last bytes)
  * are hashed in the copy's thread once the queue is empty, and a file's
  * digest is taken when its last block is hashed.
+ *
+ * With an indexer (FILE.idx) and the capture buffer's size known, the
+ * index is built from the capture buffer on a thread of its own (idxq.h):
+ * the copy hands it the stream bytes of each file as it writes them, and
+ * acknowledges the stream only up to the oldest bytes it still reads, but
+ * never more than half the buffer behind the copy: past that the index
+ * of the files concerned is given up (counted, reported), so the index
+ * never costs the capture a frame.  The index's check of the data file
+ * (its first and last 4 KiB) is taken here from the bytes written.
  */
 #define _GNU_SOURCE
 #include "pipeline/filelife.h"
 #include "pipeline/hashq.h"
+#include "pipeline/idxq.h"
+#include "file/capindex.h"
 #include "hpcap_framing.h"
 #include "hpcap_record.h"
 
@@ -57,6 +68,10 @@ struct hpcap_copier {
 	int discard;		/* no directory: count, write nothing */
 	struct filelife fl;
 	struct hashq *hq;	/* SHA-256 on its own thread; NULL: inline */
+	struct idxq *iq;	/* FILE.idx from the buffer; NULL: read back */
+	uint64_t index_hold;	/* the most it may keep the stream behind */
+	uint8_t head4k[4096], tail4k[4096];	/* the open file's ends */
+	size_t tail_n;
 	/* the open file */
 	int open;
 	int shifted;		/* hpcap_layout, opened off a block boundary */
@@ -155,6 +170,15 @@ int hpcap_copier_open(struct hpcap_copier **cp,
 		}
 		c->fl.hash_outside = 1;
 	}
+	if (c->o.pipe.indexer && !c->discard && o->buffer_size) {
+		err = idxq_open(&c->iq, c->o.pipe.indexer, errbuf);
+		if (err) {
+			hpcap_copier_close(c);
+			return err;
+		}
+		c->fl.indexer = NULL;	/* not read back */
+		c->index_hold = o->buffer_size / 2;
+	}
 	hpcap_split_init(&c->split, c->o.pipe.split_ns);
 	c->close_reason = HPCAP_CLOSE_SLICE;
 	c->pos = c->next_rec = c->scan = c->file_start = pos;
@@ -181,6 +205,44 @@ static void count_frames(struct hpcap_copier *c, uint64_t end)
 	}
 }
 
+/* The first and last 4 KiB of the open file, for its index's check
+ * (capindex_data_check()); called before file_len counts p. */
+static void keep_ends(struct hpcap_copier *c, const uint8_t *p, size_t n)
+{
+	size_t t = sizeof(c->tail4k), keep;
+
+	if (c->file_len < sizeof(c->head4k)) {
+		size_t h = sizeof(c->head4k) - c->file_len;
+
+		memcpy(c->head4k + c->file_len, p, n < h ? n : h);
+	}
+	if (n >= t) {
+		memcpy(c->tail4k, p + n - t, t);
+		c->tail_n = t;
+		return;
+	}
+	keep = c->tail_n < t - n ? c->tail_n : t - n;
+	memmove(c->tail4k, c->tail4k + c->tail_n - keep, keep);
+	memcpy(c->tail4k + keep, p, n);
+	c->tail_n = keep + n;
+}
+
+static uint64_t ends_check(const struct hpcap_copier *c)
+{
+	size_t n = c->file_len < sizeof(c->head4k) ? (size_t)c->file_len
+						   : sizeof(c->head4k);
+
+	return (uint64_t)capindex_crc32(0, c->tail4k + c->tail_n - n, n) << 32 |
+	       capindex_crc32(0, c->head4k, n);
+}
+
+/* The stream bytes [pos, pos + n) of the open file to the index. */
+static void to_index(struct hpcap_copier *c, uint64_t pos, size_t n)
+{
+	if (c->iq)
+		idxq_add(c->iq, at(c, pos), n, pos);
+}
+
 /* Append n bytes to the open file (aligned, but for its very end). */
 static int put(struct hpcap_copier *c, const uint8_t *p, size_t n)
 {
@@ -197,6 +259,8 @@ static int put(struct hpcap_copier *c, const uint8_t *p, size_t n)
 		return cerr(c, -EIO, "%s; stopping.  Earlier files are complete; this one holds what was written before the error (close it with 'checkraw -f %s%s').",
 			    c->fl.out.err, c->fl.path,
 			    filelife_pending_suffix(&c->fl));
+	if (c->iq)
+		keep_ends(c, p, n);
 	c->file_len += n;
 	c->bytes += n;
 	return 0;
@@ -208,6 +272,7 @@ static int open_file(struct hpcap_copier *c)
 
 	c->file_end = (c->pos / c->o.file_size + 1) * c->o.file_size;
 	c->file_len = 0;
+	c->tail_n = 0;
 	c->open = 1;
 	c->shifted = c->o.hpcap_layout && c->pos % ALIGN;
 	if (c->discard)
@@ -235,6 +300,11 @@ static int close_file(struct hpcap_copier *c)
 		err = filelife_commit(&c->fl, &c->cur);
 		if (err)
 			cerr(c, err, "%s", c->fl.err);
+		if (c->iq && err)
+			idxq_forget(c->iq);
+		else if (c->iq)
+			idxq_end(c->iq, c->cur.path, c->file_len,
+				 ends_check(c));
 	}
 	memset(&c->cur, 0, sizeof(c->cur));
 	return err;
@@ -285,11 +355,14 @@ static int write_upto(struct hpcap_copier *c, uint64_t w, int final)
 			err = open_file(c);
 			if (err)
 				return err;
+			if (c->iq)
+				idxq_begin(c->iq, c->pos, lead);
 			if (lead) {
 				uint64_t e = w < a ? w : a;
 
 				n = put_padding(c->bounce, lead);
 				memcpy(c->bounce + n, at(c, c->pos), e - c->pos);
+				to_index(c, c->pos, e - c->pos);
 				n += e - c->pos;
 				count_frames(c, e);
 				c->pos = e;
@@ -316,6 +389,7 @@ static int write_upto(struct hpcap_copier *c, uint64_t w, int final)
 			err = put(c, at(c, c->pos), n);
 			if (err)
 				return err;
+			to_index(c, c->pos, n);
 			c->pos += n;
 			count_frames(c, c->pos);
 		}
@@ -332,6 +406,7 @@ static int write_upto(struct hpcap_copier *c, uint64_t w, int final)
 			size_t n = w - c->pos;
 
 			memcpy(c->bounce, at(c, c->pos), n);
+			to_index(c, c->pos, n);
 			count_frames(c, w);
 			c->pos = w;
 			n += put_padding(c->bounce + n,
@@ -455,16 +530,24 @@ int hpcap_copier_write(struct hpcap_copier *c, const uint8_t *base,
 	 * hashed are not acknowledged, so the window is never empty). */
 	if (!err && c->hq && c->pos == pos0)
 		hashq_wait(c->hq);
+	else if (!err && c->iq && c->pos == pos0)
+		idxq_wait_progress(c->iq, 1);
 	return err ? err : max_files_done(c);
 }
 
 uint64_t hpcap_copier_pos(const struct hpcap_copier *c)
 {
-	uint64_t p;
+	uint64_t p = c->pos, q;
 
-	if (c->hq && hashq_pending(c->hq, &p))
-		return p;
-	return c->pos;
+	if (c->hq && hashq_pending(c->hq, &q) && q < p)
+		p = q;
+	if (c->iq && idxq_pending(c->iq, &q)) {
+		if (c->pos - q > c->index_hold)
+			idxq_drop_before(c->iq, c->pos);	/* never wait */
+		else if (q < p)
+			p = q;
+	}
+	return p;
 }
 
 uint64_t hpcap_copier_frames(const struct hpcap_copier *c)
@@ -502,6 +585,7 @@ void hpcap_copier_close(struct hpcap_copier *c)
 	if (!c)
 		return;
 	hashq_close(c->hq);	/* before the file and the window go */
+	idxq_close(c->iq);
 	filelife_abort(&c->fl);
 	free(c->bounce);
 	free(c->dir);

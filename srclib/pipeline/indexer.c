@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "libhpcap_pipeline.h"
 #include "file/capindex.h"
+#include "pipeline/pipeline_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -72,6 +73,21 @@ static void index_one(struct hpcap_indexer *ix, const char *path)
 		ix->written++;
 	if (r)
 		push_event(ix, path, r, eb);
+	pthread_mutex_unlock(&ix->lock);
+}
+
+void hpcap_indexer_note(struct hpcap_indexer *ix, const char *path, int err,
+			const char *msg)
+{
+	pthread_mutex_lock(&ix->lock);
+	if (err == -EAGAIN)
+		ix->skipped++;
+	else if (err < 0)
+		ix->failed++;
+	else
+		ix->written++;
+	if (err)
+		push_event(ix, path, err, msg);
 	pthread_mutex_unlock(&ix->lock);
 }
 

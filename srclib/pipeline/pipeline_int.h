@@ -19,4 +19,12 @@ int zsk_writer_finish(struct hpcap_zsk_writer *w, char *errbuf);
 /* Free w after an error, writing nothing more. */
 void zsk_writer_abort(struct hpcap_zsk_writer *w);
 
+/*
+ * What became of one file indexed elsewhere (idxq.c): counted as written
+ * (err 0), skipped (-EAGAIN) or failed, and reported through
+ * hpcap_indexer_poll() unless written (msg: why).
+ */
+void hpcap_indexer_note(struct hpcap_indexer *ix, const char *path, int err,
+			const char *msg);
+
 #endif

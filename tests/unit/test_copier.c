@@ -9,10 +9,17 @@
  * SHA-256 on its own thread (workers 1) gives the sidecars of the copy's
  * thread (workers 0), and both pass sha256sum -c.  In HPCAP's layout
  * (hpcap_layout) a reader that stops at the first padding record, as
- * HPCAP's raw2pcap does, sees every frame of every file.
+ * HPCAP's raw2pcap does, sees every frame of every file.  With an
+ * indexer and the buffer's size, each file's FILE.idx is built from the
+ * stream beside the copy (pipeline/idxq.c) and equals, byte for byte, the
+ * index hpcap-index builds by reading the file (capindex_build()); the
+ * bytes the copier acknowledges are scribbled on at once, so an index
+ * that read released bytes would differ.  With no room to hold the
+ * stream back, files go unindexed, each counted, never a wrong index.
  */
 #define _GNU_SOURCE
 #include "check.h"
+#include "file/capindex.h"
 #include "hpcap_framing.h"
 #include "hpcap_record.h"
 #include "libhpcap.h"
@@ -233,12 +240,56 @@ static void on_file(void *arg, const struct hpcap_file_facts *f, int hook_err)
 /* Sidecars of the last pipeline run, all of them (sha256sum's lines). */
 static char sidecars[2][64 << 10];
 
-static void run_layout(int pipeline, uint64_t split_bytes,
-		       uint64_t max_files, unsigned workers, int hpcap_layout)
+/* Every FILE.idx of the run = capindex_build() of its file; returns how
+ * many there are. */
+static unsigned check_indexes(char **paths, unsigned n)
+{
+	unsigned i, found = 0;
+
+	for (i = 0; i < n; i++) {
+		char ipath[4200], eb[HPCAP_ERRBUF_SIZE];
+		struct capindex ci;
+		uint8_t *want, *got;
+		size_t wlen;
+		long glen;
+		FILE *f;
+
+		if (!strstr(paths[i], ".raw") || strstr(paths[i], ".sha256") ||
+		    strstr(paths[i], ".idx"))
+			continue;
+		capindex_path(ipath, sizeof(ipath), paths[i]);
+		f = fopen(ipath, "rb");
+		if (!f)
+			continue;
+		found++;
+		CHECK(capindex_build(&ci, paths[i], eb) == 0);
+		CHECK(capindex_encode(&ci, &want, &wlen) == 0);
+		capindex_free(&ci);
+		CHECK(fseek(f, 0, SEEK_END) == 0);
+		glen = ftell(f);
+		rewind(f);
+		got = malloc((size_t)glen + 1);
+		CHECK(got && fread(got, 1, (size_t)glen, f) == (size_t)glen);
+		fclose(f);
+		CHECK_EQ((size_t)glen, wlen);
+		if ((size_t)glen == wlen)
+			CHECK(!memcmp(got, want, wlen));
+		free(got);
+		free(want);
+	}
+	return found;
+}
+
+/* index: 0 none; 1 from the buffer, room to hold the whole stream (every
+ * file indexed); 2 from the buffer with no room at all (files go
+ * unindexed as the index falls behind, each counted). */
+static void run_index(int pipeline, uint64_t split_bytes, uint64_t max_files,
+		      unsigned workers, int hpcap_layout, int index)
 {
 	char d[] = "/tmp/hpcap-copier.XXXXXX", *paths[256];
 	struct hpcap_copier_opts o = { .file_size = FILE_SIZE };
 	struct hpcap_copier *c;
+	struct hpcap_indexer *ix = NULL;
 	char eb[HPCAP_ERRBUF_SIZE], cmd[256];
 	unsigned n, i, got, raws = 0;
 	int st;
@@ -258,11 +309,39 @@ static void run_layout(int pipeline, uint64_t split_bytes,
 	o.hpcap_layout = hpcap_layout;
 	files_seen = 0;
 	first_seen = 0;
+	if (index) {
+		CHECK(hpcap_indexer_open(&ix, NULL, eb) == 0);
+		o.pipe.indexer = ix;
+		o.buffer_size = index == 1 ? sizeof(stream) * 4 : 1;
+	}
 	CHECK(hpcap_copier_open(&c, &o, START, eb) == 0);
 	if (pipeline)
 		hpcap_copier_on_file(c, on_file, NULL);
 	st = copy(c);
 	CHECK_EQ(st, max_files ? 1 : 0);
+	if (index) {	/* every index is written before the copier goes */
+		uint64_t written, skipped, failed;
+
+		hpcap_copier_close(c);
+		c = NULL;
+		CHECK_EQ(hpcap_indexer_drain(ix, 10000), 0u);
+		hpcap_indexer_counts(ix, &written, &skipped, &failed);
+		n = list_raw(d, paths, 256);
+		CHECK_EQ(check_indexes(paths, n), (unsigned)written);
+		CHECK_EQ(failed, 0u);
+		CHECK_EQ(written + skipped, (uint64_t)files_seen);
+		if (index == 1)
+			CHECK_EQ(skipped, 0u);
+		printf("  index %d: %llu written, %llu skipped\n", index,
+		       (unsigned long long)written,
+		       (unsigned long long)skipped);
+		hpcap_indexer_close(ix);
+		for (i = 0; i < n; i++)
+			free(paths[i]);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+		CHECK(system(cmd) == 0);
+		return;
+	}
 	n = list_raw(d, paths, 256);
 	for (i = 0; i < n; i++) {
 		CHECK(!strstr(paths[i], HPCAP_PENDING_SUFFIX));
@@ -308,6 +387,12 @@ static void run_layout(int pipeline, uint64_t split_bytes,
 	CHECK(system(cmd) == 0);
 }
 
+static void run_layout(int pipeline, uint64_t split_bytes,
+		       uint64_t max_files, unsigned workers, int hpcap_layout)
+{
+	run_index(pipeline, split_bytes, max_files, workers, hpcap_layout, 0);
+}
+
 static void run(int pipeline, uint64_t split_bytes, uint64_t max_files,
 		unsigned workers)
 {
@@ -348,6 +433,13 @@ int main(void)
 	run_layout(1, 100u << 10, 0, 0, 1);
 	run_layout(1, 100u << 10, 0, 1, 1);
 	CHECK(!strcmp(sidecars[0], sidecars[1]));
+	/* FILE.idx from the buffer: slices, size splits (files that open
+	 * mid-slice, with a leading padding), HPCAP's layout (no padding),
+	 * beside the hashing thread; then with no room to hold anything. */
+	run_index(1, 0, 0, 0, 0, 1);
+	run_index(1, 100u << 10, 0, 0, 0, 1);
+	run_index(1, 100u << 10, 0, 1, 1, 1);
+	run_index(1, 100u << 10, 0, 1, 0, 2);
 	refused();
 	return check_report("block copier");
 }
