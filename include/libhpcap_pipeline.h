@@ -297,7 +297,9 @@ void hpcap_hookq_close(struct hpcap_hookq *q);
  * capture never waits for it: a file handed over while max_pending files
  * wait already is not indexed (counted, reported) - hpcap-index can index
  * it later.  It reads the file back (from the page cache, or from the disk
- * after O_DIRECT writes).
+ * after O_DIRECT writes), except behind the block copier given the
+ * buffer's size (hpcap_copier_opts.buffer_size), which indexes each file
+ * from the capture buffer on a thread of its own and only reports here.
  */
 struct hpcap_indexer;
 

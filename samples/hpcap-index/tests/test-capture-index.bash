@@ -51,7 +51,10 @@ check() {
 }
 
 mkdir dd
-replay -b 4M --file-size 1M in.pcap 1 0
+# The block copy indexes from the buffer and may keep half of it for the
+# index: 16 MiB holds the whole replay (7 MB), so however slowly the index
+# thread runs on a loaded machine, no file goes unindexed.
+replay -b 16M --file-size 1M in.pcap 1 0
 t_wait_queue 1 0
 t_run "hpcapdd --index (block copy)" 0 "$bin/hpcapdd" -i 0 --index --index-queue 4096 --name '%{seq}' 1 0 dd
 wait "$REPLAY"
