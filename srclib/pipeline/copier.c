@@ -496,6 +496,17 @@ static uint64_t wall_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
 
+/* The index may keep the stream unacknowledged up to index_hold behind the
+ * copy; past that, give up the pieces it has not read (their files get no
+ * index), so the producer's room never depends on the index thread. */
+static void hold_for_index(struct hpcap_copier *c)
+{
+	uint64_t q;
+
+	if (c->iq && idxq_pending(c->iq, &q) && c->pos - q > c->index_hold)
+		idxq_drop_before(c->iq, c->pos);
+}
+
 int hpcap_copier_write(struct hpcap_copier *c, const uint8_t *base,
 		       uint64_t base_pos, uint64_t end, int final, int idle)
 {
@@ -532,6 +543,7 @@ int hpcap_copier_write(struct hpcap_copier *c, const uint8_t *base,
 		hashq_wait(c->hq);
 	else if (!err && c->iq && c->pos == pos0)
 		idxq_wait_progress(c->iq, 1);
+	hold_for_index(c);
 	return err ? err : max_files_done(c);
 }
 
@@ -541,12 +553,8 @@ uint64_t hpcap_copier_pos(const struct hpcap_copier *c)
 
 	if (c->hq && hashq_pending(c->hq, &q) && q < p)
 		p = q;
-	if (c->iq && idxq_pending(c->iq, &q)) {
-		if (c->pos - q > c->index_hold)
-			idxq_drop_before(c->iq, c->pos);	/* never wait */
-		else if (q < p)
-			p = q;
-	}
+	if (c->iq && idxq_pending(c->iq, &q) && q < p)
+		p = q;
 	return p;
 }
 

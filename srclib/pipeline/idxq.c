@@ -30,7 +30,7 @@
 #define SLOTS 256u
 #define CARRY (HPCAP_RAW_HDR_LEN + 65535u)
 
-enum { IT_BEGIN, IT_DATA, IT_END, IT_FORGET };
+enum { IT_BEGIN, IT_DATA, IT_END, IT_FORGET, IT_DROPPED };
 
 struct item {
 	int type;
@@ -196,6 +196,10 @@ static void process(struct idxq *q, const struct item *it)
 		finish(q, it);
 		reset(q, F_NONE);
 		break;
+	case IT_DROPPED:	/* a piece given up while it waited */
+		if (q->state != F_NONE)
+			q->state = F_DROPPED;
+		break;
 	default:	/* IT_FORGET */
 		reset(q, F_NONE);
 		break;
@@ -275,22 +279,29 @@ int idxq_open(struct idxq **qp, struct hpcap_indexer *ix, char *errbuf)
 	return 0;
 }
 
-/* Under the lock: whether a piece before pos is still queued. */
-static int holds_before(const struct idxq *q, uint64_t pos)
+/* Under the lock: whether the thread may be reading a piece before pos
+ * (only the head item is ever read outside the lock). */
+static int reads_before(const struct idxq *q, uint64_t pos)
 {
-	for (unsigned i = q->head; i != q->tail; i++)
-		if (q->ring[i % SLOTS].type == IT_DATA &&
-		    q->ring[i % SLOTS].pos < pos)
-			return 1;
-	return 0;
+	const struct item *it = &q->ring[q->head % SLOTS];
+
+	return q->head != q->tail && it->type == IT_DATA && it->pos < pos;
 }
 
+/* The pieces before pos that wait are marked dropped here; the one the
+ * thread is on, if any, it gives up at its next record. */
 static void drop_locked(struct idxq *q, uint64_t pos)
 {
 	if (pos > atomic_load_explicit(&q->drop_upto, memory_order_relaxed))
 		atomic_store_explicit(&q->drop_upto, pos, memory_order_release);
+	for (unsigned i = q->head; i != q->tail; i++) {
+		struct item *it = &q->ring[i % SLOTS];
+
+		if (i != q->head && it->type == IT_DATA && it->pos < pos)
+			it->type = IT_DROPPED;
+	}
 	pthread_cond_signal(&q->more);
-	while (holds_before(q, pos))
+	while (reads_before(q, pos))
 		pthread_cond_wait(&q->less, &q->mu);
 }
 

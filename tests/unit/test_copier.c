@@ -104,14 +104,19 @@ static int copy(struct hpcap_copier *c)
 		while (end < stream_end &&
 		       end + hpcap_rec_size(stream + end) <= want)
 			end += hpcap_rec_size(stream + end);
-		st = hpcap_copier_write(c, stream + hpcap_copier_pos(c),
-					hpcap_copier_pos(c), end, 0, 0);
+		/* One reading of the position: with a thread beside the
+		 * copy it moves on between two. */
+		uint64_t p = hpcap_copier_pos(c);
+
+		st = hpcap_copier_write(c, stream + p, p, end, 0, 0);
 		CHECK(st >= 0);
 		release(c, &rel);
 	}
-	if (st == 0)
-		st = hpcap_copier_write(c, stream + hpcap_copier_pos(c),
-					hpcap_copier_pos(c), stream_end, 1, 0);
+	if (st == 0) {
+		uint64_t p = hpcap_copier_pos(c);
+
+		st = hpcap_copier_write(c, stream + p, p, stream_end, 1, 0);
+	}
 	release(c, &rel);
 	return st;
 }
