@@ -147,14 +147,16 @@ static void finish(struct idxq *q, const struct item *it)
 
 	if (!it->path)
 		return;	/* out of memory for its name: nothing to report to */
-	if (q->state == F_DROPPED) {
-		hpcap_indexer_note(q->report, it->path, -EAGAIN,
-				   "not indexed: the index fell behind the capture (run hpcap-index on it later)");
+	if (q->state != F_OPEN && q->state != F_CLOSED) {
+		/* Given up behind the capture (F_DROPPED), or not the
+		 * stream as the producer writes it: the read-back indexer
+		 * takes the file if it has room (else it counts and names
+		 * it), and says what is wrong with a damaged one, as
+		 * hpcap-index would. */
+		hpcap_indexer_submit(q->report, it->path);
 		return;
 	}
-	if (q->state == F_NONE || q->state == F_BAD || q->carry_n) {
-		/* Not the stream as the producer writes it: the read-back
-		 * indexer says what is wrong, as hpcap-index would. */
+	if (q->carry_n) {	/* a record cut by the end of the file */
 		hpcap_indexer_submit(q->report, it->path);
 		return;
 	}

@@ -9,11 +9,11 @@
  * The bytes must stay in the capture buffer until idxq_pending() no longer
  * reports them, but the index must never hold the capture back: when it
  * falls further behind than the copier allows, the copier calls
- * idxq_drop_before() and the files whose bytes are dropped get no index
- * (counted as skipped and reported through the hpcap_indexer, as a file
- * the read-back indexer had no room for).  A file whose stream does not
- * read as the producer writes it goes to the read-back indexer instead,
- * which reports the damage as hpcap-index would.
+ * idxq_drop_before(), and the files whose bytes are dropped go to the
+ * read-back indexer (hpcap_indexer_submit(): indexed from the disk if it
+ * has room, else counted as skipped and named).  So does a file whose
+ * stream does not read as the producer writes it: the read-back indexer
+ * reports the damage as hpcap-index would.
  * Private to libhpcap.
  */
 #ifndef HPCAP_IDXQ_H
