@@ -29,6 +29,8 @@
 
 static volatile sig_atomic_t stop;
 
+static uint8_t copy[65536];	/* the frame, out of the buffer */
+
 static volatile sig_atomic_t released;
 
 static void on_release(int s)
@@ -147,10 +149,15 @@ int main(int argc, char **argv)
 		if (!st)
 			continue;
 		returned++;
-		st = check(&rec, &seq);
-		/* A lossy listener may only trust a frame still intact. */
-		if (st == 0 && !hpcap_frame_valid(h))
+		/* A lossy listener may only trust a frame still intact once
+		 * it has its own copy: the producer may lap it while it
+		 * reads, so copy first, then ask (checking or writing the
+		 * frame in the buffer could see bytes being overwritten). */
+		memcpy(copy, rec.data, rec.caplen);
+		if (!hpcap_frame_valid(h))
 			continue;
+		rec.data = copy;
+		st = check(&rec, &seq);
 		frames++;
 		if (st == 0)
 			bad++;
