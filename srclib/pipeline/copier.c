@@ -38,9 +38,9 @@
  * index is built from the capture buffer on a thread of its own (idxq.h):
  * the copy hands it the stream bytes of each file as it writes them, and
  * acknowledges the stream only up to the oldest bytes it still reads, but
- * never more than half the buffer behind the copy: past that the index
- * of the files concerned is given up (counted, reported), so the index
- * never costs the capture a frame.  The index's check of the data file
+ * never more than half the buffer behind the copy: past that the files
+ * concerned go to the read-back indexer, so the index never costs the
+ * capture a frame.  The index's check of the data file
  * (its first and last 4 KiB) is taken here from the bytes written.
  */
 #define _GNU_SOURCE
@@ -497,8 +497,9 @@ static uint64_t wall_ns(void)
 }
 
 /* The index may keep the stream unacknowledged up to index_hold behind the
- * copy; past that, give up the pieces it has not read (their files get no
- * index), so the producer's room never depends on the index thread. */
+ * copy; past that, give up the pieces it has not read (their files are
+ * read back instead), so the producer's room never depends on the index
+ * thread. */
 static void hold_for_index(struct hpcap_copier *c)
 {
 	uint64_t q;
@@ -541,7 +542,7 @@ int hpcap_copier_write(struct hpcap_copier *c, const uint8_t *base,
 	 * hashed are not acknowledged, so the window is never empty). */
 	if (!err && c->hq && c->pos == pos0)
 		hashq_wait(c->hq);
-	else if (!err && c->iq && c->pos == pos0)
+	if (!err && c->iq && c->pos == pos0)	/* the same for the index */
 		idxq_wait_progress(c->iq, 1);
 	hold_for_index(c);
 	return err ? err : max_files_done(c);
