@@ -50,6 +50,21 @@ static void push_event(struct hpcap_indexer *ix, const char *path, int err,
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 }
 
+void hpcap_indexer_note(struct hpcap_indexer *ix, const char *path, int err,
+			const char *msg)
+{
+	pthread_mutex_lock(&ix->lock);
+	if (err == -EAGAIN)
+		ix->skipped++;
+	else if (err < 0)
+		ix->failed++;
+	else
+		ix->written++;
+	if (err)
+		push_event(ix, path, err, msg);
+	pthread_mutex_unlock(&ix->lock);
+}
+
 static void index_one(struct hpcap_indexer *ix, const char *path)
 {
 	char eb[HPCAP_ERRBUF_SIZE], ipath[4200];
@@ -66,29 +81,7 @@ static void index_one(struct hpcap_indexer *ix, const char *path)
 		}
 		capindex_free(&ci);
 	}
-	pthread_mutex_lock(&ix->lock);
-	if (r < 0)
-		ix->failed++;
-	else
-		ix->written++;
-	if (r)
-		push_event(ix, path, r, eb);
-	pthread_mutex_unlock(&ix->lock);
-}
-
-void hpcap_indexer_note(struct hpcap_indexer *ix, const char *path, int err,
-			const char *msg)
-{
-	pthread_mutex_lock(&ix->lock);
-	if (err == -EAGAIN)
-		ix->skipped++;
-	else if (err < 0)
-		ix->failed++;
-	else
-		ix->written++;
-	if (err)
-		push_event(ix, path, err, msg);
-	pthread_mutex_unlock(&ix->lock);
+	hpcap_indexer_note(ix, path, r, eb);
 }
 
 static void *run(void *arg)
